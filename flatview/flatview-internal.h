@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * struct memspace_flatview: an immutable, sorted array of disjoint ranges
+ * rendered from one root region, reference counted and freed through
+ * call_rcu() once the last reference is gone.
+ */
+#ifndef MEMSPACE_FLATVIEW_INTERNAL_H
+#define MEMSPACE_FLATVIEW_INTERNAL_H
+
+#include "rcu.h"
+#include "region-internal.h"
+
+struct flat_range {
+	uint64_t start;
+	uint64_t last;		/* inclusive */
+	struct memspace_region *mr;
+	uint64_t offset;	/* offset of @start in @mr */
+	uint8_t flags;		/* enum range_flags */
+	uint8_t dirty_log_mask;
+};
+
+struct memspace_flatview {
+	struct rcu_head rcu;
+	gint refcount;
+	struct memspace_region *root;	/* reduced root, referenced; or NULL */
+	uint64_t gen;			/* ms->gen it was rendered at */
+	size_t nr;
+	struct flat_range *ranges;	/* each range holds a ref on its mr */
+};
+
+/* A view with no ranges rendered from @root (which may be NULL). */
+struct memspace_flatview *flatview_new_empty(struct memspace_region *root);
+
+/*
+ * Render @root (the reduced root; not NULL) into a new view with one
+ * reference.  Exactly QEMU's visibility and merge rules; O(n log n) in the
+ * number of regions visited.
+ */
+struct memspace_flatview *flatview_render(struct memspace_region *root,
+					  uint64_t gen);
+
+/* QEMU's root reduction; NULL when the address space renders nothing. */
+struct memspace_region *flatview_reduce_root(struct memspace_region *root);
+
+/* Whether any region reachable from @root changed after generation @gen. */
+bool flatview_root_changed_since(struct memspace *ms,
+				 struct memspace_region *root, uint64_t gen);
+
+/* Whether two views have identical ranges. */
+bool flatview_ranges_equal(const struct memspace_flatview *a,
+			   const struct memspace_flatview *b);
+
+/* Take a reference unless the count already dropped to zero. */
+struct memspace_flatview *flatview_ref_unless_zero(struct memspace_flatview *fv);
+
+static inline void
+flat_range_to_section(const struct flat_range *fr,
+		      struct memspace_section *sec)
+{
+	*sec = (struct memspace_section){
+		.mr = fr->mr,
+		.offset_in_region = fr->offset,
+		.start = fr->start,
+		.last = fr->last,
+		.readonly = fr->flags & RANGE_READONLY,
+		.nonvolatile = fr->flags & RANGE_NONVOLATILE,
+		.romd = fr->flags & RANGE_ROMD,
+		.unmergeable = fr->flags & RANGE_UNMERGEABLE,
+		.dirty_log_mask = fr->dirty_log_mask,
+	};
+}
+
+#endif /* MEMSPACE_FLATVIEW_INTERNAL_H */

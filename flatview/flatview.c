@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Flat view lifecycle (reference counting, RCU-deferred free) and the
+ * read-only accessors of a published view.
+ */
+#include "config.h"
+
+#include "flatview-internal.h"
+
+struct memspace_flatview *
+flatview_new_empty(struct memspace_region *root)
+{
+	struct memspace_flatview *fv = g_new0(struct memspace_flatview, 1);
+
+	fv->refcount = 1;
+	fv->root = memspace_region_ref(root);
+	return fv;
+}
+
+static void
+flatview_free_rcu(struct rcu_head *head)
+{
+	struct memspace_flatview *fv =
+		caa_container_of(head, struct memspace_flatview, rcu);
+
+	for (size_t i = 0; i < fv->nr; i++) {
+		memspace_region_unref(fv->ranges[i].mr);
+	}
+	g_free(fv->ranges);
+	memspace_region_unref(fv->root);
+	g_free(fv);
+}
+
+MEMSPACE_EXPORT struct memspace_flatview *
+memspace_flatview_ref(struct memspace_flatview *fv)
+{
+	return fv ? flatview_ref_unless_zero(fv) : NULL;
+}
+
+struct memspace_flatview *
+flatview_ref_unless_zero(struct memspace_flatview *fv)
+{
+	gint old = g_atomic_int_get(&fv->refcount);
+
+	do {
+		if (old == 0) {
+			return NULL;
+		}
+	} while (!g_atomic_int_compare_and_exchange_full(&fv->refcount, old,
+							 old + 1, &old));
+	return fv;
+}
+
+MEMSPACE_EXPORT struct memspace_flatview *
+memspace_flatview_unref(struct memspace_flatview *fv)
+{
+	/*
+	 * Readers inside a read-side section may still walk the view even
+	 * after its last reference went: free it after a grace period.
+	 */
+	if (fv && g_atomic_int_dec_and_test(&fv->refcount)) {
+		ms_call_rcu(&fv->rcu, flatview_free_rcu);
+	}
+	return NULL;
+}
+
+MEMSPACE_EXPORT size_t
+memspace_flatview_nr_ranges(const struct memspace_flatview *fv)
+{
+	return fv ? fv->nr : 0;
+}
+
+MEMSPACE_EXPORT int
+memspace_flatview_get_range(const struct memspace_flatview *fv, size_t index,
+			    struct memspace_section *ret_sec)
+{
+	if (!fv || !ret_sec) {
+		return -EINVAL;
+	}
+	if (index >= fv->nr) {
+		return -ERANGE;
+	}
+	flat_range_to_section(&fv->ranges[index], ret_sec);
+	return 0;
+}
+
+MEMSPACE_EXPORT int
+memspace_flatview_for_each(const struct memspace_flatview *fv,
+			   memspace_flatview_iter_fn fn, void *opaque)
+{
+	if (!fv || !fn) {
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < fv->nr; i++) {
+		struct memspace_section sec;
+		int ret;
+
+		flat_range_to_section(&fv->ranges[i], &sec);
+		ret = fn(opaque, &sec);
+		if (ret) {
+			return ret;
+		}
+	}
+	return 0;
+}
+
+MEMSPACE_EXPORT struct memspace_region *
+memspace_flatview_get_root(const struct memspace_flatview *fv)
+{
+	return fv ? fv->root : NULL;
+}
+
+bool
+flatview_ranges_equal(const struct memspace_flatview *a,
+		      const struct memspace_flatview *b)
+{
+	if (a->nr != b->nr || a->root != b->root) {
+		return false;
+	}
+	for (size_t i = 0; i < a->nr; i++) {
+		const struct flat_range *x = &a->ranges[i];
+		const struct flat_range *y = &b->ranges[i];
+
+		if (x->start != y->start || x->last != y->last ||
+		    x->mr != y->mr || x->offset != y->offset ||
+		    x->flags != y->flags ||
+		    x->dirty_log_mask != y->dirty_log_mask) {
+			return false;
+		}
+	}
+	return true;
+}

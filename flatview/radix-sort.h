@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Stable LSD radix sort of (64-bit key, 32-bit value) pairs. */
+#ifndef MEMSPACE_RADIX_SORT_H
+#define MEMSPACE_RADIX_SORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sort_item {
+	uint64_t key;
+	uint32_t val;
+};
+
+/*
+ * Sort @items (@n entries) by key, stably.  @tmp is scratch space of @n
+ * entries.  The result ends up in @items.
+ */
+void radix_sort(struct sort_item *items, struct sort_item *tmp, size_t n);
+
+#endif /* MEMSPACE_RADIX_SORT_H */

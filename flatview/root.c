@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Which region a view is rendered from (QEMU's root reduction, so that
+ * address spaces with equivalent roots share one view), and whether a
+ * view's region tree changed since it was rendered.
+ */
+#include "config.h"
+
+#include "flatview-internal.h"
+
+#define INHERITED_FLAGS(mr) ((mr)->readonly || (mr)->nonvolatile || (mr)->unmergeable)
+
+/* The only enabled subregion of @mr, if it sits at 0 and fits; else NULL. */
+static struct memspace_region *
+sole_covering_child(struct memspace_region *mr, unsigned *nr_enabled)
+{
+	struct memspace_region *child, *found = NULL;
+
+	*nr_enabled = 0;
+	region_for_each_child(child, mr) {
+		if (!child->enabled) {
+			continue;
+		}
+		if (++*nr_enabled > 1) {
+			return NULL;
+		}
+		if (child->addr == 0 && child->size <= mr->size) {
+			found = child;
+		}
+	}
+	return found;
+}
+
+/*
+ * QEMU substitutes an alias at offset 0 that covers its whole target by the
+ * target, and a container by its only enabled subregion when that sits at
+ * 0 and fits.  It ignores the skipped region's own address and its
+ * read-only, non-volatile and unmergeable flags, so the shared view can
+ * differ from what the address space's root renders.  memspace only
+ * substitutes when the result renders identically: the skipped region
+ * carries none of those flags and the replacement lands at the same base.
+ */
+struct memspace_region *
+flatview_reduce_root(struct memspace_region *mr)
+{
+	while (mr && mr->enabled) {
+		struct memspace_region *next = NULL;
+		unsigned nr_enabled;
+
+		if (mr->alias) {
+			if (mr->alias_offset == 0 && mr->size >= mr->alias->size &&
+			    mr->alias->addr == mr->addr) {
+				next = mr->alias;
+			}
+		} else if (!region_terminates(mr)) {
+			next = sole_covering_child(mr, &nr_enabled);
+			if (nr_enabled == 0) {
+				return NULL;
+			}
+			if (next && mr->addr != 0) {
+				next = NULL;
+			}
+		}
+		if (!next || INHERITED_FLAGS(mr)) {
+			return mr;
+		}
+		mr = next;
+	}
+	return NULL;
+}
+
+/*
+ * Depth-first walk of everything that can contribute to @root's rendering
+ * (enabled subregions and alias targets), looking for a region changed
+ * after @gen.  Disabled regions are checked themselves (enabling one marks
+ * it) but not descended into.
+ */
+bool
+flatview_root_changed_since(struct memspace *ms, struct memspace_region *root,
+			    uint64_t gen)
+{
+	g_autoptr(GPtrArray) stack = g_ptr_array_new();
+	uint64_t epoch = ++ms->visit_epoch;
+
+	g_ptr_array_add(stack, root);
+	while (stack->len) {
+		struct memspace_region *mr =
+			g_ptr_array_steal_index_fast(stack, stack->len - 1);
+		struct memspace_region *child;
+
+		if (mr->dirty_gen > gen) {
+			return true;
+		}
+		if (mr->visit_mark == epoch || !mr->enabled) {
+			continue;
+		}
+		mr->visit_mark = epoch;
+		if (mr->alias) {
+			g_ptr_array_add(stack, mr->alias);
+		}
+		region_for_each_child(child, mr) {
+			g_ptr_array_add(stack, child);
+		}
+	}
+	return false;
+}

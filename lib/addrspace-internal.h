@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * struct memspace_addrspace and the commit-time helpers that publish views.
+ */
+#ifndef MEMSPACE_ADDRSPACE_INTERNAL_H
+#define MEMSPACE_ADDRSPACE_INTERNAL_H
+
+#include "flatview-internal.h"
+
+struct memspace_addrspace {
+	struct rcu_head rcu;
+	struct memspace *ms;
+	char *name;
+	uint64_t seq;			/* creation order */
+	struct memspace_region *root;	/* referenced */
+	/* The published view; RCU-protected, the address space holds a ref. */
+	struct memspace_flatview *current;
+	struct memspace_region *machine_ram;
+	bool hyp_ioevtfd_set;
+	bool hyp_ioevtfd_enabled;
+	/* Reduced root computed by the commit in progress. */
+	struct memspace_region *pending_root;
+};
+
+/* Render and publish everything that changed; called at depth 0. */
+int addrspace_commit_all(struct memspace *ms);
+
+#endif /* MEMSPACE_ADDRSPACE_INTERNAL_H */

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Address spaces and the commit that renders and publishes their views.
+ *
+ * Commit order: compute every address space's reduced root; get one view
+ * per distinct root (reusing the published one when nothing reachable from
+ * the root changed, or when a re-render produced identical ranges);
+ * publish every changed view with rcu_assign_pointer(); then report to the
+ * listeners (begin, one diff per changed address space, commit); finally
+ * drop the old views, which are freed after a grace period.
+ */
+#include "config.h"
+
+#include "addrspace-internal.h"
+#include "listener-internal.h"
+
+/* A published view for @root that is still current, if any. */
+static struct memspace_flatview *
+find_current_view(struct memspace *ms, struct memspace_region *root)
+{
+	for (guint i = 0; i < ms->addrspaces->len; i++) {
+		struct memspace_addrspace *as = ms->addrspaces->pdata[i];
+
+		if (as->current && as->current->root == root) {
+			return as->current;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The view an address space with reduced root @root should show now,
+ * rendered at generation @gen if needed.  Returns a new reference.
+ */
+static struct memspace_flatview *
+view_for_root(struct memspace *ms, struct memspace_region *root, uint64_t gen)
+{
+	struct memspace_flatview *cur, *fv;
+
+	if (!root) {
+		return memspace_flatview_ref(ms->empty_view);
+	}
+	cur = find_current_view(ms, root);
+	if (cur && !flatview_root_changed_since(ms, root, cur->gen)) {
+		return memspace_flatview_ref(cur);
+	}
+	fv = flatview_render(root, gen);
+	if (cur && flatview_ranges_equal(cur, fv)) {
+		/* Nothing visible changed: keep the published view.  Its
+		 * generation is updater-only bookkeeping. */
+		memspace_flatview_unref(fv);
+		cur->gen = gen;
+		return memspace_flatview_ref(cur);
+	}
+	return fv;
+}
+
+static void
+view_unref_notify(gpointer fv)
+{
+	memspace_flatview_unref(fv);
+}
+
+struct as_change {
+	struct memspace_addrspace *as;
+	struct memspace_flatview *old_fv;
+};
+
+/* Compute and publish new views; returns the address spaces that changed. */
+static GArray *
+publish_views(struct memspace *ms, uint64_t gen)
+{
+	g_autoptr(GHashTable) views = g_hash_table_new_full(
+		NULL, NULL, NULL, view_unref_notify);
+	GArray *changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
+
+	for (guint i = 0; i < ms->addrspaces->len; i++) {
+		struct memspace_addrspace *as = ms->addrspaces->pdata[i];
+		struct memspace_region *root = flatview_reduce_root(as->root);
+		struct memspace_flatview *fv = g_hash_table_lookup(views, root);
+		struct as_change ch = { as, as->current };
+
+		if (!fv) {
+			fv = view_for_root(ms, root, gen);
+			g_hash_table_insert(views, root, fv);
+		}
+		if (fv == as->current) {
+			continue;
+		}
+		rcu_assign_pointer(as->current, memspace_flatview_ref(fv));
+		g_array_append_val(changes, ch);
+	}
+	return changes;
+}
+
+static int
+notify_changes(struct memspace *ms, GArray *changes)
+{
+	int ret = 0, r;
+
+	ms->in_callback = true;
+	r = listeners_notify_begin(ms);
+	ret = ret ? ret : r;
+	for (guint i = 0; i < changes->len; i++) {
+		struct as_change *ch = &g_array_index(changes, struct as_change, i);
+
+		r = listeners_notify_topology(ch->as, ch->old_fv, ch->as->current);
+		ret = ret ? ret : r;
+	}
+	r = listeners_notify_commit(ms);
+	ret = ret ? ret : r;
+	ms->in_callback = false;
+	return ret;
+}
+
+int
+addrspace_commit_all(struct memspace *ms)
+{
+	GArray *changes;
+	int ret = 0;
+
+	if (!ms->pending) {
+		return 0;
+	}
+	ms->pending = false;
+	changes = publish_views(ms, ms->gen);
+	ms->gen++;
+	if (changes->len) {
+		ret = notify_changes(ms, changes);
+	}
+	for (guint i = 0; i < changes->len; i++) {
+		memspace_flatview_unref(
+			g_array_index(changes, struct as_change, i).old_fv);
+	}
+	g_array_free(changes, TRUE);
+	return ret;
+}
+
+MEMSPACE_EXPORT struct memspace_addrspace *
+memspace_addrspace_new(struct memspace *ms, const char *name,
+		       struct memspace_region *root)
+{
+	struct memspace_addrspace *as;
+	struct memspace_region *reduced;
+
+	if (!ms || !name || !root) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (root->ms != ms) {
+		errno = EXDEV;
+		return NULL;
+	}
+	if (updater_enter(ms) < 0) {
+		errno = EDEADLK;
+		return NULL;
+	}
+	as = g_new0(struct memspace_addrspace, 1);
+	as->ms = memspace_ref(ms);
+	as->name = g_strdup(name);
+	as->seq = ms->next_as_seq++;
+	as->root = memspace_region_ref(root);
+	/* Rendered from the current tree; a later commit re-checks it. */
+	reduced = flatview_reduce_root(root);
+	as->current = view_for_root(ms, reduced, ms->gen - 1);
+	g_ptr_array_add(ms->addrspaces, as);
+	updater_leave(ms);
+	return as;
+}
+
+static void
+addrspace_free_rcu(struct rcu_head *head)
+{
+	struct memspace_addrspace *as =
+		caa_container_of(head, struct memspace_addrspace, rcu);
+	struct memspace *ms = as->ms;
+
+	memspace_flatview_unref(as->current);
+	memspace_region_unref(as->root);
+	memspace_region_unref(as->machine_ram);
+	g_free(as->name);
+	g_free(as);
+	memspace_unref_internal(ms);
+}
+
+MEMSPACE_EXPORT int
+memspace_addrspace_destroy(struct memspace_addrspace *as)
+{
+	struct memspace *ms;
+	int ret;
+
+	if (!as) {
+		return 0;
+	}
+	ms = as->ms;
+	ret = updater_enter(ms);
+	if (ret < 0) {
+		return ret;
+	}
+	g_ptr_array_remove(ms->addrspaces, as);
+	updater_leave(ms);
+	/* Readers may still hold @as itself: free it after a grace period. */
+	ms_call_rcu(&as->rcu, addrspace_free_rcu);
+	return 0;
+}
+
+MEMSPACE_EXPORT const char *
+memspace_addrspace_get_name(const struct memspace_addrspace *as)
+{
+	return as->name;
+}
+
+MEMSPACE_EXPORT struct memspace_region *
+memspace_addrspace_get_root(const struct memspace_addrspace *as)
+{
+	return as->root;
+}
+
+MEMSPACE_EXPORT struct memspace *
+memspace_addrspace_get_context(const struct memspace_addrspace *as)
+{
+	return as->ms;
+}
+
+MEMSPACE_EXPORT int
+memspace_addrspace_set_machine_ram(struct memspace_addrspace *as,
+				   struct memspace_region *mr)
+{
+	struct memspace_region *old;
+
+	if (!as) {
+		return -EINVAL;
+	}
+	if (mr && mr->ms != as->ms) {
+		return -EXDEV;
+	}
+	updater_lock(as->ms);
+	old = as->machine_ram;
+	as->machine_ram = memspace_region_ref(mr);
+	updater_unlock(as->ms);
+	memspace_region_unref(old);
+	return 0;
+}
+
+MEMSPACE_EXPORT struct memspace_region *
+memspace_addrspace_get_machine_ram(const struct memspace_addrspace *as)
+{
+	return as->machine_ram;
+}
+
+MEMSPACE_EXPORT int
+memspace_addrspace_set_hyp_ioevtfd_enabled(struct memspace_addrspace *as,
+					   bool enabled)
+{
+	int ret = 0;
+
+	if (!as) {
+		return -EINVAL;
+	}
+	updater_lock(as->ms);
+	if (as->hyp_ioevtfd_set) {
+		ret = -EALREADY;
+	} else {
+		as->hyp_ioevtfd_set = true;
+		as->hyp_ioevtfd_enabled = enabled;
+	}
+	updater_unlock(as->ms);
+	return ret;
+}
+
+MEMSPACE_EXPORT bool
+memspace_addrspace_get_hyp_ioevtfd_enabled(const struct memspace_addrspace *as)
+{
+	return as->hyp_ioevtfd_enabled;
+}
+
+MEMSPACE_EXPORT struct memspace_flatview *
+memspace_addrspace_get_flatview_rcu(struct memspace_addrspace *as)
+{
+	return rcu_dereference(as->current);
+}
+
+MEMSPACE_EXPORT struct memspace_flatview *
+memspace_addrspace_get_flatview(struct memspace_addrspace *as)
+{
+	struct memspace_flatview *fv;
+
+	ms_rcu_read_lock();
+	/* A view whose count already reached zero is being replaced:
+	 * the pointer has moved on, so read it again. */
+	do {
+		fv = rcu_dereference(as->current);
+	} while (!flatview_ref_unless_zero(fv));
+	ms_rcu_read_unlock();
+	return fv;
+}

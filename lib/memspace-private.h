@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private definitions shared by every component: the context object, export
+ * and helper macros, and the updater-side entry and exit helpers.
+ */
+#ifndef MEMSPACE_PRIVATE_H
+#define MEMSPACE_PRIVATE_H
+
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include <memspace/memspace.h>
+
+#define MEMSPACE_EXPORT __attribute__((visibility("default")))
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* 128-bit arithmetic for extents that reach 2^64 and alias bases that go
+ * negative while rendering. */
+typedef unsigned __int128 u128;
+typedef __int128 i128;
+
+#define U128_2_64 ((u128)1 << 64)
+
+/* Public sizes use UINT64_MAX for 2^64 (see MEMSPACE_SIZE_2_64). */
+static inline u128
+size_from_api(uint64_t size)
+{
+	return size == UINT64_MAX ? U128_2_64 : (u128)size;
+}
+
+static inline uint64_t
+size_to_api(u128 size)
+{
+	return size >= U128_2_64 ? UINT64_MAX : (uint64_t)size;
+}
+
+struct listener_registry;
+
+/**
+ * struct memspace - the context: owns all state of one memory model
+ * @refcount: references (users, regions, address spaces).
+ * @lock: the updater lock.  Recursive so that a transaction opened by a
+ *	thread can contain that thread's mutators; a transaction holds it from
+ *	begin to the outermost commit.
+ * @depth: transaction nesting depth (protected by @lock).
+ * @in_callback: listener callbacks are running (on the thread holding @lock).
+ * @pending: an effective topology change awaits the outermost commit.
+ * @gen: generation of the commit being prepared; regions changed since the
+ *	last commit carry it in their dirty_gen.
+ * @visit_epoch: counter for marking regions during graph walks.
+ * @addrspaces: address spaces in creation order.
+ * @next_as_seq: creation sequence number of the next address space.
+ * @empty_view: the shared view of address spaces that render nothing.
+ * @listeners: the listener registry.
+ */
+struct memspace {
+	gint refcount;
+	GRecMutex lock;
+	unsigned depth;
+	bool in_callback;
+	bool pending;
+	uint64_t gen;
+	uint64_t visit_epoch;
+	GPtrArray *addrspaces;
+	uint64_t next_as_seq;
+	struct memspace_flatview *empty_view;
+	struct listener_registry *listeners;
+};
+
+/* Drop a reference taken by an object (never waits for RCU callbacks). */
+void memspace_unref_internal(struct memspace *ms);
+
+/*
+ * updater_enter() - take the updater lock and open an implicit transaction.
+ * Fails with -EDEADLK (lock released again) when called from a listener
+ * callback.  Every successful call is paired with updater_leave() or, when
+ * the operation failed before changing anything, updater_abort().
+ */
+int updater_enter(struct memspace *ms);
+/* Close the implicit transaction (committing at depth 0) and unlock. */
+int updater_leave(struct memspace *ms);
+/* Same as updater_leave(); named for paths that changed nothing. */
+int updater_abort(struct memspace *ms);
+
+/* Lock/unlock without transaction semantics (for readers of the tree). */
+void updater_lock(struct memspace *ms);
+void updater_unlock(struct memspace *ms);
+
+#endif /* MEMSPACE_PRIVATE_H */

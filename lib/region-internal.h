@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * struct memspace_region and the helpers the rest of the library uses on it.
+ *
+ * Invariants:
+ * - subregions of a region form a doubly linked list in render order:
+ *   priority descending, and among equal priorities the most recently added
+ *   (or moved) first;
+ * - the graph of subregion and alias-target edges is acyclic;
+ * - a region has at most one parent, which holds one reference on it.
+ */
+#ifndef MEMSPACE_REGION_INTERNAL_H
+#define MEMSPACE_REGION_INTERNAL_H
+
+#include "memspace-private.h"
+
+/* Flags a flat range inherits or takes from its terminating region. */
+enum range_flags {
+	RANGE_READONLY = 1u << 0,
+	RANGE_NONVOLATILE = 1u << 1,
+	RANGE_UNMERGEABLE = 1u << 2,
+	RANGE_ROMD = 1u << 3,
+};
+
+struct memspace_region {
+	struct memspace *ms;
+	gint refcount;
+	enum memspace_region_kind kind;
+	char *name;
+	char *owner;
+
+	u128 size;		/* up to 2^64 */
+	uint64_t addr;		/* offset in the parent */
+	int32_t priority;
+	bool enabled;
+	bool readonly;
+	bool nonvolatile;
+	bool unmergeable;
+	bool romd_mode;		/* meaningful for ROM devices only */
+	uint8_t dirty_log_mask;
+
+	/* Tree links. */
+	struct memspace_region *parent;
+	struct memspace_region *first_child;
+	struct memspace_region *last_child;
+	struct memspace_region *prev_sibling;
+	struct memspace_region *next_sibling;
+	unsigned nr_children;
+
+	/* Alias. */
+	struct memspace_region *alias;
+	uint64_t alias_offset;
+
+	/* I/O and ROM device callbacks. */
+	const struct memspace_region_ops *ops;
+	void *opaque;
+
+	/* Host memory of RAM, ROM device and RAM device regions. */
+	void *host;
+	uint64_t host_size;
+	bool host_owned;	/* mapped by memspace, unmapped at free */
+
+	/* Change tracking: generation of the last commit-worthy change. */
+	uint64_t dirty_gen;
+	/* Marker for graph walks (compared with ms->visit_epoch). */
+	uint64_t visit_mark;
+};
+
+#define region_for_each_child(child, mr)                                     \
+	for ((child) = (mr)->first_child; (child); (child) = (child)->next_sibling)
+
+static inline bool
+region_terminates(const struct memspace_region *mr)
+{
+	return mr->kind != MEMSPACE_REGION_CONTAINER &&
+	       mr->kind != MEMSPACE_REGION_ALIAS;
+}
+
+/* Whether the region's extent is backed by host memory. */
+static inline bool
+region_has_backing(const struct memspace_region *mr)
+{
+	return mr->kind == MEMSPACE_REGION_RAM ||
+	       mr->kind == MEMSPACE_REGION_ROM_DEVICE ||
+	       mr->kind == MEMSPACE_REGION_RAM_DEVICE;
+}
+
+/* Follow an alias chain to the region that is finally aliased. */
+static inline const struct memspace_region *
+region_alias_final(const struct memspace_region *mr)
+{
+	while (mr->alias) {
+		mr = mr->alias;
+	}
+	return mr;
+}
+
+/* Record a change of @mr that needs a re-render at the next commit. */
+void region_mark_dirty(struct memspace_region *mr);
+
+/* QEMU's `info mtree` type word of a region (alias: of its final target). */
+const char *region_type_name(const struct memspace_region *mr);
+
+#endif /* MEMSPACE_REGION_INTERNAL_H */

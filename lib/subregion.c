@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Tree membership: adding, removing and moving subregions.  Keeps each
+ * parent's list in render order (priority descending, newest first among
+ * equal priorities) and the subregion/alias graph acyclic.
+ */
+#include "config.h"
+
+#include "region-internal.h"
+
+/* Insert @child into @parent's list before the first sibling it beats. */
+static void
+link_child(struct memspace_region *parent, struct memspace_region *child)
+{
+	struct memspace_region *next;
+
+	region_for_each_child(next, parent) {
+		if (child->priority >= next->priority) {
+			break;
+		}
+	}
+	child->next_sibling = next;
+	child->prev_sibling = next ? next->prev_sibling : parent->last_child;
+	if (child->prev_sibling) {
+		child->prev_sibling->next_sibling = child;
+	} else {
+		parent->first_child = child;
+	}
+	if (next) {
+		next->prev_sibling = child;
+	} else {
+		parent->last_child = child;
+	}
+	child->parent = parent;
+	parent->nr_children++;
+}
+
+static void
+unlink_child(struct memspace_region *parent, struct memspace_region *child)
+{
+	if (child->prev_sibling) {
+		child->prev_sibling->next_sibling = child->next_sibling;
+	} else {
+		parent->first_child = child->next_sibling;
+	}
+	if (child->next_sibling) {
+		child->next_sibling->prev_sibling = child->prev_sibling;
+	} else {
+		parent->last_child = child->prev_sibling;
+	}
+	child->prev_sibling = child->next_sibling = NULL;
+	child->parent = NULL;
+	parent->nr_children--;
+}
+
+/*
+ * Whether @to can be reached from @from through subregion and alias-target
+ * edges.  Each region is visited once per walk (marked with a fresh epoch).
+ */
+static bool
+region_reaches(struct memspace_region *from, struct memspace_region *to)
+{
+	struct memspace *ms = from->ms;
+	g_autoptr(GPtrArray) stack = g_ptr_array_new();
+	uint64_t epoch = ++ms->visit_epoch;
+
+	g_ptr_array_add(stack, from);
+	while (stack->len) {
+		struct memspace_region *mr =
+			g_ptr_array_steal_index_fast(stack, stack->len - 1);
+		struct memspace_region *child;
+
+		if (mr == to) {
+			return true;
+		}
+		if (mr->visit_mark == epoch) {
+			continue;
+		}
+		mr->visit_mark = epoch;
+		if (mr->alias) {
+			g_ptr_array_add(stack, mr->alias);
+		}
+		region_for_each_child(child, mr) {
+			g_ptr_array_add(stack, child);
+		}
+	}
+	return false;
+}
+
+static int
+check_add(struct memspace_region *parent, struct memspace_region *child)
+{
+	if (!parent || !child || parent == child) {
+		return -EINVAL;
+	}
+	if (parent->ms != child->ms) {
+		return -EXDEV;
+	}
+	if (parent->kind == MEMSPACE_REGION_ALIAS) {
+		return -ENOTDIR;
+	}
+	if (child->parent == parent) {
+		return -EEXIST;
+	}
+	if (child->parent) {
+		return -EBUSY;
+	}
+	if (region_reaches(child, parent)) {
+		return -ELOOP;
+	}
+	return 0;
+}
+
+static int
+add_subregion(struct memspace_region *parent, uint64_t offset,
+	      struct memspace_region *child, int32_t priority)
+{
+	int ret;
+
+	if (!parent || !child) {
+		return -EINVAL;
+	}
+	ret = updater_enter(parent->ms);
+	if (ret < 0) {
+		return ret;
+	}
+	ret = check_add(parent, child);
+	if (ret < 0) {
+		updater_abort(parent->ms);
+		return ret;
+	}
+	memspace_region_ref(child);
+	child->addr = offset;
+	child->priority = priority;
+	link_child(parent, child);
+	if (parent->enabled && child->enabled) {
+		region_mark_dirty(parent);
+	}
+	return updater_leave(parent->ms);
+}
+
+MEMSPACE_EXPORT int
+memspace_region_add_subregion(struct memspace_region *parent, uint64_t offset,
+			      struct memspace_region *child)
+{
+	return add_subregion(parent, offset, child, 0);
+}
+
+MEMSPACE_EXPORT int
+memspace_region_add_subregion_overlap(struct memspace_region *parent,
+				      uint64_t offset,
+				      struct memspace_region *child,
+				      int32_t priority)
+{
+	return add_subregion(parent, offset, child, priority);
+}
+
+MEMSPACE_EXPORT int
+memspace_region_del_subregion(struct memspace_region *parent,
+			      struct memspace_region *child)
+{
+	int ret;
+
+	if (!parent || !child) {
+		return -EINVAL;
+	}
+	ret = updater_enter(parent->ms);
+	if (ret < 0) {
+		return ret;
+	}
+	if (child->parent != parent) {
+		updater_abort(parent->ms);
+		return -ENOENT;
+	}
+	unlink_child(parent, child);
+	if (parent->enabled && child->enabled) {
+		region_mark_dirty(parent);
+	}
+	ret = updater_leave(parent->ms);
+	/* After the commit, so the view that dropped @child is published. */
+	memspace_region_unref(child);
+	return ret;
+}
+
+MEMSPACE_EXPORT int
+memspace_region_set_address(struct memspace_region *mr, uint64_t addr)
+{
+	struct memspace_region *parent;
+	int ret;
+
+	if (!mr) {
+		return -EINVAL;
+	}
+	ret = updater_enter(mr->ms);
+	if (ret < 0) {
+		return ret;
+	}
+	if (mr->addr != addr) {
+		mr->addr = addr;
+		/* Moving re-adds: the region now wins ties, as in QEMU. */
+		parent = mr->parent;
+		if (parent) {
+			unlink_child(parent, mr);
+			link_child(parent, mr);
+		}
+		region_mark_dirty(mr);
+	}
+	return updater_leave(mr->ms);
+}
