@@ -9,6 +9,7 @@
 
 #include "rcu.h"
 #include "region-internal.h"
+#include "index.h"
 
 struct flat_range {
 	uint64_t start;
@@ -26,7 +27,18 @@ struct memspace_flatview {
 	uint64_t gen;			/* ms->gen it was rendered at */
 	size_t nr;
 	struct flat_range *ranges;	/* each range holds a ref on its mr */
+	struct flat_index index;	/* built with @ranges, immutable */
 };
+
+/* The range of @fv holding @addr, or NULL (lock-free, any thread). */
+static inline const struct flat_range *
+flatview_find(const struct memspace_flatview *fv, uint64_t addr)
+{
+	size_t i = fv->index.avx2 ? flat_index_find_avx2(&fv->index, addr)
+				  : flat_index_find_generic(&fv->index, addr);
+
+	return i == SIZE_MAX ? NULL : &fv->ranges[i];
+}
 
 /* A view with no ranges rendered from @root (which may be NULL). */
 struct memspace_flatview *flatview_new_empty(struct memspace_region *root);

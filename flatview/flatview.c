@@ -26,6 +26,7 @@ flatview_free_rcu(struct rcu_head *head)
 	for (size_t i = 0; i < fv->nr; i++) {
 		memspace_region_unref(fv->ranges[i].mr);
 	}
+	flat_index_free(&fv->index);
 	g_free(fv->ranges);
 	memspace_region_unref(fv->root);
 	g_free(fv);

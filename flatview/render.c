@@ -242,6 +242,7 @@ flatview_render(struct memspace_region *root, uint64_t gen)
 	for (size_t i = 0; i < fv->nr; i++) {
 		memspace_region_ref(fv->ranges[i].mr);
 	}
+	flat_index_build(&fv->index, fv->ranges, fv->nr);
 	g_free(owner);
 	g_free(sg.bound);
 	g_free(sg.first);

@@ -20,7 +20,24 @@ struct memspace_addrspace {
 	bool hyp_ioevtfd_enabled;
 	/* Reduced root computed by the commit in progress. */
 	struct memspace_region *pending_root;
+	/*
+	 * Bumped (release) after each publication of @current; region
+	 * caches read it (acquire) before the view they fill from, so a
+	 * cache whose generation still matches holds current data.
+	 */
+	uint64_t view_gen;
+	/* Listeners and the ioeventfd set (listeners/listener-internal.h). */
+	struct as_listeners *lst;
 };
+
+/* Publish @fv (a new reference) as the current view of @as. */
+static inline void
+addrspace_publish_view(struct memspace_addrspace *as,
+		       struct memspace_flatview *fv)
+{
+	rcu_assign_pointer(as->current, fv);
+	__atomic_store_n(&as->view_gen, as->view_gen + 1, __ATOMIC_RELEASE);
+}
 
 /* Render and publish everything that changed; called at depth 0. */
 int addrspace_commit_all(struct memspace *ms);

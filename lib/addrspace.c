@@ -87,30 +87,24 @@ publish_views(struct memspace *ms, uint64_t gen)
 		if (fv == as->current) {
 			continue;
 		}
-		rcu_assign_pointer(as->current, memspace_flatview_ref(fv));
+		addrspace_publish_view(as, memspace_flatview_ref(fv));
 		g_array_append_val(changes, ch);
 	}
 	return changes;
 }
 
+/* Report the published changes (listeners/listener-internal.h). */
 static int
 notify_changes(struct memspace *ms, GArray *changes)
 {
-	int ret = 0, r;
+	struct listener_update *up = listener_update_new(ms);
 
-	ms->in_callback = true;
-	r = listeners_notify_begin(ms);
-	ret = ret ? ret : r;
 	for (guint i = 0; i < changes->len; i++) {
 		struct as_change *ch = &g_array_index(changes, struct as_change, i);
 
-		r = listeners_notify_topology(ch->as, ch->old_fv, ch->as->current);
-		ret = ret ? ret : r;
+		listener_update_add_view(up, ch->as, ch->old_fv);
 	}
-	r = listeners_notify_commit(ms);
-	ret = ret ? ret : r;
-	ms->in_callback = false;
-	return ret;
+	return listener_update_run(up);
 }
 
 int
@@ -119,13 +113,18 @@ addrspace_commit_all(struct memspace *ms)
 	GArray *changes;
 	int ret = 0;
 
-	if (!ms->pending) {
+	if (!ms->pending && !ms->ioeventfd_pending) {
 		return 0;
 	}
-	ms->pending = false;
-	changes = publish_views(ms, ms->gen);
-	ms->gen++;
-	if (changes->len) {
+	if (ms->pending) {
+		ms->pending = false;
+		changes = publish_views(ms, ms->gen);
+		ms->gen++;
+	} else {
+		/* Only ioeventfds changed: nothing is re-rendered. */
+		changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
+	}
+	if (changes->len || ms->ioeventfd_pending) {
 		ret = notify_changes(ms, changes);
 	}
 	for (guint i = 0; i < changes->len; i++) {
@@ -160,9 +159,19 @@ memspace_addrspace_new(struct memspace *ms, const char *name,
 	as->name = g_strdup(name);
 	as->seq = ms->next_as_seq++;
 	as->root = memspace_region_ref(root);
-	/* Rendered from the current tree; a later commit re-checks it. */
+	/*
+	 * Share the view already published for the same reduced root (inside
+	 * an open transaction that is the pre-transaction view, as in QEMU),
+	 * or render one from the current tree.  Either way the commit ending
+	 * the transaction re-checks it.
+	 */
 	reduced = flatview_reduce_root(root);
-	as->current = view_for_root(ms, reduced, ms->gen - 1);
+	as->current = reduced ? find_current_view(ms, reduced) : NULL;
+	if (as->current) {
+		memspace_flatview_ref(as->current);
+	} else {
+		as->current = view_for_root(ms, reduced, ms->gen - 1);
+	}
 	g_ptr_array_add(ms->addrspaces, as);
 	updater_leave(ms);
 	return as;
@@ -197,6 +206,7 @@ memspace_addrspace_destroy(struct memspace_addrspace *as)
 	if (ret < 0) {
 		return ret;
 	}
+	listeners_detach_addrspace(as);
 	g_ptr_array_remove(ms->addrspaces, as);
 	updater_leave(ms);
 	/* Readers may still hold @as itself: free it after a grace period. */

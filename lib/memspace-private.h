@@ -59,6 +59,12 @@ struct listener_registry;
  * @next_as_seq: creation sequence number of the next address space.
  * @empty_view: the shared view of address spaces that render nothing.
  * @listeners: the listener registry.
+ * @ioeventfd_pending: an ioeventfd was added or removed since the last
+ *	commit: every address space's ioeventfd set must be rebuilt, even if
+ *	no view changes (no re-render is needed for that).
+ * @log_global: nesting count of memspace_log_global_start().
+ * @ram_regions: every region with host memory (lib/dirty-log.c), so that
+ *	global dirty logging reaches regions not mapped anywhere yet.
  */
 struct memspace {
 	gint refcount;
@@ -72,6 +78,9 @@ struct memspace {
 	uint64_t next_as_seq;
 	struct memspace_flatview *empty_view;
 	struct listener_registry *listeners;
+	bool ioeventfd_pending;
+	unsigned log_global;
+	GQueue ram_regions;
 };
 
 /* Drop a reference taken by an object (never waits for RCU callbacks). */

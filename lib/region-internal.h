@@ -64,6 +64,13 @@ struct memspace_region {
 	uint64_t dirty_gen;
 	/* Marker for graph walks (compared with ms->visit_epoch). */
 	uint64_t visit_mark;
+
+	/* State reported to listeners (lib/region-listen.h). */
+	struct region_ioeventfds *ioeventfds;	/* RCU-published, or NULL */
+	GArray *coalesced;	/* struct coalesced_part, or NULL */
+	uint16_t log_count[3];	/* nested set_log() per dirty-log client */
+	uint64_t *dirty_bitmap[3];	/* per client, published once */
+	GList ram_link;		/* in ms->ram_regions (host memory only) */
 };
 
 #define region_for_each_child(child, mr)                                     \
@@ -97,6 +104,11 @@ region_alias_final(const struct memspace_region *mr)
 
 /* Record a change of @mr that needs a re-render at the next commit. */
 void region_mark_dirty(struct memspace_region *mr);
+
+/* Listener-side state of a new region with host memory; and of any region
+ * being freed (lib/dirty-log.c, lib/ioeventfd.c, lib/coalesced.c). */
+void region_listen_init(struct memspace_region *mr);
+void region_listen_free(struct memspace_region *mr);
 
 /* QEMU's `info mtree` type word of a region (alias: of its final target). */
 const char *region_type_name(const struct memspace_region *mr);

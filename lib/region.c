@@ -113,6 +113,7 @@ new_backed(struct memspace *ms, enum memspace_region_kind kind,
 		memspace_region_unref(mr);
 		return fail_null(-ret);
 	}
+	region_listen_init(mr);
 	return mr;
 }
 
@@ -226,6 +227,7 @@ region_free(struct memspace_region *mr)
 	}
 	updater_unlock(ms);
 	memspace_region_unref(mr->alias);
+	region_listen_free(mr);
 	if (mr->host_owned) {
 		munmap(mr->host, mr->host_size);
 	}

@@ -1,29 +1,171 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The listener registry of a context and the hooks the commit path calls:
- * begin before the first change is reported, one topology diff per address
- * space whose view changed (after the new view is published), commit last.
+ * Listener internals: the registry of a context, the per-address-space
+ * listener list and ioeventfd set, callback delivery in priority order, and
+ * the entry points of the commit path (report the published changes of one
+ * commit) and of address-space destruction.
+ *
+ * Invariants: every list of listeners is sorted by (priority, registration
+ * sequence); a listener is in its address space's list exactly when it is
+ * in the registry; an address space's ioeventfd set exists exactly while it
+ * has an eventfd-capable listener, and then equals what its published view
+ * shows.
  */
 #ifndef MEMSPACE_LISTENER_INTERNAL_H
 #define MEMSPACE_LISTENER_INTERNAL_H
 
+#include <memspace/listener.h>
+
 #include "addrspace-internal.h"
+#include "region-listen.h"
+
+struct memspace_listener {
+	struct memspace *ms;		/* referenced */
+	struct memspace_addrspace *as;	/* NULL once detached */
+	const struct memspace_listener_ops *ops;
+	void *opaque;
+	int priority;
+	uint64_t seq;			/* registration order */
+	char *name;
+	int error;			/* first error while out of sync */
+	bool in_update;			/* gets begin/commit of this update */
+};
 
 struct listener_registry {
-	/* Registered listeners, ordered by priority, then registration. */
-	GPtrArray *listeners;
+	GPtrArray *listeners;		/* every registered listener, sorted */
+	uint64_t next_seq;
+};
+
+/* One element of an address space's ioeventfd set. */
+struct as_ioeventfd {
+	struct memspace_ioeventfd e;	/* e.fd is efd->fd */
+	struct ioeventfd_fd *efd;	/* referenced */
+	struct memspace_region *mr;	/* referenced */
+	uint64_t offset;		/* of e.addr in @mr */
+	uint8_t flags;			/* enum range_flags of its flat range */
+	uint8_t dirty_log_mask;
+};
+
+struct as_listeners {
+	GPtrArray *listeners;		/* sorted */
+	unsigned nr_eventfd;		/* eventfd-capable listeners */
+	GArray *ioeventfds;		/* struct as_ioeventfd; NULL if none */
 };
 
 struct listener_registry *listener_registry_new(void);
 void listener_registry_free(struct listener_registry *reg);
 
-/* Start of a reported update: every listener's begin, ascending priority. */
-int listeners_notify_begin(struct memspace *ms);
-/* @as now shows @new_fv instead of @old_fv (both non-NULL, pinned). */
-int listeners_notify_topology(struct memspace_addrspace *as,
-			      struct memspace_flatview *old_fv,
-			      struct memspace_flatview *new_fv);
-/* End of a reported update: every listener's commit, ascending priority. */
-int listeners_notify_commit(struct memspace *ms);
+/* The listeners of @as (NULL or empty when it has none). */
+static inline GPtrArray *
+addrspace_listeners(const struct memspace_addrspace *as)
+{
+	return as->lst ? as->lst->listeners : NULL;
+}
+
+/* Which callback a delivery is for. */
+enum listener_cb {
+	LCB_BEGIN,
+	LCB_COMMIT,
+	LCB_REGION_ADD,
+	LCB_REGION_DEL,
+	LCB_REGION_NOP,
+	LCB_LOG_START,
+	LCB_LOG_STOP,
+	LCB_LOG_SYNC,
+	LCB_LOG_GLOBAL_START,
+	LCB_LOG_GLOBAL_STOP,
+	LCB_EVENTFD_ADD,
+	LCB_EVENTFD_DEL,
+	LCB_COALESCED_ADD,
+	LCB_COALESCED_DEL,
+};
+
+/* One callback with its arguments. */
+struct listener_event {
+	enum listener_cb cb;
+	const struct memspace_section *sec;
+	unsigned old_mask;
+	unsigned new_mask;
+	const struct memspace_ioeventfd *e;
+};
+
+/* Whether @l implements @cb. */
+bool listener_has(const struct memspace_listener *l, enum listener_cb cb);
+
+/* Whether @cb is delivered in descending priority. */
+bool listener_cb_descending(enum listener_cb cb);
+
+/* Call @ev on @l alone; the raw result, nothing recorded. */
+int listener_call_raw(struct memspace_listener *l,
+		      const struct listener_event *ev);
+
+/*
+ * Call @ev on @l and record a failure: @l goes out of sync and *@first
+ * (when not NULL) keeps the first error of the update.
+ */
+void listener_call(struct memspace_listener *l,
+		   const struct listener_event *ev, int *first);
+
+/* Call @ev on every listener of @ls in @ev's direction. */
+void listeners_call(GPtrArray *ls, const struct listener_event *ev,
+		    int *first);
+
+/* Call @cb on every listener of @ls whose in_update is set. */
+void listeners_call_marked(GPtrArray *ls, enum listener_cb cb, int *first);
+
+/*
+ * Mark the listeners of @ls (those implementing *@need, or all if @need is
+ * NULL) as part of the update being delivered: they get its begin and
+ * commit.  listeners_call_marked() with LCB_COMMIT clears the marks.
+ */
+void listeners_mark(GPtrArray *ls, const enum listener_cb *need);
+
+/*
+ * The update one commit reports: views of address spaces that changed
+ * (already published), and ioeventfd sets to rebuild.  Delivery sets
+ * ms->in_callback, sends begin, the topology diffs, the ioeventfd diffs
+ * and commit, and clears ms->ioeventfd_pending.
+ */
+struct listener_update;
+struct listener_update *listener_update_new(struct memspace *ms);
+void listener_update_add_view(struct listener_update *up,
+			      struct memspace_addrspace *as,
+			      struct memspace_flatview *old_fv);
+/* Deliver and free @up.  Return: 0, or -EREMOTEIO (a listener failed). */
+int listener_update_run(struct listener_update *up);
+
+/* Unregister (with the removal replay) every listener of @as. */
+void listeners_detach_addrspace(struct memspace_addrspace *as);
+
+/*
+ * topology_diff() - report @as going from @old_fv to @new_fv to the
+ * listeners of @as: the delete pass, then the add/nop pass.
+ */
+void topology_diff(struct memspace_addrspace *as,
+		   const struct memspace_flatview *old_fv,
+		   const struct memspace_flatview *new_fv, int *first);
+
+/*
+ * Call @fn for each coalesced part of @fr's region (or only for @only, if
+ * not NULL) that intersects @fr, with the section clipped to the part.
+ * Every part is visited (QEMU's replay stops at the first part outside the
+ * range).
+ */
+void coalesced_for_each_part(const struct flat_range *fr,
+			     const struct coalesced_part *only,
+			     void (*fn)(void *arg,
+					const struct memspace_section *sec),
+			     void *arg);
+
+/* The sorted ioeventfd set @fv shows (struct as_ioeventfd). */
+GArray *ioeventfd_set_build(const struct memspace_flatview *fv);
+void ioeventfd_set_free(GArray *set);
+bool ioeventfd_set_equal(const GArray *a, const GArray *b);
+/* The section an entry is reported with. */
+void ioeventfd_section(const struct as_ioeventfd *ae,
+		       struct memspace_section *sec);
+/* Report old -> new to @ls: every eventfd_del, then every eventfd_add. */
+void ioeventfd_set_diff(GPtrArray *ls, const GArray *old_set,
+			const GArray *new_set, int *first);
 
 #endif /* MEMSPACE_LISTENER_INTERNAL_H */

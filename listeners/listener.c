@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The listener registry.  Listeners are registered through the listener
- * API; the commit path reports each published change here.
+ * Listener registration and callback delivery: the registry of a context,
+ * the sorted per-address-space lists, the priority-direction rule, the
+ * replays on registration, unregistration and resync, and the delivery of
+ * one commit's update (begin, topology diffs, ioeventfd diffs, commit).
  */
 #include "config.h"
 
@@ -24,27 +26,458 @@ listener_registry_free(struct listener_registry *reg)
 	g_free(reg);
 }
 
-int
-listeners_notify_begin(struct memspace *ms)
+bool
+listener_has(const struct memspace_listener *l, enum listener_cb cb)
 {
-	(void)ms;
-	return 0;
+	const struct memspace_listener_ops *o = l->ops;
+
+	switch (cb) {
+	case LCB_BEGIN:
+		return o->begin;
+	case LCB_COMMIT:
+		return o->commit;
+	case LCB_REGION_ADD:
+		return o->region_add;
+	case LCB_REGION_DEL:
+		return o->region_del;
+	case LCB_REGION_NOP:
+		return o->region_nop;
+	case LCB_LOG_START:
+		return o->log_start;
+	case LCB_LOG_STOP:
+		return o->log_stop;
+	case LCB_LOG_SYNC:
+		return o->log_sync;
+	case LCB_LOG_GLOBAL_START:
+		return o->log_global_start;
+	case LCB_LOG_GLOBAL_STOP:
+		return o->log_global_stop;
+	case LCB_EVENTFD_ADD:
+		return o->eventfd_add;
+	case LCB_EVENTFD_DEL:
+		return o->eventfd_del;
+	case LCB_COALESCED_ADD:
+		return o->coalesced_io_add;
+	case LCB_COALESCED_DEL:
+		return o->coalesced_io_del;
+	}
+	return false;
+}
+
+bool
+listener_cb_descending(enum listener_cb cb)
+{
+	return cb == LCB_REGION_DEL || cb == LCB_LOG_STOP ||
+	       cb == LCB_LOG_GLOBAL_STOP || cb == LCB_EVENTFD_DEL ||
+	       cb == LCB_COALESCED_DEL;
 }
 
 int
-listeners_notify_topology(struct memspace_addrspace *as,
-			  struct memspace_flatview *old_fv,
-			  struct memspace_flatview *new_fv)
+listener_call_raw(struct memspace_listener *l, const struct listener_event *ev)
 {
-	(void)as;
-	(void)old_fv;
-	(void)new_fv;
+	const struct memspace_listener_ops *o = l->ops;
+	void *p = l->opaque;
+
+	if (!listener_has(l, ev->cb)) {
+		return 0;
+	}
+	switch (ev->cb) {
+	case LCB_BEGIN:
+		return o->begin(p);
+	case LCB_COMMIT:
+		return o->commit(p);
+	case LCB_REGION_ADD:
+		return o->region_add(p, ev->sec);
+	case LCB_REGION_DEL:
+		return o->region_del(p, ev->sec);
+	case LCB_REGION_NOP:
+		return o->region_nop(p, ev->sec);
+	case LCB_LOG_START:
+		return o->log_start(p, ev->sec, ev->old_mask, ev->new_mask);
+	case LCB_LOG_STOP:
+		return o->log_stop(p, ev->sec, ev->old_mask, ev->new_mask);
+	case LCB_LOG_SYNC:
+		return o->log_sync(p, ev->sec);
+	case LCB_LOG_GLOBAL_START:
+		return o->log_global_start(p);
+	case LCB_LOG_GLOBAL_STOP:
+		return o->log_global_stop(p);
+	case LCB_EVENTFD_ADD:
+		return o->eventfd_add(p, ev->sec, ev->e);
+	case LCB_EVENTFD_DEL:
+		return o->eventfd_del(p, ev->sec, ev->e);
+	case LCB_COALESCED_ADD:
+		return o->coalesced_io_add(p, ev->sec);
+	case LCB_COALESCED_DEL:
+		return o->coalesced_io_del(p, ev->sec);
+	}
 	return 0;
 }
 
-int
-listeners_notify_commit(struct memspace *ms)
+void
+listener_call(struct memspace_listener *l, const struct listener_event *ev,
+	      int *first)
 {
-	(void)ms;
-	return 0;
+	int r = listener_call_raw(l, ev);
+
+	if (r >= 0) {
+		return;
+	}
+	if (!l->error) {
+		l->error = r;
+	}
+	if (first && !*first) {
+		*first = r;
+	}
+}
+
+void
+listeners_call(GPtrArray *ls, const struct listener_event *ev, int *first)
+{
+	if (!ls) {
+		return;
+	}
+	if (listener_cb_descending(ev->cb)) {
+		for (guint i = ls->len; i-- > 0;) {
+			listener_call(ls->pdata[i], ev, first);
+		}
+	} else {
+		for (guint i = 0; i < ls->len; i++) {
+			listener_call(ls->pdata[i], ev, first);
+		}
+	}
+}
+
+void
+listeners_call_marked(GPtrArray *ls, enum listener_cb cb, int *first)
+{
+	struct listener_event ev = { .cb = cb };
+
+	for (guint i = 0; i < ls->len; i++) {
+		struct memspace_listener *l = ls->pdata[i];
+
+		if (l->in_update) {
+			listener_call(l, &ev, first);
+		}
+		if (cb == LCB_COMMIT) {
+			l->in_update = false;
+		}
+	}
+}
+
+void
+listeners_mark(GPtrArray *ls, const enum listener_cb *need)
+{
+	for (guint i = 0; ls && i < ls->len; i++) {
+		struct memspace_listener *l = ls->pdata[i];
+
+		if (!need || listener_has(l, *need)) {
+			l->in_update = true;
+		}
+	}
+}
+
+/* Registration order: priority ascending, then registration sequence. */
+static int
+listener_order(const struct memspace_listener *a,
+	       const struct memspace_listener *b)
+{
+	if (a->priority != b->priority) {
+		return a->priority < b->priority ? -1 : 1;
+	}
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void
+sorted_insert(GPtrArray *ls, struct memspace_listener *l)
+{
+	guint i = ls->len;
+
+	while (i > 0 && listener_order(ls->pdata[i - 1], l) > 0) {
+		i--;
+	}
+	g_ptr_array_insert(ls, (gint)i, l);
+}
+
+static bool
+eventfd_capable(const struct memspace_listener *l)
+{
+	return l->ops->eventfd_add || l->ops->eventfd_del;
+}
+
+/* Put @l in the registry and its address space's list. */
+static void
+listener_link(struct memspace_listener *l)
+{
+	struct memspace_addrspace *as = l->as;
+	struct as_listeners *al = as->lst;
+
+	l->seq = l->ms->listeners->next_seq++;
+	sorted_insert(l->ms->listeners->listeners, l);
+	if (!al) {
+		al = as->lst = g_new0(struct as_listeners, 1);
+		al->listeners = g_ptr_array_new();
+	}
+	sorted_insert(al->listeners, l);
+	if (eventfd_capable(l) && al->nr_eventfd++ == 0) {
+		al->ioeventfds = ioeventfd_set_build(as->current);
+	}
+}
+
+static void
+listener_unlink(struct memspace_listener *l)
+{
+	struct memspace_addrspace *as = l->as;
+	struct as_listeners *al = as->lst;
+
+	g_ptr_array_remove(l->ms->listeners->listeners, l);
+	g_ptr_array_remove(al->listeners, l);
+	if (eventfd_capable(l) && --al->nr_eventfd == 0) {
+		ioeventfd_set_free(al->ioeventfds);
+		al->ioeventfds = NULL;
+	}
+	if (al->listeners->len == 0) {
+		g_ptr_array_free(al->listeners, TRUE);
+		g_free(al);
+		as->lst = NULL;
+	}
+	l->as = NULL;
+}
+
+struct part_call {
+	struct memspace_listener *l;
+	enum listener_cb cb;
+	int *first;
+};
+
+static void
+part_call(void *arg, const struct memspace_section *sec)
+{
+	struct part_call *pc = arg;
+
+	listener_call(pc->l, &(struct listener_event){ .cb = pc->cb, .sec = sec },
+		      pc->first);
+}
+
+/* Replay the ranges of the published view to @l alone. */
+static void
+replay_ranges(struct memspace_listener *l, bool adding, int *first)
+{
+	const struct memspace_flatview *fv = l->as->current;
+	struct part_call pc = {
+		l, adding ? LCB_COALESCED_ADD : LCB_COALESCED_DEL, first
+	};
+
+	for (size_t i = 0; i < fv->nr; i++) {
+		const struct flat_range *fr = &fv->ranges[i];
+		struct memspace_section sec;
+		unsigned mask = fr->dirty_log_mask;
+
+		flat_range_to_section(fr, &sec);
+		if (adding) {
+			listener_call(l, &(struct listener_event){
+				LCB_REGION_ADD, &sec }, first);
+			coalesced_for_each_part(fr, NULL, part_call, &pc);
+			if (mask) {
+				listener_call(l, &(struct listener_event){
+					LCB_LOG_START, &sec, 0, mask }, first);
+			}
+			continue;
+		}
+		if (mask) {
+			listener_call(l, &(struct listener_event){
+				LCB_LOG_STOP, &sec, mask, 0 }, first);
+		}
+		coalesced_for_each_part(fr, NULL, part_call, &pc);
+		listener_call(l, &(struct listener_event){ LCB_REGION_DEL, &sec },
+			      first);
+	}
+}
+
+/* Replay the ioeventfd set of @l's address space to @l alone. */
+static void
+replay_ioeventfds(struct memspace_listener *l, bool adding, int *first)
+{
+	const GArray *set = l->as->lst->ioeventfds;
+	enum listener_cb cb = adding ? LCB_EVENTFD_ADD : LCB_EVENTFD_DEL;
+
+	for (guint i = 0; set && i < set->len; i++) {
+		const struct as_ioeventfd *ae =
+			&g_array_index(set, struct as_ioeventfd, i);
+		struct memspace_section sec;
+
+		ioeventfd_section(ae, &sec);
+		listener_call(l, &(struct listener_event){
+			.cb = cb, .sec = &sec, .e = &ae->e }, first);
+	}
+}
+
+/*
+ * The (un)registration replay, framed by begin and commit; with @global,
+ * also log_global_start first (adding) or log_global_stop last.  Returns
+ * the first error.
+ */
+static int
+replay(struct memspace_listener *l, bool adding, bool global, bool both)
+{
+	struct memspace *ms = l->ms;
+	bool log_global = global && ms->log_global;
+	int first = 0;
+
+	ms->in_callback = true;
+	listener_call(l, &(struct listener_event){ .cb = LCB_BEGIN }, &first);
+	if (adding && log_global) {
+		listener_call(l, &(struct listener_event){
+			.cb = LCB_LOG_GLOBAL_START }, &first);
+	}
+	if (!adding || both) {
+		replay_ranges(l, false, &first);
+		replay_ioeventfds(l, false, &first);
+	}
+	if (adding) {
+		replay_ranges(l, true, &first);
+		replay_ioeventfds(l, true, &first);
+	}
+	if (!adding && log_global) {
+		listener_call(l, &(struct listener_event){
+			.cb = LCB_LOG_GLOBAL_STOP }, &first);
+	}
+	listener_call(l, &(struct listener_event){ .cb = LCB_COMMIT }, &first);
+	ms->in_callback = false;
+	return first;
+}
+
+static void
+listener_free(struct memspace_listener *l)
+{
+	struct memspace *ms = l->ms;
+
+	g_free(l->name);
+	g_free(l);
+	memspace_unref_internal(ms);
+}
+
+MEMSPACE_EXPORT struct memspace_listener *
+memspace_listener_register(struct memspace_addrspace *as,
+			   const struct memspace_listener_ops *ops,
+			   void *opaque, int priority, const char *name)
+{
+	struct memspace_listener *l;
+	int ret;
+
+	if (!as || !ops) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (ops->version == 0 || ops->version > MEMSPACE_LISTENER_OPS_VERSION) {
+		errno = EPROTO;
+		return NULL;
+	}
+	ret = updater_enter(as->ms);
+	if (ret < 0) {
+		errno = -ret;
+		return NULL;
+	}
+	l = g_new0(struct memspace_listener, 1);
+	*l = (struct memspace_listener){
+		.ms = memspace_ref(as->ms), .as = as, .ops = ops,
+		.opaque = opaque, .priority = priority,
+		.name = g_strdup(name),
+	};
+	listener_link(l);
+	ret = replay(l, true, true, false);
+	if (ret < 0) {
+		/* All or nothing: take back what the replay delivered. */
+		(void)replay(l, false, true, false);
+		listener_unlink(l);
+		updater_leave(as->ms);
+		listener_free(l);
+		errno = -ret;
+		return NULL;
+	}
+	updater_leave(as->ms);
+	return l;
+}
+
+MEMSPACE_EXPORT int
+memspace_listener_unregister(struct memspace_listener *l)
+{
+	struct memspace *ms;
+	int ret, first = 0;
+
+	if (!l) {
+		return 0;
+	}
+	ms = l->ms;
+	ret = updater_enter(ms);
+	if (ret < 0) {
+		return ret;
+	}
+	if (l->as) {
+		first = replay(l, false, true, false);
+		listener_unlink(l);
+	}
+	updater_leave(ms);
+	listener_free(l);
+	return first ? -EREMOTEIO : 0;
+}
+
+MEMSPACE_EXPORT int
+memspace_listener_resync(struct memspace_listener *l)
+{
+	int ret;
+
+	if (!l) {
+		return -EINVAL;
+	}
+	ret = updater_enter(l->ms);
+	if (ret < 0) {
+		return ret;
+	}
+	if (!l->as) {
+		updater_leave(l->ms);
+		return -ENOENT;
+	}
+	l->error = 0;
+	ret = replay(l, true, false, true) ? -EREMOTEIO : 0;
+	updater_leave(l->ms);
+	return ret;
+}
+
+void
+listeners_detach_addrspace(struct memspace_addrspace *as)
+{
+	GPtrArray *ls;
+
+	/* Highest priority first, as for every removal. */
+	while ((ls = addrspace_listeners(as)) && ls->len) {
+		struct memspace_listener *l = ls->pdata[ls->len - 1];
+
+		(void)replay(l, false, true, false);
+		listener_unlink(l);
+	}
+}
+
+MEMSPACE_EXPORT const char *
+memspace_listener_get_name(const struct memspace_listener *l)
+{
+	return l->name;
+}
+
+MEMSPACE_EXPORT int
+memspace_listener_get_priority(const struct memspace_listener *l)
+{
+	return l->priority;
+}
+
+MEMSPACE_EXPORT struct memspace_addrspace *
+memspace_listener_get_addrspace(const struct memspace_listener *l)
+{
+	return l->as;
+}
+
+MEMSPACE_EXPORT int
+memspace_listener_get_error(const struct memspace_listener *l)
+{
+	return l->error;
 }

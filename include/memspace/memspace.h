@@ -31,6 +31,9 @@
 #include <memspace/addrspace.h>
 #include <memspace/flatview.h>
 #include <memspace/show.h>
+#include <memspace/access.h>
+#include <memspace/cache.h>
+#include <memspace/reader.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The lookup index of a flat view, built once at render time and immutable
+ * afterwards, like the view that owns it: a static S+ tree over the start
+ * addresses of the view's ranges, entered through a small radix table.
+ *
+ * Layout.  Keys are stored biased (XOR 2^63) so that the signed 64-bit
+ * compares of AVX2 order them as unsigned addresses.  The leaf layer is the
+ * sorted array of range starts, cut into leaves of INDEX_LEAF_KEYS keys
+ * (two cache lines).  The range a leaf key belongs to is implicit (its
+ * position), and the ranges of one leaf are contiguous in the view's range
+ * array, so a lookup in a large view prefetches them together with the
+ * leaf: the leaf and its payload cost one memory round trip, not two.
+ * Above the leaves sit internal levels of INDEX_NODE_KEYS keys (two cache
+ * lines, fan-out 17); key j of a node is the first start of its child
+ * j + 1, and a descent goes to child "number of keys <= address".  Missing
+ * children and leaf padding hold UINT64_MAX, which no address below
+ * UINT64_MAX reaches; the address UINT64_MAX itself is answered by the
+ * last range.
+ *
+ * Radix entry.  The span from the first start to the last is cut into
+ * 2^k equal buckets (2^k >= twice the number of leaves); bucket b records
+ * the leaf holding the last start at or below its first address.  An
+ * address whose bucket and the next record the same leaf, or neighbouring
+ * leaves, needs no descent: one table load, one key compare, one leaf
+ * rank.  Buckets that span more leaves (clustered maps) fall back to the
+ * descent, so the worst case is the tree's.
+ *
+ * Size: 8 bytes per range in the leaves, about 0.5 in the internal levels
+ * and at most 0.5 in the table, whatever the span of the address space;
+ * the payload (end, region, offset) is the view's own range array.
+ */
+#ifndef MEMSPACE_FLATVIEW_INDEX_H
+#define MEMSPACE_FLATVIEW_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define INDEX_HAVE_X86 1
+#else
+#define INDEX_HAVE_X86 0
+#endif
+
+#define INDEX_NODE_KEYS 16
+#define INDEX_FANOUT (INDEX_NODE_KEYS + 1)
+#define INDEX_LEAF_KEYS 16
+#define INDEX_MAX_HEIGHT 16
+
+struct flat_range;
+
+/**
+ * struct flat_index - S+ tree over the starts of a view's ranges
+ * @level: first node of each internal level, root (level 0) first.
+ * @leaves: the biased start keys, padded to whole leaves.
+ * @buckets: radix entry, @nr_buckets + 2 leaf numbers.
+ * @ranges: the view's ranges (the payload of leaf key i is @ranges[i]).
+ * @nr: number of ranges.
+ * @base: first range start (bucket 0 begins there).
+ * @nr_buckets: number of buckets (a power of two).
+ * @shift: log2 of the bucket size.
+ * @height: number of internal levels (0: a single leaf).
+ * @avx2: rank nodes with AVX2 (decided once, when the index is built).
+ * @prefetch: the ranges outgrow the L2 cache: prefetch a leaf's payload.
+ * @mem: the allocation holding every level.
+ * @bytes: size of @mem.
+ * @huge: @mem was mapped with mmap() (transparent huge pages).
+ */
+struct flat_index {
+	const uint64_t *level[INDEX_MAX_HEIGHT];
+	const uint64_t *leaves;
+	const uint32_t *buckets;
+	const struct flat_range *ranges;
+	size_t nr;
+	uint64_t base;
+	size_t nr_buckets;
+	unsigned shift;
+	unsigned height;
+	bool avx2;
+	bool prefetch;
+	void *mem;
+	size_t bytes;
+	bool huge;
+};
+
+/* Build the index of @nr sorted, disjoint @ranges into @ix. */
+void flat_index_build(struct flat_index *ix, const struct flat_range *ranges,
+		      size_t nr);
+
+/* Release what flat_index_build() allocated. */
+void flat_index_free(struct flat_index *ix);
+
+/* Lookups; the result is a range index or SIZE_MAX (not mapped). */
+size_t flat_index_find_avx2(const struct flat_index *ix, uint64_t addr);
+size_t flat_index_find_generic(const struct flat_index *ix, uint64_t addr);
+
+/* Check the index against its ranges (tests and torture); true if sound. */
+bool flat_index_verify(const struct flat_index *ix);
+
+/* Addresses below the first start, and UINT64_MAX, take the slow path. */
+size_t flat_index_find_edge(const struct flat_index *ix, uint64_t addr);
+
+/*
+ * The leaf to rank for @addr, from the radix entry, or SIZE_MAX when the
+ * bucket spans several leaves and the tree must be descended.
+ */
+static inline size_t
+flat_index_entry_leaf(const struct flat_index *ix, uint64_t addr)
+{
+	uint64_t b = (addr - ix->base) >> ix->shift;
+	uint32_t l0, l1;
+
+	b = b < ix->nr_buckets ? b : ix->nr_buckets;
+	l0 = ix->buckets[b];
+	l1 = ix->buckets[b + 1];
+	if (l1 - l0 > 1) {
+		return SIZE_MAX;
+	}
+	/* Neighbours: the second leaf if its first start is at or below. */
+	return (int64_t)ix->leaves[(size_t)l1 * INDEX_LEAF_KEYS] <=
+			       (int64_t)(addr ^ ((uint64_t)1 << 63))
+		       ? l1
+		       : l0;
+}
+
+#endif /* MEMSPACE_FLATVIEW_INDEX_H */

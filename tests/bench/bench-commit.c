@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Commit costs: full commits of random trees (three levels of nesting,
+ * aliases into off-tree regions, overlapping siblings with priorities,
+ * containers with their own backing), reader throughput while commits run
+ * back to back, and one BAR toggled in a loaded map.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include <memspace/listener.h>
+
+#include "bench.h"
+#include "map-load.h"
+
+#define PAGE 0x1000ull
+#define NR_TARGETS 16
+
+struct gen {
+	struct memspace *ms;
+	uint64_t seed;
+	struct memspace_region *targets[NR_TARGETS];
+	GPtrArray *leaves;	/* toggled by the commit loop */
+	GPtrArray *owned;	/* every reference we hold */
+};
+
+static struct memspace_region *
+gen_keep(struct gen *g, struct memspace_region *mr)
+{
+	g_ptr_array_add(g->owned, mr);
+	return mr;
+}
+
+/* A leaf: 5% aliases into the shared off-tree targets, else I/O. */
+static struct memspace_region *
+gen_leaf(struct gen *g, uint64_t size)
+{
+	if (bench_rand(&g->seed) % 20 == 0) {
+		uint64_t off = PAGE * bench_rand_range(&g->seed, 0, 240);
+
+		return gen_keep(g, memspace_region_new_alias(
+			g->ms, "alias", g->targets[bench_rand(&g->seed) %
+						   NR_TARGETS],
+			off, size));
+	}
+	return gen_keep(g, memspace_region_new_io(g->ms, "leaf", size, NULL,
+						  NULL));
+}
+
+/* Map @child at the cursor, or (10%) overlapping the previous sibling. */
+static void
+gen_place(struct gen *g, struct memspace_region *parent,
+	  struct memspace_region *child, uint64_t size, uint64_t *cursor,
+	  uint64_t prev)
+{
+	if (prev && bench_rand(&g->seed) % 10 == 0) {
+		int32_t prio = (int32_t)bench_rand_range(&g->seed, 0, 4) - 2;
+
+		memspace_region_add_subregion_overlap(parent, *cursor - prev / 2,
+						      child, prio);
+		*cursor += size - prev / 2;
+		return;
+	}
+	memspace_region_add_subregion(parent, *cursor, child);
+	*cursor += size;
+}
+
+static uint64_t gen_level(struct gen *g, struct memspace_region *parent,
+			  int depth, size_t leaves);
+
+/* A container (5% with its own backing) holding @leaves leaves. */
+static uint64_t
+gen_container(struct gen *g, struct memspace_region *parent, int depth,
+	      size_t leaves, uint64_t *cursor, uint64_t prev)
+{
+	bool backed = bench_rand(&g->seed) % 20 == 0;
+	struct memspace_region *c = gen_keep(
+		g, backed ? memspace_region_new_io(g->ms, "backed", 1, NULL, NULL)
+			  : memspace_region_new_container(g->ms, "c", 1));
+	uint64_t span = gen_level(g, c, depth + 1, leaves);
+
+	memspace_region_set_size(c, span);
+	gen_place(g, parent, c, span, cursor, prev);
+	return span;
+}
+
+static uint64_t
+gen_level(struct gen *g, struct memspace_region *parent, int depth,
+	  size_t leaves)
+{
+	uint64_t cursor = 0, prev = 0;
+
+	if (depth == 3) {
+		for (size_t i = 0; i < leaves; i++) {
+			uint64_t size = PAGE * bench_rand_range(&g->seed, 1, 16);
+			struct memspace_region *leaf = gen_leaf(g, size);
+
+			gen_place(g, parent, leaf, size, &cursor, prev);
+			g_ptr_array_add(g->leaves, leaf);
+			prev = size;
+		}
+		return cursor;
+	}
+	/* Split the leaves among 2-15 children of roughly equal share. */
+	size_t k = (size_t)bench_rand_range(&g->seed, 2, 15);
+	size_t per = leaves / k ? leaves / k : 1;
+
+	for (size_t done = 0; done < leaves; done += per) {
+		size_t n = leaves - done < 2 * per ? leaves - done : per;
+
+		prev = gen_container(g, parent, depth, n, &cursor, prev);
+		if (n != per) {
+			break;
+		}
+	}
+	return cursor;
+}
+
+static void
+gen_targets(struct gen *g)
+{
+	for (int i = 0; i < NR_TARGETS; i++) {
+		struct memspace_region *t = gen_keep(
+			g, memspace_region_new_io(g->ms, "target", 256 * PAGE,
+						  NULL, NULL));
+		uint64_t overlays = bench_rand_range(&g->seed, 1, 3);
+
+		g->targets[i] = t;
+		for (uint64_t j = 0; j < overlays; j++) {
+			struct memspace_region *o = gen_keep(
+				g, memspace_region_new_io(g->ms, "overlay",
+							  PAGE, NULL, NULL));
+
+			memspace_region_add_subregion(
+				t, PAGE * bench_rand_range(&g->seed, 0, 255), o);
+		}
+	}
+}
+
+static int
+noop_section(void *opaque, const struct memspace_section *sec)
+{
+	(void)opaque;
+	(void)sec;
+	return 0;
+}
+
+static const struct memspace_listener_ops noop_listener = {
+	.version = MEMSPACE_LISTENER_OPS_VERSION,
+	.region_add = noop_section,
+	.region_del = noop_section,
+	.region_nop = noop_section,
+};
+
+/* Mean milliseconds of a commit that toggles one leaf of a tree. */
+static double
+commit_tree_ms(size_t leaves, unsigned count)
+{
+	struct gen g = { .ms = memspace_new(), .seed = 4242 + leaves };
+	struct memspace_region *root;
+	struct memspace_addrspace *as;
+	struct memspace_listener *l;
+	uint64_t t0;
+
+	g.leaves = g_ptr_array_new();
+	g.owned = g_ptr_array_new();
+	root = gen_keep(&g, memspace_region_new_container(g.ms, "root",
+							  MEMSPACE_SIZE_2_64));
+	memspace_transaction_begin(g.ms);
+	gen_targets(&g);
+	(void)gen_level(&g, root, 0, leaves);
+	memspace_transaction_commit(g.ms);
+	as = memspace_addrspace_new(g.ms, "memory", root);
+	/* A listener, so that each commit also diffs the views. */
+	l = memspace_listener_register(as, &noop_listener, NULL, 0, "bench");
+	t0 = bench_now_ns();
+	for (unsigned i = 0; i < count; i++) {
+		struct memspace_region *leaf =
+			g.leaves->pdata[bench_rand(&g.seed) % g.leaves->len];
+
+		memspace_region_set_enabled(leaf, i & 1);
+	}
+	t0 = bench_now_ns() - t0;
+	memspace_listener_unregister(l);
+	memspace_addrspace_destroy(as);
+	for (guint i = 0; i < g.owned->len; i++) {
+		memspace_region_unref(g.owned->pdata[i]);
+	}
+	g_ptr_array_free(g.owned, TRUE);
+	g_ptr_array_free(g.leaves, TRUE);
+	memspace_unref(g.ms);
+	return (double)t0 / 1e6 / count;
+}
+
+void
+bench_commits(struct bench_results *r)
+{
+	static const unsigned counts[BENCH_NR_COMMITS] = { 400, 100, 20 };
+
+	bench_pin(0);
+	for (int i = 0; i < BENCH_NR_COMMITS; i++) {
+		r->commit_ms[i] = commit_tree_ms(bench_commit_sizes[i], counts[i]);
+	}
+}
+
+struct reader {
+	struct memspace_addrspace *as;
+	const uint64_t *q;
+	volatile int phase;	/* 0 run, 1 stop */
+	uint64_t count;
+};
+
+static void *
+reader_thread(void *arg)
+{
+	struct reader *rd = arg;
+	uint64_t n = 0, acc = 0;
+
+	bench_pin(0);
+	memspace_thread_register();
+	while (!rd->phase) {
+		struct memspace_flatview *fv;
+		struct memspace_section sec;
+
+		memspace_rcu_read_lock();
+		fv = memspace_addrspace_get_flatview_rcu(rd->as);
+		for (unsigned i = 0; i < 256; i++) {
+			uint64_t off = 0;
+
+			(void)memspace_flatview_translate(
+				fv, rd->q[(n + i) & ((1u << 20) - 1)], &sec, &off,
+				NULL);
+			acc += off;
+		}
+		memspace_rcu_read_unlock();
+		n += 256;
+	}
+	memspace_thread_unregister();
+	rd->count = n + (acc & bench_zero);
+	return NULL;
+}
+
+/* Reader lookups per second over @ns, with or without commits. */
+static double
+reader_rate(struct reader *rd, struct memspace_region *toggle, uint64_t ns)
+{
+	pthread_t t;
+	uint64_t t0, t1;
+	unsigned i = 0;
+
+	rd->phase = 0;
+	pthread_create(&t, NULL, reader_thread, rd);
+	t0 = bench_now_ns();
+	do {
+		if (toggle) {
+			memspace_region_set_enabled(toggle, i++ & 1);
+		} else {
+			g_usleep(1000);
+		}
+		t1 = bench_now_ns();
+	} while (t1 - t0 < ns);
+	rd->phase = 1;
+	pthread_join(t, NULL);
+	return (double)rd->count / (double)(bench_now_ns() - t0);
+}
+
+void
+bench_readers_during_commits(struct bench_results *r)
+{
+	struct bench_map *m = bench_map_new(65536, false, 9);
+	struct reader rd = { .as = m->as, .q = bench_map_queries(m, 1u << 20, 3) };
+	struct memspace_region *toggle = memspace_region_new_io(
+		m->ms, "toggle", PAGE, NULL, NULL);
+	double idle[2], busy[2];
+
+	bench_pin(1);
+	memspace_region_add_subregion(m->root, 0x1000, toggle);
+	for (int i = 0; i < 2; i++) {
+		idle[i] = reader_rate(&rd, NULL, 1000000000ull);
+		busy[i] = reader_rate(&rd, toggle, 1000000000ull);
+	}
+	r->readers_ratio = (busy[0] + busy[1]) / (idle[0] + idle[1]);
+	memspace_region_unref(toggle);
+	g_free((void *)rd.q);
+	bench_map_free(m);
+	bench_pin(0);
+}
+
+/* Index in the document of the region with @id, or -1. */
+static long
+region_index(const char *path, long id)
+{
+	g_autoptr(JsonParser) p = json_parser_new();
+	JsonArray *regions;
+
+	if (!json_parser_load_from_file(p, path, NULL)) {
+		return -1;
+	}
+	regions = json_object_get_array_member(
+		json_node_get_object(json_parser_get_root(p)), "regions");
+	for (guint i = 0; regions && i < json_array_get_length(regions); i++) {
+		JsonObject *o = json_array_get_object_element(regions, i);
+
+		if (json_object_get_int_member(o, "id") == id) {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+static struct memspace_listener *
+listen_memory(const struct map_load *ml)
+{
+	for (guint i = 0; i < ml->addrspaces->len; i++) {
+		struct memspace_addrspace *as = ml->addrspaces->pdata[i];
+
+		if (g_strcmp0(memspace_addrspace_get_name(as), "memory") == 0) {
+			return memspace_listener_register(as, &noop_listener,
+							  NULL, 0, "bench");
+		}
+	}
+	return NULL;
+}
+
+int
+bench_commit_map(const char *path, long id, long count)
+{
+	g_autoptr(GError) err = NULL;
+	struct map_load *ml = map_load_file(path, &err);
+	long idx = ml ? region_index(path, id) : -1;
+	struct memspace_region *mr;
+	struct memspace_listener *l;
+	uint64_t t0;
+
+	if (!ml || idx < 0 || count <= 0) {
+		fprintf(stderr, "memspace-bench: %s: %s\n", path,
+			err ? err->message : "no region with that id");
+		map_load_free(ml);
+		return 1;
+	}
+	bench_pin(0);
+	mr = ml->regions->pdata[idx];
+	l = listen_memory(ml);
+	t0 = bench_now_ns();
+	for (long i = 0; i < count; i++) {
+		memspace_region_set_enabled(mr, !memspace_region_is_enabled(mr));
+	}
+	t0 = bench_now_ns() - t0;
+	printf("%.2f us per commit (%ld commits toggling region %ld \"%s\")\n",
+	       (double)t0 / 1e3 / (double)count, count, id,
+	       memspace_region_get_name(mr));
+	memspace_listener_unregister(l);
+	map_load_free(ml);
+	return 0;
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `memspace lookup`: translate addresses through one address space of a map
+ * and print, for each, the flat range holding it (as `show --flat` prints
+ * the range) and the address's offset in the region.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "tool.h"
+
+static int lookup_run(int argc, char **argv);
+
+const struct tool_command tool_lookup_command = {
+	.name = "lookup",
+	.synopsis = "[--as NAME] MAP ADDR...",
+	.summary = "print the flat range holding each address",
+	.run = lookup_run,
+};
+
+static void
+lookup_help(void)
+{
+	tool_print_usage(stdout, &tool_lookup_command);
+	fputs("\n"
+	      "Translate each ADDR (hex, 0x optional) through the address\n"
+	      "space NAME (default: memory; the first one of that name) of\n"
+	      "MAP and print one line per address:\n"
+	      "  ADDR: START-END (prio P, TYPE): NAME @OFFSET\n"
+	      "where START-END (prio P, TYPE): NAME is the flat range as\n"
+	      "`memspace show --flat` prints it and OFFSET is ADDR's offset in\n"
+	      "the region; or `ADDR: unassigned`.\n"
+	      "\n"
+	      "  -a, --as NAME  the address space to use\n"
+	      "  -h, --help     show this help\n",
+	      stdout);
+}
+
+/* Hex with an optional 0x, every digit significant, at most 64 bits. */
+static bool
+parse_addr(const char *s, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+	}
+	if (!*s) {
+		return false;
+	}
+	for (; *s; s++) {
+		int d = g_ascii_xdigit_value(*s);
+
+		if (d < 0 || v >> 60) {
+			return false;
+		}
+		v = v << 4 | (uint64_t)d;
+	}
+	*ret = v;
+	return true;
+}
+
+/* The type word of a flat range, as the flat dump prints it. */
+static const char *
+range_type(const struct memspace_section *sec)
+{
+	if (sec->readonly) {
+		return "rom";
+	}
+	switch (memspace_region_get_kind(sec->mr)) {
+	case MEMSPACE_REGION_RAM_DEVICE:
+		return "ramd";
+	case MEMSPACE_REGION_ROM_DEVICE:
+		return sec->romd ? "romd" : "i/o";
+	case MEMSPACE_REGION_RAM:
+		return "ram";
+	case MEMSPACE_REGION_IO:
+	case MEMSPACE_REGION_CONTAINER:
+	case MEMSPACE_REGION_ALIAS:
+		break;
+	}
+	return "i/o";
+}
+
+static void
+print_lookup(const struct memspace_flatview *fv, uint64_t addr)
+{
+	struct memspace_section sec;
+	uint64_t off;
+
+	if (memspace_flatview_translate(fv, addr, &sec, &off, NULL) < 0) {
+		printf("%016" PRIx64 ": unassigned\n", addr);
+		return;
+	}
+	printf("%016" PRIx64 ": %016" PRIx64 "-%016" PRIx64
+	       " (prio %" PRId32 ", %s%s): %s @%016" PRIx64 "\n",
+	       addr, sec.start, sec.last, memspace_region_get_priority(sec.mr),
+	       sec.nonvolatile ? "nv-" : "", range_type(&sec),
+	       memspace_region_get_name(sec.mr), off);
+}
+
+static struct memspace_addrspace *
+find_addrspace(const struct map_load *ml, const char *name)
+{
+	for (guint i = 0; i < ml->addrspaces->len; i++) {
+		struct memspace_addrspace *as = ml->addrspaces->pdata[i];
+
+		if (strcmp(memspace_addrspace_get_name(as), name) == 0) {
+			return as;
+		}
+	}
+	return NULL;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int
+lookup_parse_options(int argc, char **argv, const char **ret_as)
+{
+	static const struct option options[] = {
+		{ "as", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "a:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			*ret_as = optarg;
+			break;
+		case 'h':
+			lookup_help();
+			return TOOL_OK;
+		default:
+			return tool_usage_error(&tool_lookup_command,
+						"invalid option '%s'",
+						argv[optind - 1]);
+		}
+	}
+	if (argc - optind < 2) {
+		return tool_usage_error(&tool_lookup_command,
+					"expected a MAP and at least one ADDR");
+	}
+	return -1;
+}
+
+static int
+lookup_in_map(const struct map_load *ml, const char *as_name, char **addrs,
+	      int nr)
+{
+	struct memspace_addrspace *as = find_addrspace(ml, as_name);
+	struct memspace_flatview *fv;
+
+	if (!as) {
+		fprintf(stderr, "memspace lookup: no address space named '%s'\n",
+			as_name);
+		return TOOL_FAILED;
+	}
+	fv = memspace_addrspace_get_flatview(as);
+	for (int i = 0; i < nr; i++) {
+		uint64_t addr = 0;
+
+		(void)parse_addr(addrs[i], &addr);
+		print_lookup(fv, addr);
+	}
+	memspace_flatview_unref(fv);
+	return TOOL_OK;
+}
+
+static int
+lookup_run(int argc, char **argv)
+{
+	const char *as_name = "memory";
+	int status = lookup_parse_options(argc, argv, &as_name);
+	struct map_load *ml;
+
+	if (status >= 0) {
+		return status;
+	}
+	for (int i = optind + 1; i < argc; i++) {
+		uint64_t addr;
+
+		if (!parse_addr(argv[i], &addr)) {
+			return tool_usage_error(&tool_lookup_command,
+						"invalid address '%s'", argv[i]);
+		}
+	}
+	ml = tool_load_map(argv[optind]);
+	if (!ml) {
+		return TOOL_FAILED;
+	}
+	status = lookup_in_map(ml, as_name, argv + optind + 1,
+			       argc - optind - 1);
+	map_load_free(ml);
+	return status;
+}

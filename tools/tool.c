@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers shared by the memspace tool's subcommands: usage and map loading. */
+#include <stdarg.h>
+
+#include "tool.h"
+
+void
+tool_print_usage(FILE *out, const struct tool_command *cmd)
+{
+	fprintf(out, "usage: memspace %s %s\n", cmd->name, cmd->synopsis);
+}
+
+int
+tool_usage_error(const struct tool_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "memspace %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	tool_print_usage(stderr, cmd);
+	return TOOL_USAGE;
+}
+
+struct map_load *
+tool_load_map(const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	struct map_load *ml;
+
+	if (!path) {
+		return default_map_new();
+	}
+	ml = map_load_file(path, &error);
+	if (!ml) {
+		fprintf(stderr, "memspace: %s: %s\n", path, error->message);
+	}
+	return ml;
+}

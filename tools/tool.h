@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the memspace tool's subcommands share: the command table entry, the
+ * exit statuses, and how a map is chosen (a file, or the built-in machine).
+ */
+#ifndef MEMSPACE_TOOLS_TOOL_H
+#define MEMSPACE_TOOLS_TOOL_H
+
+#include <stdio.h>
+
+#include "map-load.h"
+
+/* Exit statuses of every subcommand. */
+enum tool_status {
+	TOOL_OK = 0,
+	TOOL_FAILED = 1, /* the map could not be loaded or shown */
+	TOOL_USAGE = 2, /* bad command line */
+};
+
+/**
+ * struct tool_command - one subcommand
+ * @name: the word after `memspace`.
+ * @synopsis: its arguments, for usage lines.
+ * @summary: one line for `memspace --help`.
+ * @run: the command; argv[0] is @name.  Returns an enum tool_status.
+ */
+struct tool_command {
+	const char *name;
+	const char *synopsis;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct tool_command tool_show_command;
+extern const struct tool_command tool_lookup_command;
+
+/* Print "usage: memspace NAME SYNOPSIS" to @out. */
+void tool_print_usage(FILE *out, const struct tool_command *cmd);
+
+/* Report a bad command line on stderr; returns TOOL_USAGE. */
+int tool_usage_error(const struct tool_command *cmd, const char *fmt, ...)
+	G_GNUC_PRINTF(2, 3);
+
+/*
+ * Load @path, or build the default machine when @path is NULL.  On failure,
+ * print "memspace: PATH: problem" on stderr and return NULL.
+ */
+struct map_load *tool_load_map(const char *path);
+
+/* The built-in q35-like PC shown when no map file is given. */
+struct map_load *default_map_new(void);
+
+#endif /* MEMSPACE_TOOLS_TOOL_H */
