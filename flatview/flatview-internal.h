@@ -11,6 +11,8 @@
 #include "region-internal.h"
 #include "index.h"
 
+struct render_trace;
+
 struct flat_range {
 	uint64_t start;
 	uint64_t last;		/* inclusive */
@@ -28,7 +30,25 @@ struct memspace_flatview {
 	size_t nr;
 	struct flat_range *ranges;	/* each range holds a ref on its mr */
 	struct flat_index index;	/* built with @ranges, immutable */
+	size_t ranges_map_len;		/* @ranges is an mmap() of this size */
+	bool unmergeable;		/* some range is unmergeable */
+	/* Updater-only: how the view was rendered (render-internal.h). */
+	struct render_trace *trace;
 };
+
+/* Release what the renderer allocated for @fv (ranges, trace). */
+void flatview_render_free(struct memspace_flatview *fv);
+
+/*
+ * The view of @root at generation @gen, given @cur, the published view of
+ * the same root (or NULL).  Returns NULL when @cur still shows the tree
+ * (its generation is then moved to @gen); otherwise a new view, rendered
+ * incrementally from @cur when only a few regions changed.
+ */
+struct memspace_flatview *flatview_rerender(struct memspace *ms,
+					    struct memspace_flatview *cur,
+					    struct memspace_region *root,
+					    uint64_t gen);
 
 /* The range of @fv holding @addr, or NULL (lock-free, any thread). */
 static inline const struct flat_range *

@@ -27,7 +27,7 @@ flatview_free_rcu(struct rcu_head *head)
 		memspace_region_unref(fv->ranges[i].mr);
 	}
 	flat_index_free(&fv->index);
-	g_free(fv->ranges);
+	flatview_render_free(fv);
 	memspace_region_unref(fv->root);
 	g_free(fv);
 }

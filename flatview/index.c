@@ -32,7 +32,7 @@ index_alloc(struct flat_index *ix, size_t bytes)
 
 	ix->bytes = bytes;
 	ix->huge = false;
-	if (bytes >= HUGE_SIZE) {
+	if (bytes >= 2 * HUGE_SIZE) {
 		size_t len = (bytes + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
 
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -110,32 +110,45 @@ plan_buckets(size_t nr_leaves)
 {
 	size_t nb = 2;
 
-	while (nb < 2 * nr_leaves) {
+	while (nb < 8 * nr_leaves) {
 		nb *= 2;
 	}
 	return nb;
 }
 
-/* Bucket b: the leaf of the last start at or below base + (b << shift). */
+/*
+ * Bucket b covers offsets [b << shift, (b + 1) << shift) from the base;
+ * the last bucket also takes every address above the last start.  One
+ * pass over the starts, in 64-bit arithmetic: offsets past the span need
+ * no comparison (their leaf is the last).
+ */
 static void
 build_buckets(struct flat_index *ix, uint32_t *buckets)
 {
 	uint64_t span = ix->ranges[ix->nr - 1].start - ix->base;
+	uint32_t last = (uint32_t)((ix->nr - 1) / INDEX_LEAF_KEYS), l0 = 0;
 	size_t i = 0;
 
 	ix->shift = 0;
 	while ((span >> ix->shift) >= ix->nr_buckets) {
 		ix->shift++;
 	}
-	for (size_t b = 0; b <= ix->nr_buckets; b++) {
-		u128 first = (u128)ix->base + ((u128)b << ix->shift);
+	for (size_t b = 0; b < ix->nr_buckets; b++) {
+		uint32_t l1 = last;
 
-		while (i + 1 < ix->nr && ix->ranges[i + 1].start <= first) {
-			i++;
+		if (b + 1 <= (span >> ix->shift)) {
+			uint64_t next = (uint64_t)(b + 1) << ix->shift;
+
+			while (i + 1 < ix->nr &&
+			       ix->ranges[i + 1].start - ix->base <= next) {
+				i++;
+			}
+			l1 = (uint32_t)(i / INDEX_LEAF_KEYS);
 		}
-		buckets[b] = (uint32_t)(i / INDEX_LEAF_KEYS);
+		buckets[b] = l1 - l0 <= 1 ? l0 : UINT32_MAX;
+		l0 = l1;
 	}
-	buckets[ix->nr_buckets + 1] = buckets[ix->nr_buckets];
+	buckets[ix->nr_buckets] = l0;
 	ix->buckets = buckets;
 }
 
@@ -153,9 +166,10 @@ flat_index_build(struct flat_index *ix, const struct flat_range *ranges,
 		return;
 	}
 	total = plan_levels(nr_leaves, count, &ix->height);
-	nr_keys = nr_leaves * INDEX_LEAF_KEYS;
+	/* One more leaf of padding: the entry ranks leaf pairs. */
+	nr_keys = (nr_leaves + 1) * INDEX_LEAF_KEYS;
 	ix->nr_buckets = plan_buckets(nr_leaves);
-	p = index_alloc(ix, (total + nr_keys) * 8 + (ix->nr_buckets + 2) * 4);
+	p = index_alloc(ix, (total + nr_keys) * 8 + (ix->nr_buckets + 1) * 4);
 	leaves = p + total;
 	for (size_t i = 0; i < nr_keys; i++) {
 		leaves[i] = i < nr ? bias(ranges[i].start) : KEY_MAX;
@@ -227,7 +241,7 @@ prefetch_payload(const struct flat_index *ix, size_t leaf)
 		return;
 	}
 	for (size_t off = 0;
-	     off < INDEX_LEAF_KEYS * sizeof(struct flat_range) + 63; off += 64) {
+	     off < INDEX_LEAF_KEYS * sizeof(struct flat_range); off += 64) {
 		__builtin_prefetch(p + off);
 	}
 }
@@ -243,28 +257,38 @@ rank_generic(const int64_t *k, int64_t q)
 	return rank;
 }
 
+static inline size_t
+descend_generic(const struct flat_index *ix, int64_t q)
+{
+	size_t leaf = 0;
+
+	for (unsigned h = 0; h < ix->height; h++) {
+		leaf = leaf * INDEX_FANOUT +
+		       rank_generic((const int64_t *)ix->level[h] +
+					    leaf * INDEX_NODE_KEYS, q);
+	}
+	return leaf;
+}
+
 size_t
 flat_index_find_generic(const struct flat_index *ix, uint64_t addr)
 {
 	int64_t q = bias(addr);
+	const int64_t *k;
+	uint32_t e;
 	size_t leaf;
 
-	if (addr < ix->base || addr == UINT64_MAX) {
+	if (addr < ix->base || addr == UINT64_MAX || !ix->nr) {
 		return flat_index_find_edge(ix, addr);
 	}
-	leaf = flat_index_entry_leaf(ix, addr);
-	if (leaf == SIZE_MAX) {
-		leaf = 0;
-		for (unsigned h = 0; h < ix->height; h++) {
-			leaf = leaf * INDEX_FANOUT +
-			       rank_generic((const int64_t *)ix->level[h] +
-						    leaf * INDEX_NODE_KEYS, q);
-		}
-	}
+	e = flat_index_entry(ix, addr);
+	leaf = e != UINT32_MAX ? e : descend_generic(ix, q);
 	prefetch_payload(ix, leaf);
+	k = (const int64_t *)ix->leaves + leaf * INDEX_LEAF_KEYS;
+	/* The pair's second leaf adds keys only when they are <= q. */
 	return leaf_result(ix, leaf,
-			   rank_generic((const int64_t *)ix->leaves +
-						leaf * INDEX_LEAF_KEYS, q),
+			   rank_generic(k, q) +
+				   rank_generic(k + INDEX_LEAF_KEYS, q),
 			   addr);
 }
 
@@ -286,29 +310,56 @@ rank16_avx2(const int64_t *k, __m256i y)
 		       (unsigned)_mm256_movemask_epi8(p)) >> 1;
 }
 
+/* The same over the 32 keys of two neighbouring leaves. */
+__attribute__((target("avx2,popcnt"))) static inline unsigned
+rank32_avx2(const int64_t *k, __m256i y)
+{
+	const __m256i *v = (const __m256i *)k;
+	__m256i c[8];
+
+	for (int j = 0; j < 8; j++) {
+		c[j] = _mm256_cmpgt_epi64(y, _mm256_load_si256(v + j));
+	}
+	__m256i lo = _mm256_packs_epi16(_mm256_packs_epi32(c[0], c[1]),
+					_mm256_packs_epi32(c[2], c[3]));
+	__m256i hi = _mm256_packs_epi16(_mm256_packs_epi32(c[4], c[5]),
+					_mm256_packs_epi32(c[6], c[7]));
+
+	return (unsigned)(__builtin_popcount((unsigned)_mm256_movemask_epi8(lo)) +
+			  __builtin_popcount((unsigned)_mm256_movemask_epi8(hi))) >>
+	       1;
+}
+
+__attribute__((target("avx2,popcnt"))) static inline size_t
+descend_avx2(const struct flat_index *ix, __m256i y)
+{
+	size_t leaf = 0;
+
+	for (unsigned h = 0; h < ix->height; h++) {
+		leaf = leaf * INDEX_FANOUT +
+		       rank16_avx2((const int64_t *)ix->level[h] +
+					   leaf * INDEX_NODE_KEYS, y);
+	}
+	return leaf;
+}
+
 __attribute__((target("avx2,popcnt"))) size_t
 flat_index_find_avx2(const struct flat_index *ix, uint64_t addr)
 {
 	size_t leaf;
+	uint32_t e;
 	__m256i y;
 
-	if (addr < ix->base || addr == UINT64_MAX) {
+	if (addr < ix->base || addr == UINT64_MAX || !ix->nr) {
 		return flat_index_find_edge(ix, addr);
 	}
 	/* keys <= addr  <=>  keys < addr + 1, in biased signed order. */
 	y = _mm256_set1_epi64x(bias(addr) + 1);
-	leaf = flat_index_entry_leaf(ix, addr);
-	if (leaf == SIZE_MAX) {
-		leaf = 0;
-		for (unsigned h = 0; h < ix->height; h++) {
-			leaf = leaf * INDEX_FANOUT +
-			       rank16_avx2((const int64_t *)ix->level[h] +
-						   leaf * INDEX_NODE_KEYS, y);
-		}
-	}
+	e = flat_index_entry(ix, addr);
+	leaf = e != UINT32_MAX ? e : descend_avx2(ix, y);
 	prefetch_payload(ix, leaf);
 	return leaf_result(ix, leaf,
-			   rank16_avx2((const int64_t *)ix->leaves +
+			   rank32_avx2((const int64_t *)ix->leaves +
 					       leaf * INDEX_LEAF_KEYS, y),
 			   addr);
 }

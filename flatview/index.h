@@ -19,15 +19,16 @@
  * last range.
  *
  * Radix entry.  The span from the first start to the last is cut into
- * 2^k equal buckets (2^k >= twice the number of leaves); bucket b records
- * the leaf holding the last start at or below its first address.  An
- * address whose bucket and the next record the same leaf, or neighbouring
- * leaves, needs no descent: one table load, one key compare, one leaf
- * rank.  Buckets that span more leaves (clustered maps) fall back to the
- * descent, so the worst case is the tree's.
+ * 2^k equal buckets (2^k >= 8 times the number of leaves).  When the
+ * starts at or below the addresses of a bucket all lie in one leaf or two
+ * neighbouring leaves, the bucket records the first of them, and a lookup
+ * needs no descent: one table load and one rank over the 32 keys of the
+ * two leaves (contiguous in memory; a trailing leaf of padding makes the
+ * pair always exist).  Buckets that span more leaves (clustered maps) hold
+ * UINT32_MAX and fall back to the descent, so the worst case is the tree's.
  *
  * Size: 8 bytes per range in the leaves, about 0.5 in the internal levels
- * and at most 0.5 in the table, whatever the span of the address space;
+ * and at most 2 in the table, whatever the span of the address space;
  * the payload (end, region, offset) is the view's own range array.
  */
 #ifndef MEMSPACE_FLATVIEW_INDEX_H
@@ -55,7 +56,7 @@ struct flat_range;
  * struct flat_index - S+ tree over the starts of a view's ranges
  * @level: first node of each internal level, root (level 0) first.
  * @leaves: the biased start keys, padded to whole leaves.
- * @buckets: radix entry, @nr_buckets + 2 leaf numbers.
+ * @buckets: radix entry, @nr_buckets + 1 leaf numbers or UINT32_MAX.
  * @ranges: the view's ranges (the payload of leaf key i is @ranges[i]).
  * @nr: number of ranges.
  * @base: first range start (bucket 0 begins there).
@@ -103,26 +104,16 @@ bool flat_index_verify(const struct flat_index *ix);
 size_t flat_index_find_edge(const struct flat_index *ix, uint64_t addr);
 
 /*
- * The leaf to rank for @addr, from the radix entry, or SIZE_MAX when the
- * bucket spans several leaves and the tree must be descended.
+ * The first of the two neighbouring leaves that hold the last start at or
+ * below @addr, from the radix entry; or UINT32_MAX when the bucket spans
+ * more leaves and the tree must be descended.
  */
-static inline size_t
-flat_index_entry_leaf(const struct flat_index *ix, uint64_t addr)
+static inline uint32_t
+flat_index_entry(const struct flat_index *ix, uint64_t addr)
 {
 	uint64_t b = (addr - ix->base) >> ix->shift;
-	uint32_t l0, l1;
 
-	b = b < ix->nr_buckets ? b : ix->nr_buckets;
-	l0 = ix->buckets[b];
-	l1 = ix->buckets[b + 1];
-	if (l1 - l0 > 1) {
-		return SIZE_MAX;
-	}
-	/* Neighbours: the second leaf if its first start is at or below. */
-	return (int64_t)ix->leaves[(size_t)l1 * INDEX_LEAF_KEYS] <=
-			       (int64_t)(addr ^ ((uint64_t)1 << 63))
-		       ? l1
-		       : l0;
+	return ix->buckets[b < ix->nr_buckets ? b : ix->nr_buckets];
 }
 
 #endif /* MEMSPACE_FLATVIEW_INDEX_H */

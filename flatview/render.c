@@ -16,23 +16,10 @@
  */
 #include "config.h"
 
-#include "flatview-internal.h"
+#include <sys/mman.h>
+
+#include "render-internal.h"
 #include "radix-sort.h"
-
-struct piece {
-	uint64_t start;
-	uint64_t last;
-	struct memspace_region *mr;
-	uint64_t offset;	/* offset of @start in @mr */
-	uint8_t flags;
-	uint8_t dirty_log_mask;
-};
-
-struct render {
-	struct piece *pieces;
-	size_t nr;
-	size_t cap;
-};
 
 static void
 emit_piece(struct render *r, struct memspace_region *mr, u128 start,
@@ -55,50 +42,113 @@ emit_piece(struct render *r, struct memspace_region *mr, u128 start,
 	};
 }
 
-/*
- * Walk @mr whose byte 0 sits at @base (negative inside alias chains),
- * clipped to [@cs, @ce) with ancestors' inherited @flags.
- */
-static void
-render_region(struct render *r, struct memspace_region *mr, i128 base,
-	      u128 cs, u128 ce, unsigned flags)
+static inline void
+trace_enter(struct render *r, struct memspace_region *mr, i128 base,
+	    u128 cs, u128 ce, bool via_alias, size_t *ret_k)
 {
-	struct memspace_region *child;
-	i128 rs = base, re = base + (i128)mr->size;
+	struct render_trace *t = r->trace;
 
-	if (!mr->enabled || re <= (i128)cs || rs >= (i128)ce) {
+	*ret_k = SIZE_MAX;
+	if (!t || t->overflow) {
 		return;
 	}
-	if (rs > (i128)cs) {
-		cs = (u128)rs;
-	}
-	if (re < (i128)ce) {
-		ce = (u128)re;
-	}
-	flags |= (mr->readonly ? RANGE_READONLY : 0) |
-		 (mr->nonvolatile ? RANGE_NONVOLATILE : 0) |
-		 (mr->unmergeable ? RANGE_UNMERGEABLE : 0);
-	if (mr->alias) {
-		render_region(r, mr->alias, base - (i128)mr->alias_offset, cs,
-			      ce, flags);
+	if (t->nr == TRACE_MAX_VISITS) {
+		t->overflow = true;
 		return;
 	}
-	region_for_each_child(child, mr) {
-		render_region(r, child, base + (i128)child->addr, cs, ce,
-			      flags);
-	}
-	if (region_terminates(mr)) {
-		emit_piece(r, mr, cs, ce, base, flags);
+	*ret_k = t->nr;
+	t->nr_alias += via_alias;
+	/* @end holds the alias count until trace_leave() sets @pure. */
+	render_trace_push(t, &(struct visit){
+		.end = (uint32_t)t->nr_alias,
+		.mr = mr,
+		.origin = via_alias ? base : base - (i128)mr->addr,
+		.cs = (uint64_t)cs,
+		.ce_m1 = (uint64_t)(ce - 1),
+		.addr = mr->addr,
+		.size_m1 = (uint64_t)(mr->size - 1),
+		.empty = mr->size == 0,
+		.via_alias = via_alias,
+	});
+}
+
+static inline void
+trace_leave(struct render *r, size_t k)
+{
+	struct render_trace *t = r->trace;
+
+	if (k != SIZE_MAX && !t->overflow) {
+		t->v[k].pure = t->v[k].end == t->nr_alias;
+		t->v[k].end = (uint32_t)t->nr;
 	}
 }
 
-/* Segment bookkeeping for the assignment step. */
-struct segments {
-	uint64_t *bound;	/* first address of each segment */
-	uint32_t *first;	/* per piece: its first segment */
-	uint32_t *end;		/* per piece: one past its last segment */
-	uint32_t nr;
-};
+/* Walk the subregions (or the alias target) of @mr, clipped. */
+static void
+render_below(struct render *r, struct memspace_region *mr, i128 base,
+	     u128 cs, u128 ce, unsigned flags)
+{
+	struct memspace_region *child;
+
+	if (mr->alias) {
+		render_region(r, mr->alias, base - (i128)mr->alias_offset, cs,
+			      ce, flags, true);
+		return;
+	}
+	region_for_each_child(child, mr) {
+		i128 cb = base + (i128)child->addr;
+
+		/* Clipped out (and, not being an alias target, untraced). */
+		if (cb >= (i128)ce || cb + (i128)child->size <= (i128)cs) {
+			continue;
+		}
+		render_region(r, child, cb, cs, ce, flags, false);
+	}
+}
+
+/*
+ * Walk @mr whose byte 0 sits at @base (negative inside alias chains),
+ * clipped to [@cs, @ce) with ancestors' inherited @flags.  @via_alias:
+ * @mr is an alias target (for the trace).  A disabled region renders
+ * nothing, its subtree included.
+ */
+void
+render_region(struct render *r, struct memspace_region *mr, i128 base,
+	      u128 cs, u128 ce, unsigned flags, bool via_alias)
+{
+	i128 rs = base, re = base + (i128)mr->size;
+	bool emit;
+	size_t k;
+
+	if (re <= (i128)cs || rs >= (i128)ce) {
+		/* Clipped out: traced only as an alias target (a parent's
+		 * trace step stands for its clipped-out subregions). */
+		if (via_alias) {
+			trace_enter(r, mr, base, cs, ce, via_alias, &k);
+			trace_leave(r, k);
+		}
+		return;
+	}
+	trace_enter(r, mr, base, cs, ce, via_alias, &k);
+	if (!mr->enabled && k == SIZE_MAX) {
+		return;
+	}
+	cs = rs > (i128)cs ? (u128)rs : cs;
+	ce = re < (i128)ce ? (u128)re : ce;
+	flags |= (mr->readonly ? RANGE_READONLY : 0) |
+		 (mr->nonvolatile ? RANGE_NONVOLATILE : 0) |
+		 (mr->unmergeable ? RANGE_UNMERGEABLE : 0);
+	/* A disabled subtree is walked only for the trace, so that enabling
+	 * or disabling a region keeps the trace's shape. */
+	emit = r->emit;
+	r->emit = emit && mr->enabled;
+	render_below(r, mr, base, cs, ce, flags);
+	if (r->emit && region_terminates(mr)) {
+		emit_piece(r, mr, cs, ce, base, flags);
+	}
+	r->emit = emit;
+	trace_leave(r, k);
+}
 
 /* Cut the address space at every piece boundary. */
 static void
@@ -175,17 +225,6 @@ assign_segments(const struct render *r, const struct segments *sg)
 	return owner;
 }
 
-/* QEMU's merge rule for two adjacent ranges from different pieces. */
-static bool
-can_merge(const struct flat_range *a, const struct flat_range *b)
-{
-	return a->last != UINT64_MAX && a->last + 1 == b->start &&
-	       a->mr == b->mr &&
-	       a->offset + (a->last - a->start + 1) == b->offset &&
-	       a->flags == b->flags && !(a->flags & RANGE_UNMERGEABLE) &&
-	       a->dirty_log_mask == b->dirty_log_mask;
-}
-
 static size_t
 emit_ranges(const struct render *r, const struct segments *sg,
 	    const int32_t *owner, struct flat_range *out)
@@ -211,7 +250,7 @@ emit_ranges(const struct render *r, const struct segments *sg,
 			.dirty_log_mask = p->dirty_log_mask,
 		};
 		/* Consecutive segments of one piece are one QEMU range. */
-		if (nr && (owner[k] == prev_owner || can_merge(&out[nr - 1], &fr))) {
+		if (nr && (owner[k] == prev_owner || render_can_merge(&out[nr - 1], &fr))) {
 			out[nr - 1].last = fr.last;
 		} else {
 			out[nr++] = fr;
@@ -221,32 +260,160 @@ emit_ranges(const struct render *r, const struct segments *sg,
 	return nr;
 }
 
+#define HUGE_SIZE ((size_t)2 << 20)
+
+/*
+ * Room for @n ranges.  Large arrays get their own mapping with transparent
+ * huge pages, so that a lookup's payload load misses the TLB at most once.
+ */
+void
+render_ranges_alloc(struct memspace_flatview *fv, size_t n)
+{
+	size_t len = (n * sizeof(struct flat_range) + HUGE_SIZE - 1) &
+		     ~(HUGE_SIZE - 1);
+	void *p = MAP_FAILED;
+
+	/* Below this the 4 KiB pages fit the second-level TLB anyway, and a
+	 * fresh huge mapping costs more to zero than it saves. */
+	if (n * sizeof(struct flat_range) >= HUGE_SIZE) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
+	if (p == MAP_FAILED) {
+		fv->ranges = g_new(struct flat_range, n ? n : 1);
+		fv->ranges_map_len = 0;
+		return;
+	}
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, len, MADV_HUGEPAGE);
+#endif
+	fv->ranges = p;
+	fv->ranges_map_len = len;
+}
+
+/* Give back what merging left unused. */
+void
+render_ranges_trim(struct memspace_flatview *fv)
+{
+	size_t used = (fv->nr * sizeof(struct flat_range) + 4095) & ~(size_t)4095;
+
+	if (!fv->ranges_map_len) {
+		fv->ranges = g_renew(struct flat_range, fv->ranges,
+				     fv->nr ? fv->nr : 1);
+	} else if (used < fv->ranges_map_len) {
+		munmap((char *)fv->ranges + used, fv->ranges_map_len - used);
+		fv->ranges_map_len = used;
+	}
+}
+
+void
+render_trace_push(struct render_trace *t, const struct visit *v)
+{
+	if (t->nr == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 256;
+		t->v = g_renew(struct visit, t->v, t->cap);
+	}
+	t->v[t->nr++] = *v;
+}
+
+void
+render_trace_free(struct render_trace *t)
+{
+	if (t) {
+		g_free(t->v);
+		g_free(t);
+	}
+}
+
+void
+flatview_render_free(struct memspace_flatview *fv)
+{
+	if (fv->ranges_map_len) {
+		munmap(fv->ranges, fv->ranges_map_len);
+	} else {
+		g_free(fv->ranges);
+	}
+	fv->ranges = NULL;
+	render_trace_free(fv->trace);
+	fv->trace = NULL;
+}
+
+/* Segments of @r's pieces and the piece owning each; NULL if no pieces. */
+static int32_t *
+render_segments(const struct render *r, struct segments *sg)
+{
+	if (r->nr == 0) {
+		*sg = (struct segments){ 0 };
+		return NULL;
+	}
+	build_segments(r, sg);
+	return assign_segments(r, sg);
+}
+
+static void
+segments_free(struct segments *sg, int32_t *owner)
+{
+	g_free(owner);
+	g_free(sg->bound);
+	g_free(sg->first);
+	g_free(sg->end);
+}
+
+struct flat_range *
+render_ranges_new(const struct render *r, size_t *ret_nr)
+{
+	struct segments sg;
+	int32_t *owner = render_segments(r, &sg);
+	struct flat_range *out = g_new(struct flat_range, sg.nr ? sg.nr : 1);
+
+	*ret_nr = owner ? emit_ranges(r, &sg, owner, out) : 0;
+	segments_free(&sg, owner);
+	return out;
+}
+
+void
+render_finish(struct memspace_flatview *fv)
+{
+	for (size_t i = 0; i < fv->nr; i++) {
+		/* The increments are serialising: fetch the regions ahead so
+		 * that their cache misses overlap. */
+		if (i + 8 < fv->nr) {
+			__builtin_prefetch(fv->ranges[i + 8].mr, 1);
+		}
+		memspace_region_ref(fv->ranges[i].mr);
+		fv->unmergeable |= fv->ranges[i].flags & RANGE_UNMERGEABLE;
+	}
+	flat_index_build(&fv->index, fv->ranges, fv->nr);
+}
+
 struct memspace_flatview *
-flatview_render(struct memspace_region *root, uint64_t gen)
+render_full(struct memspace_region *root, uint64_t gen, bool trace)
 {
 	struct memspace_flatview *fv = flatview_new_empty(root);
-	struct render r = { 0 };
+	struct render r = { .emit = true };
 	struct segments sg;
 	int32_t *owner;
 
 	fv->gen = gen;
-	render_region(&r, root, (i128)root->addr, 0, U128_2_64, 0);
-	if (r.nr == 0) {
-		return fv;
-	}
-	build_segments(&r, &sg);
-	owner = assign_segments(&r, &sg);
-	fv->ranges = g_new(struct flat_range, sg.nr);
-	fv->nr = emit_ranges(&r, &sg, owner, fv->ranges);
-	fv->ranges = g_renew(struct flat_range, fv->ranges, fv->nr);
-	for (size_t i = 0; i < fv->nr; i++) {
-		memspace_region_ref(fv->ranges[i].mr);
-	}
-	flat_index_build(&fv->index, fv->ranges, fv->nr);
-	g_free(owner);
-	g_free(sg.bound);
-	g_free(sg.first);
-	g_free(sg.end);
+	r.trace = trace ? g_new0(struct render_trace, 1) : NULL;
+	render_region(&r, root, (i128)root->addr, 0, U128_2_64, 0, false);
+	owner = render_segments(&r, &sg);
+	render_ranges_alloc(fv, sg.nr);
+	fv->nr = owner ? emit_ranges(&r, &sg, owner, fv->ranges) : 0;
+	render_ranges_trim(fv);
+	render_finish(fv);
+	segments_free(&sg, owner);
 	g_free(r.pieces);
+	if (r.trace && r.trace->overflow) {
+		render_trace_free(r.trace);
+		r.trace = NULL;
+	}
+	fv->trace = r.trace;
 	return fv;
+}
+
+struct memspace_flatview *
+flatview_render(struct memspace_region *root, uint64_t gen)
+{
+	return render_full(root, gen, false);
 }

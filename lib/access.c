@@ -370,7 +370,9 @@ io_step(const struct access_ctx *ctx, const struct flat_range *fr,
 		return l;
 	}
 	v = load_host(buf, l);
+	/* Like QEMU: only a valid access can match an ioeventfd. */
 	if (!ctx->as->hyp_ioevtfd_enabled &&
+	    access_valid(mr, off, l, true, ctx->attrs) &&
 	    ioeventfd_soft_match(mr, off, v, l)) {
 		return l;
 	}

@@ -41,18 +41,9 @@ view_for_root(struct memspace *ms, struct memspace_region *root, uint64_t gen)
 		return memspace_flatview_ref(ms->empty_view);
 	}
 	cur = find_current_view(ms, root);
-	if (cur && !flatview_root_changed_since(ms, root, cur->gen)) {
-		return memspace_flatview_ref(cur);
-	}
-	fv = flatview_render(root, gen);
-	if (cur && flatview_ranges_equal(cur, fv)) {
-		/* Nothing visible changed: keep the published view.  Its
-		 * generation is updater-only bookkeeping. */
-		memspace_flatview_unref(fv);
-		cur->gen = gen;
-		return memspace_flatview_ref(cur);
-	}
-	return fv;
+	/* NULL: nothing visible changed, keep the published view. */
+	fv = flatview_rerender(ms, cur, root, gen);
+	return fv ? fv : memspace_flatview_ref(cur);
 }
 
 static void

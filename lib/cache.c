@@ -148,6 +148,7 @@ window_access(struct memspace_window_cache *w, uint64_t offset, void *buf,
 	      uint64_t len, bool is_write)
 {
 	struct access_ctx ctx = { .as = w->priv.as, .is_write = is_write };
+	enum memspace_access_result res;
 
 	if (offset > w->len || len > w->len - offset) {
 		return MEMSPACE_ACCESS_DENIED;
@@ -156,8 +157,12 @@ window_access(struct memspace_window_cache *w, uint64_t offset, void *buf,
 		return MEMSPACE_ACCESS_OK;
 	}
 	(void)memspace_window_cache_refresh(w);
-	/* The pinned view keeps every region it shows alive. */
-	return flatview_access(w->priv.fv, &ctx, w->addr + offset, buf, len);
+	/* The pinned view keeps every region it shows alive; the section
+	 * covers what regions publish under RCU (their ioeventfds). */
+	ms_rcu_read_lock();
+	res = flatview_access(w->priv.fv, &ctx, w->addr + offset, buf, len);
+	ms_rcu_read_unlock();
+	return res;
 }
 
 MEMSPACE_EXPORT enum memspace_access_result

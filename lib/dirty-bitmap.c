@@ -105,8 +105,10 @@ bits_merge(uint64_t *bm, uint64_t first, const uint64_t *src, uint64_t nr)
 			continue;
 		}
 		__atomic_fetch_or(&bm[base + k], w << shift, __ATOMIC_RELEASE);
-		if (shift && (w >> (BITS - shift))) {
-			__atomic_fetch_or(&bm[base + k + 1], w >> (BITS - shift),
+		/* The bits that spill into the next word. */
+		w = shift ? w >> (BITS - shift) : 0;
+		if (w) {
+			__atomic_fetch_or(&bm[base + k + 1], w,
 					  __ATOMIC_RELEASE);
 		}
 	}
@@ -185,7 +187,8 @@ word_get_clear(uint64_t *bm, uint64_t w, uint64_t first, uint64_t last,
 	uint64_t bits = got;
 
 	while (ret && bits) {
-		uint64_t rel = w * BITS + (unsigned)__builtin_ctzll(bits) - first;
+		uint64_t bit = (uint64_t)__builtin_ctzll(bits);
+		uint64_t rel = w * BITS + bit - first;
 
 		ret[rel / BITS] |= 1ull << (rel % BITS);
 		bits &= bits - 1;
@@ -211,7 +214,8 @@ memspace_region_get_and_clear_dirty(struct memspace_region *mr,
 		return ret;
 	}
 	if (ret_bitmap) {
-		memset(ret_bitmap, 0, (nr + BITS - 1) / BITS * sizeof(uint64_t));
+		memset(ret_bitmap, 0,
+		       (nr + BITS - 1) / BITS * sizeof(*ret_bitmap));
 	}
 	bm = client_bitmap(mr, (unsigned)c);
 	if (!bm) {

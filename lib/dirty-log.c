@@ -273,7 +273,8 @@ sync_addrspace(struct memspace_addrspace *as,
 			struct memspace_section sec;
 			int r;
 
-			if (!fr->dirty_log_mask || (only_mr && fr->mr != only_mr)) {
+			if (!fr->dirty_log_mask ||
+			    (only_mr && fr->mr != only_mr)) {
 				continue;
 			}
 			flat_range_to_section(fr, &sec);

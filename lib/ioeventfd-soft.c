@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Software ioeventfd matching on the write path (see ioeventfd-soft.h). */
+/*
+ * Software ioeventfd matching on the write path (see ioeventfd-soft.h):
+ * what KVM does in the kernel, done by memspace when the hypervisor does
+ * not (StratoVirt's and QEMU's TCG behaviour).
+ */
 #include "config.h"
 
+#include <errno.h>
 #include <unistd.h>
 
 #include "ioeventfd-soft.h"
@@ -11,15 +16,17 @@ bool
 ioeventfd_soft_match(const struct memspace_region *mr, uint64_t offset,
 		     uint64_t value, unsigned size)
 {
-	/* The descriptor stays open until a grace period after its entry
-	 * left the region's array; we are inside a read-side section. */
 	int fd = ioeventfd_match_rcu(mr, offset, size, value);
 	uint64_t one = 1;
+	ssize_t n;
 
 	if (fd < 0) {
 		return false;
 	}
-	/* An eventfd counter saturating (EAGAIN) still means "signalled". */
-	(void)write(fd, &one, sizeof(one));
+	/* An eventfd counter at its maximum fails with EAGAIN (non-blocking)
+	 * and is already signalled: the guest write is delivered either way. */
+	do {
+		n = write(fd, &one, sizeof(one));
+	} while (n < 0 && errno == EINTR);
 	return true;
 }

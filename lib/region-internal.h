@@ -62,6 +62,10 @@ struct memspace_region {
 
 	/* Change tracking: generation of the last commit-worthy change. */
 	uint64_t dirty_gen;
+	/* Generations of the last change of a subregion, and of anything
+	 * below (render traces, flatview/render-internal.h). */
+	uint64_t child_dirty_gen;
+	uint64_t subtree_dirty_gen;
 	/* Marker for graph walks (compared with ms->visit_epoch). */
 	uint64_t visit_mark;
 

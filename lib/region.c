@@ -13,7 +13,16 @@
 void
 region_mark_dirty(struct memspace_region *mr)
 {
-	mr->dirty_gen = mr->ms->gen;
+	uint64_t gen = mr->ms->gen;
+
+	mr->dirty_gen = gen;
+	if (mr->parent) {
+		mr->parent->child_dirty_gen = gen;
+	}
+	for (struct memspace_region *p = mr->parent;
+	     p && p->subtree_dirty_gen != gen; p = p->parent) {
+		p->subtree_dirty_gen = gen;
+	}
 	mr->ms->pending = true;
 }
 

@@ -133,9 +133,9 @@ add_subregion(struct memspace_region *parent, uint64_t offset,
 	child->addr = offset;
 	child->priority = priority;
 	link_child(parent, child);
-	if (parent->enabled && child->enabled) {
-		region_mark_dirty(parent);
-	}
+	/* Even when nothing becomes visible: the render trace of the views
+	 * showing @parent must learn about @child (flatview/update.c). */
+	region_mark_dirty(parent);
 	return updater_leave(parent->ms);
 }
 
@@ -173,9 +173,9 @@ memspace_region_del_subregion(struct memspace_region *parent,
 		return -ENOENT;
 	}
 	unlink_child(parent, child);
-	if (parent->enabled && child->enabled) {
-		region_mark_dirty(parent);
-	}
+	/* Even when nothing disappears: @child may be freed, and the render
+	 * trace of the views showing @parent must forget it. */
+	region_mark_dirty(parent);
 	ret = updater_leave(parent->ms);
 	/* After the commit, so the view that dropped @child is published. */
 	memspace_region_unref(child);

@@ -94,19 +94,18 @@ ioeventfd_set_build(const struct memspace_flatview *fv)
 	for (size_t i = 0; i < fv->nr; i++) {
 		collect_range(set, &fv->ranges[i]);
 	}
-	/* Keep the set strictly sorted even if an invariant broke. */
+	/* Keep the set strictly sorted and free of duplicates, even if an
+	 * invariant broke (the build is sorted by construction). */
 	for (guint i = 0; i < set->len; i++) {
-		struct as_ioeventfd *ae =
-			&g_array_index(set, struct as_ioeventfd, i);
+		struct as_ioeventfd *all = (struct as_ioeventfd *)set->data;
+		struct as_ioeventfd *ae = &all[i];
 
-		if (n && entry_cmp(&g_array_index(set, struct as_ioeventfd,
-						  n - 1), ae) >= 0) {
-			assert(entry_cmp(&g_array_index(set, struct as_ioeventfd,
-							n - 1), ae) == 0);
+		if (n && entry_cmp(&all[n - 1], ae) >= 0) {
+			assert(entry_cmp(&all[n - 1], ae) == 0);
 			entry_clear(ae);
 			continue;
 		}
-		g_array_index(set, struct as_ioeventfd, n++) = *ae;
+		all[n++] = *ae;
 	}
 	g_array_set_size(set, n);
 	return set;

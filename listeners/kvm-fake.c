@@ -161,10 +161,11 @@ slot_collides(struct memspace_kvm_fake *f, const struct memspace_kvm_memslot *m)
 static int
 check_slot(struct memspace_kvm_fake *f, const struct memspace_kvm_memslot *m)
 {
-	uint64_t nr_as = (uint64_t)MAX(fake_cap(f, MEMSPACE_KVM_CAP_MULTI_ADDRESS_SPACE), 1);
+	int nr_as = MAX(fake_cap(f, MEMSPACE_KVM_CAP_MULTI_ADDRESS_SPACE), 1);
+	int nr_slots = fake_cap(f, MEMSPACE_KVM_CAP_NR_MEMSLOTS);
 
-	if ((m->slot & 0xffff) >= (uint32_t)fake_cap(f, MEMSPACE_KVM_CAP_NR_MEMSLOTS) ||
-	    m->slot >> 16 >= nr_as) {
+	if ((m->slot & 0xffff) >= (uint32_t)nr_slots ||
+	    m->slot >> 16 >= (uint32_t)nr_as) {
 		return -EINVAL;
 	}
 	if (m->flags & ~(MEMSPACE_KVM_MEM_LOG_DIRTY_PAGES |
@@ -228,8 +229,10 @@ apply_slot(struct memspace_kvm_fake *f, const struct memspace_kvm_memslot *m)
 	}
 	if (m->memory_size == 0) {
 		/* Addresses and flags of a deletion are ignored. */
-		return g_hash_table_remove(f->slots, GUINT_TO_POINTER(m->slot)) ?
-		       0 : -EINVAL;
+		if (!g_hash_table_remove(f->slots, GUINT_TO_POINTER(m->slot))) {
+			return -EINVAL;
+		}
+		return 0;
 	}
 	if (s) {
 		return change_slot(f, s, m);
@@ -354,7 +357,8 @@ eventfd_find(const struct memspace_kvm_fake *f,
 }
 
 static int
-apply_eventfd(struct memspace_kvm_fake *f, const struct memspace_kvm_ioeventfd *r)
+apply_eventfd(struct memspace_kvm_fake *f,
+	      const struct memspace_kvm_ioeventfd *r)
 {
 	int ret = check_eventfd(r);
 	gint i;
@@ -371,9 +375,11 @@ apply_eventfd(struct memspace_kvm_fake *f, const struct memspace_kvm_ioeventfd *
 		return 0;
 	}
 	for (guint k = 0; k < f->ioeventfds->len; k++) {
-		if (eventfd_collides(&g_array_index(f->ioeventfds,
-						    struct memspace_kvm_ioeventfd,
-						    k), r)) {
+		const struct memspace_kvm_ioeventfd *e =
+			&((const struct memspace_kvm_ioeventfd *)
+				  (const void *)f->ioeventfds->data)[k];
+
+		if (eventfd_collides(e, r)) {
 			return -EEXIST;
 		}
 	}

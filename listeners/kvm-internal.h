@@ -19,7 +19,7 @@
 struct memspace_kvm {
 	const struct memspace_kvm_backend *be;
 	void *be_opaque;
-	void *own_opaque;		/* freed with the state, or NULL */
+	void *own_opaque;		/* ours to free, or NULL */
 	uint32_t nr_slots;
 	unsigned nr_as_ids;
 	bool readonly_mem;
@@ -34,22 +34,22 @@ struct memspace_kvm {
 
 /* One slot as the kernel has it. */
 struct kvm_slot {
-	uint32_t id;			/* without the address-space bits */
+	uint32_t id;			/* without address-space bits */
 	uint32_t flags;
 	uint64_t gpa;			/* key of the by_gpa tree */
 	uint64_t size;
 	uint64_t uaddr;
 	struct memspace_region *mr;	/* referenced */
 	uint64_t offset;		/* of @gpa in @mr */
-	unsigned log_mask;		/* clients its dirty log goes to */
-	bool stale;			/* its deletion failed: retried */
+	unsigned log_mask;		/* clients of its dirty log */
+	bool stale;			/* deletion failed: retry */
 };
 
 /* A section queued until commit. */
 struct kvm_queued {
 	struct memspace_section sec;
 	unsigned new_mask;		/* log changes: the new mask */
-	bool consumed;			/* adds: done by an in-place move */
+	bool consumed;			/* adds: done by a move */
 };
 
 /* A coalesced zone with the number of times it was reported. */
@@ -64,7 +64,7 @@ struct memspace_kvm_listener {
 	struct memspace_listener *l;
 	bool memory;			/* slots, MMIO; else PIO */
 	uint16_t as_id;
-	GPtrArray *slots;		/* struct kvm_slot *, by id; NULL free */
+	GPtrArray *slots;		/* kvm_slot * by id; NULL: free */
 	uint32_t free_hint;		/* every id below it is used */
 	GTree *by_gpa;			/* &slot->gpa -> slot */
 	GArray *q_del;			/* struct kvm_queued */

@@ -122,12 +122,17 @@ zone_of(const struct memspace_kvm_listener *kl,
 }
 
 static struct kvm_zone_ref *
+zone_at(const struct memspace_kvm_listener *kl, guint i)
+{
+	return &g_array_index(kl->zones, struct kvm_zone_ref, i);
+}
+
+static struct kvm_zone_ref *
 zone_find(const struct memspace_kvm_listener *kl,
 	  const struct memspace_kvm_zone *z)
 {
 	for (guint i = 0; i < kl->zones->len; i++) {
-		struct kvm_zone_ref *zr = &g_array_index(kl->zones,
-							 struct kvm_zone_ref, i);
+		struct kvm_zone_ref *zr = zone_at(kl, i);
 
 		if (zr->zone.addr == z->addr && zr->zone.size == z->size) {
 			return zr;
@@ -174,8 +179,7 @@ zones_restore(struct memspace_kvm_listener *kl,
 	int first = 0;
 
 	for (guint i = 0; i < kl->zones->len; i++) {
-		struct kvm_zone_ref *zr = &g_array_index(kl->zones,
-							 struct kvm_zone_ref, i);
+		struct kvm_zone_ref *zr = zone_at(kl, i);
 		int r;
 
 		if (zr->zone.addr < gone->addr ||
@@ -206,8 +210,7 @@ kvm_coalesced_del(void *opaque, const struct memspace_section *sec)
 	if (!zr || --zr->count > 0) {
 		return 0;
 	}
-	g_array_remove_index(kl->zones, (guint)(zr - (struct kvm_zone_ref *)
-						  (void *)kl->zones->data));
+	g_array_remove_index(kl->zones, (guint)(zr - zone_at(kl, 0)));
 	ret = kl->kvm->be->unregister_coalesced(kl->kvm->be_opaque, &z);
 	if (ret < 0) {
 		return ret;

@@ -256,9 +256,10 @@ slot_sync(const struct memspace_kvm_listener *kl, const struct kvm_slot *s)
 	}
 	/* Host memory not page aligned: a slot page spans two bitmap pages. */
 	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t off = s->offset + i * ps;
+
 		if (bm[i / 64] & (1ull << (i % 64))) {
-			(void)memspace_region_set_dirty(s->mr, s->offset + i * ps,
-							ps);
+			(void)memspace_region_set_dirty(s->mr, off, ps);
 		}
 	}
 	return 0;
@@ -403,7 +404,8 @@ static void
 apply_dels(struct memspace_kvm_listener *kl, int *first)
 {
 	g_autoptr(GPtrArray) victims = g_ptr_array_new();
-	g_autoptr(GArray) moves = g_array_new(FALSE, FALSE, sizeof(struct move));
+	g_autoptr(GArray) moves = g_array_new(FALSE, FALSE,
+					      sizeof(struct move));
 
 	for (guint i = 0; i < kl->q_del->len; i++) {
 		struct kvm_queued *q = &g_array_index(kl->q_del,
@@ -573,32 +575,46 @@ kvm_mem_log_sync(void *opaque, const struct memspace_section *sec)
 	return first;
 }
 
+/* The table changes at commits: readers take the (recursive) updater
+ * lock of the listener's context. */
 MEMSPACE_EXPORT bool
 memspace_kvm_listener_has_memory(const struct memspace_kvm_listener *kl,
 				 uint64_t start, uint64_t size)
 {
-	const struct kvm_slot *s = g_tree_lookup(kl->by_gpa, &start);
+	const struct kvm_slot *s;
+	bool ret;
 
-	return s && s->size == size;
+	updater_lock(kl->ms);
+	s = g_tree_lookup(kl->by_gpa, &start);
+	ret = s && !s->stale && s->size == size;
+	updater_unlock(kl->ms);
+	return ret;
 }
 
 MEMSPACE_EXPORT size_t
 memspace_kvm_listener_nr_slots(const struct memspace_kvm_listener *kl)
 {
-	return (size_t)g_tree_nnodes(kl->by_gpa);
+	size_t n;
+
+	updater_lock(kl->ms);
+	n = (size_t)g_tree_nnodes(kl->by_gpa);
+	updater_unlock(kl->ms);
+	return n;
 }
 
 MEMSPACE_EXPORT int
 memspace_kvm_listener_for_each_slot(const struct memspace_kvm_listener *kl,
 				    memspace_kvm_slot_fn fn, void *opaque)
 {
+	int ret = 0;
+
 	if (!kl || !fn) {
 		return -EINVAL;
 	}
-	for (guint i = 0; i < kl->slots->len; i++) {
+	updater_lock(kl->ms);
+	for (guint i = 0; !ret && i < kl->slots->len; i++) {
 		const struct kvm_slot *s = kl->slots->pdata[i];
 		struct memspace_kvm_memslot m;
-		int ret;
 
 		if (!s) {
 			continue;
@@ -607,9 +623,7 @@ memspace_kvm_listener_for_each_slot(const struct memspace_kvm_listener *kl,
 			kernel_id(kl, s), s->flags, s->gpa, s->size, s->uaddr
 		};
 		ret = fn(opaque, &m);
-		if (ret) {
-			return ret;
-		}
 	}
-	return 0;
+	updater_unlock(kl->ms);
+	return ret;
 }

@@ -20,7 +20,8 @@ kvm_has_memory(void *opaque, const struct memspace_addrspace *as,
 		return false;	/* no slot spans 2^64 bytes */
 	}
 	for (guint i = 0; i < kvm->listeners->len; i++) {
-		const struct memspace_kvm_listener *kl = kvm->listeners->pdata[i];
+		const struct memspace_kvm_listener *kl =
+			kvm->listeners->pdata[i];
 
 		if (kl->memory &&
 		    memspace_listener_get_addrspace(kl->l) == as &&

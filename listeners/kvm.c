@@ -224,7 +224,8 @@ static bool
 memory_id_taken(const struct memspace_kvm *kvm, unsigned as_id)
 {
 	for (guint i = 0; i < kvm->listeners->len; i++) {
-		const struct memspace_kvm_listener *kl = kvm->listeners->pdata[i];
+		const struct memspace_kvm_listener *kl =
+			kvm->listeners->pdata[i];
 
 		if (kl->memory && kl->as_id == as_id) {
 			return true;

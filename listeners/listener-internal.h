@@ -28,11 +28,11 @@ struct memspace_listener {
 	uint64_t seq;			/* registration order */
 	char *name;
 	int error;			/* first error while out of sync */
-	bool in_update;			/* gets begin/commit of this update */
+	bool in_update;			/* in the update delivered */
 };
 
 struct listener_registry {
-	GPtrArray *listeners;		/* every registered listener, sorted */
+	GPtrArray *listeners;		/* all registered, sorted */
 	uint64_t next_seq;
 };
 
@@ -42,14 +42,14 @@ struct as_ioeventfd {
 	struct ioeventfd_fd *efd;	/* referenced */
 	struct memspace_region *mr;	/* referenced */
 	uint64_t offset;		/* of e.addr in @mr */
-	uint8_t flags;			/* enum range_flags of its flat range */
+	uint8_t flags;			/* range_flags of its range */
 	uint8_t dirty_log_mask;
 };
 
 struct as_listeners {
 	GPtrArray *listeners;		/* sorted */
 	unsigned nr_eventfd;		/* eventfd-capable listeners */
-	GArray *ioeventfds;		/* struct as_ioeventfd; NULL if none */
+	GArray *ioeventfds;		/* as_ioeventfd, or NULL */
 };
 
 struct listener_registry *listener_registry_new(void);

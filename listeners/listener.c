@@ -244,6 +244,36 @@ listener_unlink(struct memspace_listener *l)
 	l->as = NULL;
 }
 
+/* Shorthands for one callback on one listener. */
+static void
+call(struct memspace_listener *l, enum listener_cb cb, int *first)
+{
+	listener_call(l, &(struct listener_event){ .cb = cb }, first);
+}
+
+static void
+call_sec(struct memspace_listener *l, enum listener_cb cb,
+	 const struct memspace_section *sec, int *first)
+{
+	listener_call(l, &(struct listener_event){ .cb = cb, .sec = sec },
+		      first);
+}
+
+static void
+call_log(struct memspace_listener *l, enum listener_cb cb,
+	 const struct memspace_section *sec, unsigned old_mask,
+	 unsigned new_mask, int *first)
+{
+	struct listener_event ev = {
+		.cb = cb,
+		.sec = sec,
+		.old_mask = old_mask,
+		.new_mask = new_mask,
+	};
+
+	listener_call(l, &ev, first);
+}
+
 struct part_call {
 	struct memspace_listener *l;
 	enum listener_cb cb;
@@ -255,8 +285,7 @@ part_call(void *arg, const struct memspace_section *sec)
 {
 	struct part_call *pc = arg;
 
-	listener_call(pc->l, &(struct listener_event){ .cb = pc->cb, .sec = sec },
-		      pc->first);
+	call_sec(pc->l, pc->cb, sec, pc->first);
 }
 
 /* Replay the ranges of the published view to @l alone. */
@@ -264,10 +293,11 @@ static void
 replay_ranges(struct memspace_listener *l, bool adding, int *first)
 {
 	const struct memspace_flatview *fv = l->as->current;
-	struct part_call pc = {
-		l, adding ? LCB_COALESCED_ADD : LCB_COALESCED_DEL, first
-	};
+	struct part_call pc = { l, LCB_COALESCED_DEL, first };
 
+	if (adding) {
+		pc.cb = LCB_COALESCED_ADD;
+	}
 	for (size_t i = 0; i < fv->nr; i++) {
 		const struct flat_range *fr = &fv->ranges[i];
 		struct memspace_section sec;
@@ -275,22 +305,19 @@ replay_ranges(struct memspace_listener *l, bool adding, int *first)
 
 		flat_range_to_section(fr, &sec);
 		if (adding) {
-			listener_call(l, &(struct listener_event){
-				LCB_REGION_ADD, &sec }, first);
+			call_sec(l, LCB_REGION_ADD, &sec, first);
 			coalesced_for_each_part(fr, NULL, part_call, &pc);
 			if (mask) {
-				listener_call(l, &(struct listener_event){
-					LCB_LOG_START, &sec, 0, mask }, first);
+				call_log(l, LCB_LOG_START, &sec, 0, mask,
+					 first);
 			}
 			continue;
 		}
 		if (mask) {
-			listener_call(l, &(struct listener_event){
-				LCB_LOG_STOP, &sec, mask, 0 }, first);
+			call_log(l, LCB_LOG_STOP, &sec, mask, 0, first);
 		}
 		coalesced_for_each_part(fr, NULL, part_call, &pc);
-		listener_call(l, &(struct listener_event){ LCB_REGION_DEL, &sec },
-			      first);
+		call_sec(l, LCB_REGION_DEL, &sec, first);
 	}
 }
 
@@ -305,44 +332,47 @@ replay_ioeventfds(struct memspace_listener *l, bool adding, int *first)
 		const struct as_ioeventfd *ae =
 			&g_array_index(set, struct as_ioeventfd, i);
 		struct memspace_section sec;
+		struct listener_event ev = {
+			.cb = cb, .sec = &sec, .e = &ae->e
+		};
 
 		ioeventfd_section(ae, &sec);
-		listener_call(l, &(struct listener_event){
-			.cb = cb, .sec = &sec, .e = &ae->e }, first);
+		listener_call(l, &ev, first);
 	}
 }
 
-/*
- * The (un)registration replay, framed by begin and commit; with @global,
- * also log_global_start first (adding) or log_global_stop last.  Returns
- * the first error.
- */
+/* How a replay goes: what it removes, what it adds, global logging. */
+enum replay_kind {
+	REPLAY_ADD,		/* registration */
+	REPLAY_DEL,		/* unregistration */
+	REPLAY_RESYNC,		/* removal then addition, no global calls */
+};
+
+/* A replay to @l alone, framed by begin and commit; the first error. */
 static int
-replay(struct memspace_listener *l, bool adding, bool global, bool both)
+replay(struct memspace_listener *l, enum replay_kind kind)
 {
 	struct memspace *ms = l->ms;
-	bool log_global = global && ms->log_global;
+	bool global = ms->log_global && kind != REPLAY_RESYNC;
 	int first = 0;
 
 	ms->in_callback = true;
-	listener_call(l, &(struct listener_event){ .cb = LCB_BEGIN }, &first);
-	if (adding && log_global) {
-		listener_call(l, &(struct listener_event){
-			.cb = LCB_LOG_GLOBAL_START }, &first);
+	call(l, LCB_BEGIN, &first);
+	if (kind == REPLAY_ADD && global) {
+		call(l, LCB_LOG_GLOBAL_START, &first);
 	}
-	if (!adding || both) {
+	if (kind != REPLAY_ADD) {
 		replay_ranges(l, false, &first);
 		replay_ioeventfds(l, false, &first);
 	}
-	if (adding) {
+	if (kind != REPLAY_DEL) {
 		replay_ranges(l, true, &first);
 		replay_ioeventfds(l, true, &first);
 	}
-	if (!adding && log_global) {
-		listener_call(l, &(struct listener_event){
-			.cb = LCB_LOG_GLOBAL_STOP }, &first);
+	if (kind == REPLAY_DEL && global) {
+		call(l, LCB_LOG_GLOBAL_STOP, &first);
 	}
-	listener_call(l, &(struct listener_event){ .cb = LCB_COMMIT }, &first);
+	call(l, LCB_COMMIT, &first);
 	ms->in_callback = false;
 	return first;
 }
@@ -385,10 +415,10 @@ memspace_listener_register(struct memspace_addrspace *as,
 		.name = g_strdup(name),
 	};
 	listener_link(l);
-	ret = replay(l, true, true, false);
+	ret = replay(l, REPLAY_ADD);
 	if (ret < 0) {
 		/* All or nothing: take back what the replay delivered. */
-		(void)replay(l, false, true, false);
+		(void)replay(l, REPLAY_DEL);
 		listener_unlink(l);
 		updater_leave(as->ms);
 		listener_free(l);
@@ -414,7 +444,7 @@ memspace_listener_unregister(struct memspace_listener *l)
 		return ret;
 	}
 	if (l->as) {
-		first = replay(l, false, true, false);
+		first = replay(l, REPLAY_DEL);
 		listener_unlink(l);
 	}
 	updater_leave(ms);
@@ -439,7 +469,7 @@ memspace_listener_resync(struct memspace_listener *l)
 		return -ENOENT;
 	}
 	l->error = 0;
-	ret = replay(l, true, false, true) ? -EREMOTEIO : 0;
+	ret = replay(l, REPLAY_RESYNC) ? -EREMOTEIO : 0;
 	updater_leave(l->ms);
 	return ret;
 }
@@ -453,7 +483,7 @@ listeners_detach_addrspace(struct memspace_addrspace *as)
 	while ((ls = addrspace_listeners(as)) && ls->len) {
 		struct memspace_listener *l = ls->pdata[ls->len - 1];
 
-		(void)replay(l, false, true, false);
+		(void)replay(l, REPLAY_DEL);
 		listener_unlink(l);
 	}
 }

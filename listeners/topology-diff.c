@@ -28,7 +28,8 @@ ranges_equal(const struct flat_range *a, const struct flat_range *b)
 void
 coalesced_for_each_part(const struct flat_range *fr,
 			const struct coalesced_part *only,
-			void (*fn)(void *arg, const struct memspace_section *sec),
+			void (*fn)(void *arg,
+				   const struct memspace_section *sec),
 			void *arg)
 {
 	const GArray *parts = fr->mr->coalesced;

@@ -99,8 +99,10 @@ mark_listeners(struct listener_update *up)
 		any = any || addrspace_listeners(vc->as) != NULL;
 	}
 	for (guint i = 0; i < up->sets->len; i++) {
-		listeners_mark(addrspace_listeners(
-			g_array_index(up->sets, struct set_change, i).as), NULL);
+		struct set_change *sc =
+			&g_array_index(up->sets, struct set_change, i);
+
+		listeners_mark(addrspace_listeners(sc->as), NULL);
 		any = true;
 	}
 	return any;

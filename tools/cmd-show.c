@@ -10,9 +10,12 @@
 
 static int show_run(int argc, char **argv);
 
+/* --kvm: not a memspace_show() flag; handled by cmd-kvm.c. */
+#define SHOW_KVM (1u << 31)
+
 const struct tool_command tool_show_command = {
 	.name = "show",
-	.synopsis = "[--flat|-f] [--disabled|-D] [--owners|-o] [MAP]",
+	.synopsis = "[--flat|-f] [--disabled|-D] [--owners|-o] [--kvm] [MAP]",
 	.summary = "print a map like QEMU's `info mtree`",
 	.run = show_run,
 };
@@ -28,6 +31,8 @@ show_help(void)
 	      "  -f, --flat      print the rendered flat views instead\n"
 	      "  -D, --disabled  also print disabled regions (tree only)\n"
 	      "  -o, --owners    print the owner of every region\n"
+	      "      --kvm       map \"memory\" into a KVM VM (/dev/kvm) and\n"
+	      "                  mark the ranges with a slot ` KVM`\n"
 	      "  -h, --help      show this help\n",
 	      stdout);
 }
@@ -40,6 +45,7 @@ show_parse_options(int argc, char **argv, unsigned *ret_flags)
 		{ "flat", no_argument, NULL, 'f' },
 		{ "disabled", no_argument, NULL, 'D' },
 		{ "owners", no_argument, NULL, 'o' },
+		{ "kvm", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -56,6 +62,9 @@ show_parse_options(int argc, char **argv, unsigned *ret_flags)
 			break;
 		case 'o':
 			*ret_flags |= MEMSPACE_SHOW_OWNERS;
+			break;
+		case 'K':
+			*ret_flags |= SHOW_KVM;
 			break;
 		case 'h':
 			show_help();
@@ -88,6 +97,12 @@ show_run(int argc, char **argv)
 
 	if (!ml) {
 		return TOOL_FAILED;
+	}
+
+	if (flags & SHOW_KVM) {
+		status = tool_kvm_show(ml, flags & ~SHOW_KVM);
+		map_load_free(ml);
+		return status;
 	}
 
 	int ret = memspace_show(ml->ms, stdout, flags);

@@ -33,6 +33,14 @@ struct tool_command {
 
 extern const struct tool_command tool_show_command;
 extern const struct tool_command tool_lookup_command;
+extern const struct tool_command tool_kvm_slots_command;
+
+/*
+ * `show --kvm` (cmd-kvm.c): map the "memory" address space of @ml into a
+ * real KVM VM and print like memspace_show() with @flags, marking ranges
+ * with a memory slot ` KVM`.  Returns an enum tool_status.
+ */
+int tool_kvm_show(struct map_load *ml, unsigned flags);
 
 /* Print "usage: memspace NAME SYNOPSIS" to @out. */
 void tool_print_usage(FILE *out, const struct tool_command *cmd);

@@ -155,7 +155,8 @@ struct memspace_kvm_backend {
 	int (*set_user_memory_region)(void *opaque,
 				      const struct memspace_kvm_memslot *slot);
 	int (*get_dirty_log)(void *opaque, uint32_t slot, uint64_t *bitmap);
-	int (*ioeventfd)(void *opaque, const struct memspace_kvm_ioeventfd *req);
+	int (*ioeventfd)(void *opaque,
+			 const struct memspace_kvm_ioeventfd *req);
 	int (*register_coalesced)(void *opaque,
 				  const struct memspace_kvm_zone *zone);
 	int (*unregister_coalesced)(void *opaque,

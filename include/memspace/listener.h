@@ -406,7 +406,8 @@ int memspace_log_global_start(struct memspace *ms);
  *
  * On the last stop, the MIGRATION client is removed from every region (a
  * commit: log_stop on those ranges), then every listener gets
- * log_global_stop (descending priority).
+ * log_global_stop (descending priority).  Inside an open transaction the
+ * log_stop calls come at its outermost commit, after log_global_stop.
  *
  * Context: updater.
  * Return: 0, or -EINVAL, -EALREADY (not started), -EDEADLK, or -EREMOTEIO

@@ -31,6 +31,7 @@
 #include <memspace/addrspace.h>
 #include <memspace/flatview.h>
 #include <memspace/show.h>
+#include <memspace/listener.h>
 #include <memspace/access.h>
 #include <memspace/cache.h>
 #include <memspace/reader.h>
@@ -97,7 +98,9 @@ int memspace_transaction_begin(struct memspace *ms);
  *
  * Context: updater, on the thread that began the transaction.
  * Return: 0, or -EINVAL (@ms is NULL), -EPERM (no transaction is open on
- * this thread) or -EDEADLK (called from a listener callback).
+ * this thread), -EDEADLK (called from a listener callback) or -EREMOTEIO
+ * (the changes were made and published, but a listener callback failed;
+ * see memspace_listener_get_error()).
  */
 int memspace_transaction_commit(struct memspace *ms);
 

@@ -20,6 +20,10 @@
  * Mutators serialise on the context's updater lock.  Calling one from inside
  * a listener callback is refused with -EDEADLK, and a mutator that fails
  * leaves the tree, the views and the listeners exactly as they were.
+ *
+ * A mutator that commits (outside a transaction) may also return
+ * -EREMOTEIO: the change was made and published, but a listener callback
+ * failed while being told about it (see memspace_listener_get_error()).
  */
 #ifndef MEMSPACE_REGION_H
 #define MEMSPACE_REGION_H

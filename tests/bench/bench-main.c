@@ -4,7 +4,7 @@
  * the machine's own floors, in one run.
  *
  *   memspace-bench [--json]
- *   memspace-bench commit --map MAP --toggle ID [--count K]
+ *   memspace-bench commit --map MAP --toggle ID [--count K] [--listener]
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -147,14 +147,19 @@ commit_main(int argc, char **argv)
 		{ "map", required_argument, NULL, 'm' },
 		{ "toggle", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "listener", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *map = NULL;
 	long id = -1, count = 1000;
+	bool listener = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "m:t:c:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "m:t:c:l", options, NULL)) != -1) {
 		switch (opt) {
+		case 'l':
+			listener = true;
+			break;
 		case 'm':
 			map = optarg;
 			break;
@@ -170,11 +175,11 @@ commit_main(int argc, char **argv)
 	}
 	if (!map || id < 0) {
 		fputs("usage: memspace-bench commit --map MAP --toggle ID "
-		      "[--count K]\n",
+		      "[--count K] [--listener]\n",
 		      stderr);
 		return 2;
 	}
-	return bench_commit_map(map, id, count);
+	return bench_commit_map(map, id, count, listener);
 }
 
 int
@@ -190,7 +195,7 @@ main(int argc, char **argv)
 	if (argc > 1 && !json) {
 		fputs("usage: memspace-bench [--json]\n"
 		      "       memspace-bench commit --map MAP --toggle ID "
-		      "[--count K]\n",
+		      "[--count K] [--listener]\n",
 		      stderr);
 		return 2;
 	}

@@ -99,7 +99,11 @@ void bench_cache_and_rcu(struct bench_results *r);
 void bench_commits(struct bench_results *r);
 void bench_readers_during_commits(struct bench_results *r);
 
-/* `memspace-bench commit --map MAP --toggle ID --count K`. */
-int bench_commit_map(const char *path, long id, long count);
+/*
+ * `memspace-bench commit --map MAP --toggle ID [--count K] [--listener]`;
+ * @listener registers a no-op listener on the `memory` address space, so
+ * each commit also computes the diff.
+ */
+int bench_commit_map(const char *path, long id, long count, bool listener);
 
 #endif /* MEMSPACE_BENCH_H */

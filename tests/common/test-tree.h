@@ -38,6 +38,10 @@ tt_setup(void)
 static inline void
 tt_teardown(void)
 {
+	/* A failed assertion (without fork) may leave a transaction open. */
+	while (memspace_transaction_depth(tt_ms) > 0) {
+		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	}
 	for (guint i = 0; i < tt_spaces->len; i++) {
 		ck_assert_int_eq(memspace_addrspace_destroy(tt_spaces->pdata[i]),
 				 0);

@@ -149,7 +149,8 @@ set_real_mode(struct kvmh_vm *vm, uint64_t rip)
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { .rip = rip, .rflags = 2, .rsp = 0x8000 };
 	struct kvm_segment *segs[] = {
-		&sregs.cs, &sregs.ds, &sregs.es, &sregs.ss, &sregs.fs, &sregs.gs,
+		&sregs.cs, &sregs.ds, &sregs.es,
+		&sregs.ss, &sregs.fs, &sregs.gs,
 	};
 
 	ck_assert_int_eq(ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs), 0);

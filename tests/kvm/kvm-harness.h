@@ -63,7 +63,7 @@ bool kvmh_slot_logging(struct kvmh_vm *vm, uint32_t slot);
 /* Copy real-mode code bytes to @dst. */
 #define KVMH_CODE(dst, ...)                                                   \
 	do {                                                                  \
-		static const uint8_t code_[] = { __VA_ARGS__ };               \
+		const uint8_t code_[] = { __VA_ARGS__ };                      \
 		memcpy((dst), code_, sizeof(code_));                          \
 	} while (0)
 

@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include <glib.h>
+
 #include <memspace/memspace.h>
 #include <memspace/kvm.h>
 
@@ -391,7 +393,8 @@ START_TEST(kvm_dirty_logging_on_and_synced)
 						 true), 0);
 	ck_assert(kvmh_slot_logging(&g.vm, slot));
 	KVMH_CODE(g.ram_host + CODE,
-		  0xc7, 0x06, 0x00, 0x50, 0x99, 0x00,	/* mov word [0x5000], 0x99 */
+		  0xc7, 0x06, 0x00, 0x50, 0x99, 0x00,
+						/* mov word [0x5000], 0x99 */
 		  0xf4);
 	kvmh_expect_hlt(&g.vm);
 	ck_assert_int_eq(memspace_log_sync(g.ms), 0);

@@ -259,6 +259,7 @@ writer_thread(gpointer opaque)
 			writer_step(&rng);
 		}
 		T.commits++;
+		memspace_quiescent_state();	/* lets qsbr grace periods end */
 	}
 	g_atomic_int_set(&T.stop, 1);
 	memspace_thread_unregister();

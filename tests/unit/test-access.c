@@ -6,6 +6,8 @@
  * a transaction (T27).
  */
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -537,6 +539,86 @@ START_TEST(access_translate_whole_space_length)
 }
 END_TEST
 
+/* Signals counted on @fd so far (and reset). */
+static uint64_t
+eventfd_count(int fd)
+{
+	uint64_t n = 0;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n)) {
+		return 0;
+	}
+	return n;
+}
+
+START_TEST(access_soft_ioeventfd_replaces_the_device_write)
+{
+	struct dev *d = dev_new();
+	struct memspace_region *mr = map_dev("notify", 0x1000, 0x100, &ops_le4, d);
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	int any = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	uint32_t v = 0x1234;
+	uint16_t h = 7;
+
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(mr, 0x10, 4, true, 0x1234,
+						     efd), 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(mr, 0x20, 0, false, 0, any),
+			 0);
+	/* hyp_ioevtfd_enabled is false until set: memspace matches. */
+	ck_assert_int_eq(wr(0x1010, &v, 4), MEMSPACE_ACCESS_OK);
+	ck_assert_uint_eq(eventfd_count(efd), 1);
+	ck_assert_str_eq(dev_log(d), "");
+	/* Other data, or another size, reaches the device. */
+	v = 0x1235;
+	ck_assert_int_eq(wr(0x1010, &v, 4), MEMSPACE_ACCESS_OK);
+	ck_assert_int_eq(wr(0x1010, &h, 2), MEMSPACE_ACCESS_OK);
+	ck_assert_str_eq(dev_log(d), "w 10 4 1235;w 10 2 7;");
+	ck_assert_uint_eq(eventfd_count(efd), 0);
+	/* A size-0 entry matches any size and any data. */
+	ck_assert_int_eq(wr(0x1020, &h, 2), MEMSPACE_ACCESS_OK);
+	ck_assert_int_eq(wr(0x1020, &v, 4), MEMSPACE_ACCESS_OK);
+	ck_assert_uint_eq(eventfd_count(any), 2);
+	ck_assert_str_eq(dev_log(d), "");
+	close(efd);
+	close(any);
+}
+END_TEST
+
+START_TEST(access_soft_ioeventfd_off_when_the_hypervisor_matches)
+{
+	struct dev *d = dev_new();
+	struct memspace_region *mr = map_dev("notify", 0x1000, 0x100, &ops_le4, d);
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	uint32_t v = 0x1234;
+
+	ck_assert_int_eq(memspace_region_add_eventfd(mr, 0x10, 4, true, 0x1234,
+						     efd), 0);
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(as, true), 0);
+	ck_assert_int_eq(wr(0x1010, &v, 4), MEMSPACE_ACCESS_OK);
+	ck_assert_uint_eq(eventfd_count(efd), 0);
+	ck_assert_str_eq(dev_log(d), "w 10 4 1234;");
+	close(efd);
+}
+END_TEST
+
+START_TEST(access_soft_ioeventfd_needs_a_valid_access)
+{
+	struct dev *d = dev_new();
+	struct memspace_region *mr = map_dev("notify", 0x1000, 0x100,
+					     &ops_exact4, d);
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	uint8_t b = 1;
+
+	ck_assert_int_eq(memspace_region_add_eventfd(mr, 0x10, 0, false, 0, efd),
+			 0);
+	/* A 1-byte write is below valid_min_access_size: refused. */
+	ck_assert_int_eq(wr(0x1010, &b, 1), MEMSPACE_ACCESS_DECODE_ERROR);
+	ck_assert_uint_eq(eventfd_count(efd), 0);
+	close(efd);
+}
+END_TEST
+
 static Suite *
 access_suite(void)
 {
@@ -566,6 +648,13 @@ access_suite(void)
 	tcase_add_test(tc, access_ram_device_sized_volatile);
 	tcase_add_test(tc, access_t27_stale_reads_inside_transaction);
 	tcase_add_test(tc, access_wraps_at_the_top_of_the_space);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("access:ioeventfd");
+	tcase_add_checked_fixture(tc, setup, tt_teardown);
+	tcase_add_test(tc, access_soft_ioeventfd_replaces_the_device_write);
+	tcase_add_test(tc, access_soft_ioeventfd_off_when_the_hypervisor_matches);
+	tcase_add_test(tc, access_soft_ioeventfd_needs_a_valid_access);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("access:translate");

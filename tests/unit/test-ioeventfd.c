@@ -498,7 +498,8 @@ ioeventfd_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tl, setup, teardown);
 	tcase_add_test(tl, ioeventfd_caller_may_close_before_commit);
-	tcase_add_test(tl, ioeventfd_owned_descriptor_closed_after_grace_period);
+	tcase_add_test(tl,
+		       ioeventfd_owned_descriptor_closed_after_grace_period);
 	suite_add_tcase(s, tl);
 	return s;
 }

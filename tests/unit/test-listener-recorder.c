@@ -258,8 +258,9 @@ recorder_expect_(GPtrArray *log, const char *const *lines, const char *file,
 		g_string_append_printf(want, "%s\n", lines[i]);
 	}
 	if (strcmp(want->str, got) != 0) {
-		ck_abort_msg("%s:%d: callback log mismatch\nexpected:\n%sgot:\n%s",
-			     file, line, want->str, got);
+		ck_abort_msg("%s:%d: callback log mismatch\n"
+			     "expected:\n%sgot:\n%s", file, line, want->str,
+			     got);
 	}
 	g_string_free(want, TRUE);
 	recorder_clear(log);

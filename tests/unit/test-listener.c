@@ -6,6 +6,8 @@
  * destruction.
  */
 #include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "test-common.h"
 #include "test-tree.h"
@@ -65,6 +67,54 @@ START_TEST(listener_register_replays_current_view)
 			"L del [4000-4fff] dev@0",
 			"L del [5000-ffff] lo@5000",
 			"L commit");
+}
+END_TEST
+
+/* T18: three ranges (one logged, one with a coalesced part and two
+ * ioeventfds): the replays, in full. */
+START_TEST(listener_t18_replay_in_full)
+{
+	struct memspace_region *root = tt_container("root", 0x10000);
+	struct memspace_region *a = tt_ram("a", 0x1000);
+	struct memspace_region *b = tt_io("b", 0x1000);
+	struct memspace_region *c = tt_ram("c", 0x1000);
+	struct memspace_addrspace *as;
+	struct recorder r;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	tt_add(root, 0, a);
+	tt_add(root, 0x1000, b);
+	tt_add(root, 0x8000, c);
+	ck_assert_int_eq(memspace_region_set_log(a, MEMSPACE_DIRTY_VGA, true),
+			 0);
+	ck_assert_int_eq(memspace_region_add_coalescing(b, 0x100, 0x100), 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(b, 0x10, 4, false, 0, efd),
+			 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(b, 0x20, 2, true, 9, efd),
+			 0);
+	as = tt_as("as", root);
+	recorder_init(&r, "L", log_);
+	recorder_register(&r, as, 0);
+	recorder_expect(log_, "L begin",
+			"L add [0-fff] a@0 log",
+			"L log_start [0-fff] a@0 log 0->1",
+			"L add [1000-1fff] b@0",
+			"L coalesced_add [1100-11ff] b@100",
+			"L add [8000-8fff] c@0",
+			"L eventfd_add 1010/4 any b@10",
+			"L eventfd_add 1020/2 =9 b@20",
+			"L commit");
+	recorder_unregister(&r, 0);
+	recorder_expect(log_, "L begin",
+			"L log_stop [0-fff] a@0 log 1->0",
+			"L del [0-fff] a@0 log",
+			"L coalesced_del [1100-11ff] b@100",
+			"L del [1000-1fff] b@0",
+			"L del [8000-8fff] c@0",
+			"L eventfd_del 1010/4 any b@10",
+			"L eventfd_del 1020/2 =9 b@20",
+			"L commit");
+	close(efd);
 }
 END_TEST
 
@@ -620,6 +670,7 @@ listener_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, listener_register_replays_current_view);
+	tcase_add_test(tc, listener_t18_replay_in_full);
 	tcase_add_test(tc, listener_t4_disable_overlay_deletes_then_adds);
 	tcase_add_test(tc,
 		       listener_t15_partial_overlay_is_delete_whole_add_pieces);

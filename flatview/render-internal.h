@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The renderer's stages, shared by the full render (render.c) and the
+ * incremental re-render (update.c), and the render trace that lets a
+ * commit find what changed without walking the whole tree.
+ *
+ * The trace lists every call of the tree walk in depth-first order (a
+ * region reached through two aliases appears twice): the region, where its
+ * parent (or, through an alias, its target) put it, the clip it was given,
+ * and the extent it had.  Disabled subtrees are traced too, so that
+ * enabling or disabling a region keeps the trace's shape.  Subregions
+ * outside their parent's clip are not traced (the parent's step stands
+ * for them: a change to a subregion also marks its parent, see
+ * child_dirty_gen); alias targets always are.
+ *
+ * A commit scans the trace for regions changed since the view was
+ * rendered, skipping the subtree of each one it finds and every pure
+ * subtree in which nothing changed, and looking at parents of changed
+ * subregions; it re-renders only the address windows the changed
+ * regions covered before and cover now, and re-walks the changed subtrees
+ * to bring the trace up to date.  Adding or removing a subregion always
+ * marks the parent changed, so every region the trace names is alive when
+ * it is scanned: a region can only be freed after leaving its parent, and
+ * the scan then skips that parent's whole subtree.
+ */
+#ifndef MEMSPACE_RENDER_INTERNAL_H
+#define MEMSPACE_RENDER_INTERNAL_H
+
+#include "flatview-internal.h"
+
+/* Trees with more walk steps than this get no trace (full renders). */
+#define TRACE_MAX_VISITS 32768
+
+/**
+ * struct visit - one step of the tree walk
+ * @mr: the region.
+ * @origin: the parent's base, or for an alias target the target's base.
+ * @cs: first address of the clip the region was given.
+ * @ce_m1: last address of that clip (clips are never empty).
+ * @addr: @mr's offset in its parent when traced.
+ * @size_m1: @mr's size minus one when traced.
+ * @end: index just past the last step of @mr's subtree.
+ * @empty: @mr had size 0.
+ * @via_alias: @mr was reached as an alias target (its base ignores @addr).
+ * @pure: no step of the subtree is an alias target, so every region in it
+ *	descends from @mr through parent links and a change there shows in
+ *	@mr's subtree_dirty_gen.
+ */
+struct visit {
+	struct memspace_region *mr;
+	i128 origin;
+	uint64_t cs;
+	uint64_t ce_m1;
+	uint64_t addr;
+	uint64_t size_m1;
+	uint32_t end;
+	bool empty;
+	bool via_alias;
+	bool pure;
+};
+
+struct render_trace {
+	struct visit *v;
+	size_t nr;
+	size_t cap;
+	size_t nr_alias;	/* alias-target steps so far (for @pure) */
+	bool overflow;	/* gave up: more than TRACE_MAX_VISITS steps */
+};
+
+struct piece {
+	uint64_t start;
+	uint64_t last;
+	struct memspace_region *mr;
+	uint64_t offset;	/* offset of @start in @mr */
+	uint8_t flags;
+	uint8_t dirty_log_mask;
+};
+
+/**
+ * struct render - one walk's output
+ * @pieces: clipped terminating regions in walk order.
+ * @trace: where to record the walk, or NULL.
+ * @emit: collect pieces (false: only trace).
+ */
+struct render {
+	struct piece *pieces;
+	size_t nr;
+	size_t cap;
+	struct render_trace *trace;
+	bool emit;
+};
+
+/* Segment bookkeeping for the assignment step. */
+struct segments {
+	uint64_t *bound;	/* first address of each segment */
+	uint32_t *first;	/* per piece: its first segment */
+	uint32_t *end;		/* per piece: one past its last segment */
+	uint32_t nr;
+};
+
+/* Walk @mr at @base within [@cs, @ce) (QEMU's render_memory_region()). */
+void render_region(struct render *r, struct memspace_region *mr, i128 base,
+		   u128 cs, u128 ce, unsigned flags, bool via_alias);
+
+/* @r's pieces as merged flat ranges (g_free them); @r->nr must be > 0. */
+struct flat_range *render_ranges_new(const struct render *r, size_t *ret_nr);
+
+/* QEMU's merge rule for two adjacent ranges from different pieces. */
+static inline bool
+render_can_merge(const struct flat_range *a, const struct flat_range *b)
+{
+	return a->last != UINT64_MAX && a->last + 1 == b->start &&
+	       a->mr == b->mr &&
+	       a->offset + (a->last - a->start + 1) == b->offset &&
+	       a->flags == b->flags && !(a->flags & RANGE_UNMERGEABLE) &&
+	       a->dirty_log_mask == b->dirty_log_mask;
+}
+
+/* Room for @n ranges in @fv (huge pages when large); trim after filling. */
+void render_ranges_alloc(struct memspace_flatview *fv, size_t n);
+void render_ranges_trim(struct memspace_flatview *fv);
+
+/* Append @v to @t (which must not have overflowed). */
+void render_trace_push(struct render_trace *t, const struct visit *v);
+
+/* Finish a view: region references, index, unmergeable flag. */
+void render_finish(struct memspace_flatview *fv);
+
+/* A full render of @root, with a fresh trace if @trace. */
+struct memspace_flatview *render_full(struct memspace_region *root,
+				      uint64_t gen, bool trace);
+
+void render_trace_free(struct render_trace *t);
+
+#endif /* MEMSPACE_RENDER_INTERNAL_H */

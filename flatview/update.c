@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Incremental re-rendering at commit time.  The published view's render
+ * trace (render-internal.h) tells which regions the view depends on, and
+ * where each one sat.  A commit scans it for regions changed since the
+ * view was rendered; if none, the view stands.  Otherwise the address
+ * windows those regions covered before the change and cover now are
+ * rendered again from the root, clipped to the windows, and spliced into a
+ * copy of the old ranges; ranges outside the windows keep their owners, so
+ * the result is exactly what a full render gives (merging is re-applied
+ * across the window edges).  Views with unmergeable ranges, changes at the
+ * root, or many changed regions get a full render.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "render-internal.h"
+
+/* More changed regions than this: a full render is cheaper. */
+#define MAX_SPANS 32
+#define MAX_WINDOWS 128
+
+struct window {
+	uint64_t lo;
+	uint64_t hi;	/* inclusive */
+};
+
+#define MAX_PARENTS 4
+#define MAX_DIRTY_CHILDREN 16
+
+/* The changed subregions of a parent, gathered once per commit. */
+struct dirty_children {
+	const struct memspace_region *parent;
+	struct memspace_region *child[MAX_DIRTY_CHILDREN];
+	size_t nr;
+	bool overflow;
+};
+
+/**
+ * struct change - what a commit changed in a view
+ * @w: address windows to render again.
+ * @span: trace steps whose subtrees are walked again (none nested).
+ * @dc: changed subregions of the parents met so far.
+ * @full: too much changed (or the root did): render everything.
+ */
+struct change {
+	struct window w[MAX_WINDOWS];
+	size_t nr_w;
+	size_t span[MAX_SPANS];
+	size_t nr_span;
+	struct dirty_children dc[MAX_PARENTS];
+	size_t nr_dc;
+	bool full;
+};
+
+static void
+add_clipped(struct change *c, i128 base, u128 size, u128 cs, u128 ce)
+{
+	i128 s = base > (i128)cs ? base : (i128)cs;
+	i128 e = base + (i128)size < (i128)ce ? base + (i128)size : (i128)ce;
+
+	if (s >= e) {
+		return;
+	}
+	if (c->nr_w == MAX_WINDOWS) {
+		c->full = true;
+		return;
+	}
+	c->w[c->nr_w++] = (struct window){ (uint64_t)s, (uint64_t)(e - 1) };
+}
+
+static i128
+visit_base(const struct visit *v, uint64_t addr)
+{
+	return v->origin + (v->via_alias ? 0 : (i128)addr);
+}
+
+/* Where @v's region sat when traced, and where it sits now. */
+static void
+add_windows(struct change *c, const struct visit *v)
+{
+	u128 cs = v->cs, ce = (u128)v->ce_m1 + 1;
+
+	add_clipped(c, visit_base(v, v->addr),
+		    v->empty ? 0 : (u128)v->size_m1 + 1, cs, ce);
+	add_clipped(c, visit_base(v, v->mr->addr), v->mr->size, cs, ce);
+}
+
+/* Whether @mr has a step among the direct children of step @i. */
+static bool
+traced_under(const struct render_trace *t, size_t i,
+	     const struct memspace_region *mr)
+{
+	for (size_t j = i + 1; j < t->v[i].end; j = t->v[j].end) {
+		if (t->v[j].mr == mr) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct dirty_children *
+dirty_children(struct change *c, const struct memspace_region *parent,
+	       uint64_t gen)
+{
+	struct dirty_children *d;
+	struct memspace_region *child;
+
+	for (size_t k = 0; k < c->nr_dc; k++) {
+		if (c->dc[k].parent == parent) {
+			return &c->dc[k];
+		}
+	}
+	/* Few parents change per commit; recycle the oldest entry. */
+	d = &c->dc[c->nr_dc < MAX_PARENTS ? c->nr_dc++ : 0];
+	*d = (struct dirty_children){ .parent = parent };
+	region_for_each_child(child, parent) {
+		if (child->dirty_gen <= gen) {
+			continue;
+		}
+		if (d->nr == MAX_DIRTY_CHILDREN) {
+			d->overflow = true;
+			break;
+		}
+		d->child[d->nr++] = child;
+	}
+	return d;
+}
+
+/*
+ * Where the changed subregions of step @i's (unchanged) region sit now,
+ * within its clipped extent; where they sat is in their own trace steps,
+ * if they were visible.  Returns true if one of them became visible
+ * without a step: the step's subtree must then be walked again.
+ */
+static bool
+add_child_windows(struct change *c, const struct render_trace *t, size_t i,
+		  uint64_t gen)
+{
+	const struct visit *v = &t->v[i];
+	const struct dirty_children *d = dirty_children(c, v->mr, gen);
+	i128 base = visit_base(v, v->addr);
+	i128 cs = (i128)v->cs > base ? (i128)v->cs : base;
+	i128 ce = (i128)v->ce_m1 + 1;
+	bool rewalk = false;
+
+	c->full |= d->overflow;
+	if (base + (i128)v->mr->size < ce) {
+		ce = base + (i128)v->mr->size;
+	}
+	for (size_t k = 0; k < d->nr; k++) {
+		const struct memspace_region *child = d->child[k];
+		i128 s = base + (i128)child->addr;
+
+		if (s >= ce || s + (i128)child->size <= cs) {
+			continue;
+		}
+		add_clipped(c, s, child->size, (u128)cs, (u128)ce);
+		rewalk |= !traced_under(t, i, child);
+	}
+	return rewalk;
+}
+
+static void
+add_span(struct change *c, size_t i, size_t *span_end, const struct visit *v)
+{
+	if (i < *span_end) {
+		return;		/* inside a subtree walked again already */
+	}
+	if (c->nr_span == MAX_SPANS) {
+		c->full = true;
+		return;
+	}
+	c->span[c->nr_span++] = i;
+	*span_end = v->end;
+}
+
+/*
+ * Find what changed after @gen.  A changed region's subtree is walked
+ * again as a whole; skipping it in the scan also avoids regions the
+ * change may have freed.
+ */
+static void
+find_changes(const struct render_trace *t, uint64_t gen, struct change *c)
+{
+	size_t span_end = 0;
+
+	c->nr_w = c->nr_span = c->nr_dc = 0;
+	c->full = false;
+	for (size_t i = 0; i < t->nr && !c->full;) {
+		const struct visit *v = &t->v[i];
+
+		if (v->mr->dirty_gen > gen) {
+			c->full |= i == 0;
+			add_windows(c, v);
+			add_span(c, i, &span_end, v);
+			i = v->end;
+			continue;
+		}
+		if (v->mr->child_dirty_gen > gen &&
+		    add_child_windows(c, t, i, gen)) {
+			add_span(c, i, &span_end, v);
+		}
+		/* Nothing changed below a pure step: skip its subtree. */
+		i = v->pure && v->mr->subtree_dirty_gen <= gen ? v->end : i + 1;
+	}
+}
+
+static int
+window_cmp(const void *a, const void *b)
+{
+	const struct window *x = a, *y = b;
+
+	return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* Sort the windows and merge those that overlap or touch. */
+static void
+merge_windows(struct change *c)
+{
+	size_t n = 0;
+
+	qsort(c->w, c->nr_w, sizeof(c->w[0]), window_cmp);
+	for (size_t i = 0; i < c->nr_w; i++) {
+		if (n && (c->w[n - 1].hi == UINT64_MAX ||
+			  c->w[i].lo <= c->w[n - 1].hi + 1)) {
+			if (c->w[i].hi > c->w[n - 1].hi) {
+				c->w[n - 1].hi = c->w[i].hi;
+			}
+		} else {
+			c->w[n++] = c->w[i];
+		}
+	}
+	c->nr_w = n;
+}
+
+/* Append @fr to @fv's ranges, merging with the last one if allowed. */
+static void
+append_range(struct memspace_flatview *fv, const struct flat_range *fr)
+{
+	if (fv->nr && render_can_merge(&fv->ranges[fv->nr - 1], fr)) {
+		fv->ranges[fv->nr - 1].last = fr->last;
+	} else {
+		fv->ranges[fv->nr++] = *fr;
+	}
+}
+
+/* Append [@s, @l] of old range @o. */
+static void
+append_part(struct memspace_flatview *fv, const struct flat_range *o,
+	    uint64_t s, uint64_t l)
+{
+	struct flat_range fr = *o;
+
+	fr.start = s;
+	fr.last = l;
+	fr.offset = o->offset + (s - o->start);
+	append_range(fv, &fr);
+}
+
+/*
+ * The parts of old range @o outside the windows, interleaved with the new
+ * ranges (@nw, cursor @b) that precede them.
+ */
+static void
+splice_range(struct memspace_flatview *fv, const struct change *c,
+	     const struct flat_range *o, const struct flat_range *nw,
+	     size_t nr_new, size_t *b, size_t *wi)
+{
+	uint64_t s = o->start;
+
+	while (*wi < c->nr_w && c->w[*wi].hi < s) {
+		(*wi)++;
+	}
+	for (size_t k = *wi; k < c->nr_w && c->w[k].lo <= o->last; k++) {
+		if (c->w[k].lo > s) {
+			while (*b < nr_new && nw[*b].start < s) {
+				append_range(fv, &nw[(*b)++]);
+			}
+			append_part(fv, o, s, c->w[k].lo - 1);
+		}
+		if (c->w[k].hi >= o->last) {
+			return;
+		}
+		s = c->w[k].hi + 1;
+	}
+	while (*b < nr_new && nw[*b].start < s) {
+		append_range(fv, &nw[(*b)++]);
+	}
+	append_part(fv, o, s, o->last);
+}
+
+/* Append the new ranges that start below @addr. */
+static void
+flush_new(struct memspace_flatview *fv, const struct flat_range *nw,
+	  size_t nr_new, size_t *b, uint64_t addr)
+{
+	while (*b < nr_new && nw[*b].start < addr) {
+		append_range(fv, &nw[(*b)++]);
+	}
+}
+
+/*
+ * Old ranges from @i on that end before window @wi and do not touch it:
+ * they are copied as they are (they never merge with one another).
+ */
+static size_t
+copy_run(struct memspace_flatview *fv, const struct memspace_flatview *cur,
+	 const struct change *c, size_t i, size_t wi)
+{
+	uint64_t lo = wi < c->nr_w ? c->w[wi].lo : UINT64_MAX;
+	size_t j = i;
+
+	while (j < cur->nr && lo && cur->ranges[j].last < lo - 1) {
+		j++;
+	}
+	if (j == i) {
+		return i;
+	}
+	append_range(fv, &cur->ranges[i]);
+	memcpy(&fv->ranges[fv->nr], &cur->ranges[i + 1],
+	       (j - i - 1) * sizeof(*fv->ranges));
+	fv->nr += j - i - 1;
+	return j;
+}
+
+static void
+splice(struct memspace_flatview *fv, const struct memspace_flatview *cur,
+       const struct change *c, const struct flat_range *nw, size_t nr_new)
+{
+	size_t b = 0, wi = 0, i = 0;
+
+	render_ranges_alloc(fv, cur->nr + nr_new + 2 * c->nr_w);
+	while (i < cur->nr) {
+		size_t j;
+
+		while (wi < c->nr_w && c->w[wi].hi < cur->ranges[i].start) {
+			wi++;
+		}
+		flush_new(fv, nw, nr_new, &b, cur->ranges[i].start);
+		j = copy_run(fv, cur, c, i, wi);
+		if (j == i) {
+			splice_range(fv, c, &cur->ranges[i], nw, nr_new, &b, &wi);
+			j = i + 1;
+		}
+		i = j;
+	}
+	flush_new(fv, nw, nr_new, &b, UINT64_MAX);
+	if (b < nr_new) {
+		append_range(fv, &nw[b]);	/* one starting at UINT64_MAX */
+	}
+	render_ranges_trim(fv);
+}
+
+/* Re-walk the subtree of trace step @v into @out (ends relative to 0). */
+static void
+retrace(const struct visit *v, struct render_trace *out)
+{
+	struct render r = { .trace = out };
+
+	render_region(&r, v->mr, visit_base(v, v->mr->addr), v->cs,
+		      (u128)v->ce_m1 + 1, 0, v->via_alias);
+}
+
+static size_t
+span_len(const struct render_trace *t, size_t i)
+{
+	return t->v[i].end - i;
+}
+
+/* Old end index @x mapped past the re-walked spans before it. */
+static uint32_t
+map_end(const struct render_trace *old, const struct change *c,
+	const struct render_trace *spans, uint32_t x)
+{
+	int64_t delta = 0;
+
+	for (size_t k = 0; k < c->nr_span; k++) {
+		if (old->v[c->span[k]].end <= x) {
+			delta += (int64_t)spans[k].nr -
+				 (int64_t)span_len(old, c->span[k]);
+		}
+	}
+	return (uint32_t)((int64_t)x + delta);
+}
+
+/* Append @span to @t, shifting its ends. */
+static void
+put_span(struct render_trace *t, const struct render_trace *span)
+{
+	size_t at = t->nr;
+
+	for (size_t j = 0; j < span->nr; j++) {
+		render_trace_push(t, &span->v[j]);
+		t->v[at + j].end += (uint32_t)at;
+	}
+}
+
+/* A new trace: @old with the re-walked @spans in place of the changed. */
+static struct render_trace *
+rebuild_trace(const struct render_trace *old, const struct change *c,
+	      const struct render_trace *spans)
+{
+	struct render_trace *t = g_new0(struct render_trace, 1);
+	size_t i = 0;
+
+	for (size_t k = 0; k <= c->nr_span; k++) {
+		size_t stop = k < c->nr_span ? c->span[k] : old->nr;
+
+		for (; i < stop; i++) {
+			render_trace_push(t, &old->v[i]);
+			t->v[t->nr - 1].end = map_end(old, c, spans,
+						      old->v[i].end);
+		}
+		if (k < c->nr_span) {
+			put_span(t, &spans[k]);
+			i = old->v[c->span[k]].end;
+		}
+	}
+	return t;
+}
+
+/* Whether a re-walk has the steps it replaces (same regions, same kind). */
+static bool
+same_shape(const struct visit *old, const struct render_trace *span,
+	   size_t len)
+{
+	if (span->nr != len) {
+		return false;
+	}
+	for (size_t j = 0; j < len; j++) {
+		if (old[j].mr != span->v[j].mr ||
+		    old[j].via_alias != span->v[j].via_alias) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Recompute @pure of every step (after steps were inserted or removed). */
+static void
+recompute_pure(struct render_trace *t)
+{
+	for (size_t i = t->nr; i-- > 0;) {
+		bool pure = true;
+
+		for (size_t j = i + 1; j < t->v[i].end && pure; j = t->v[j].end) {
+			pure = !t->v[j].via_alias && t->v[j].pure;
+		}
+		t->v[i].pure = pure;
+	}
+}
+
+/*
+ * Bring @cur's trace up to the new tree; it then belongs to @fv.  When
+ * every re-walked subtree kept its number of steps (a region enabled,
+ * moved or flagged), the steps are overwritten in place.
+ */
+static void
+update_trace(struct memspace_flatview *cur, struct memspace_flatview *fv,
+	     const struct change *c)
+{
+	struct render_trace spans[MAX_SPANS] = { 0 };
+	struct render_trace *old = cur->trace;
+	bool same = true, overflow = false;
+
+	for (size_t k = 0; k < c->nr_span; k++) {
+		retrace(&old->v[c->span[k]], &spans[k]);
+		overflow |= spans[k].overflow;
+		same &= same_shape(&old->v[c->span[k]], &spans[k],
+				   span_len(old, c->span[k]));
+	}
+	if (same && !overflow) {
+		for (size_t k = 0; k < c->nr_span; k++) {
+			for (size_t j = 0; j < spans[k].nr; j++) {
+				spans[k].v[j].end += (uint32_t)c->span[k];
+			}
+			memcpy(&old->v[c->span[k]], spans[k].v,
+			       spans[k].nr * sizeof(*spans[k].v));
+		}
+		fv->trace = old;
+		cur->trace = NULL;
+	} else if (!overflow) {
+		fv->trace = rebuild_trace(old, c, spans);
+		recompute_pure(fv->trace);
+		if (fv->trace->nr > TRACE_MAX_VISITS) {
+			render_trace_free(fv->trace);
+			fv->trace = NULL;
+		}
+	}
+	for (size_t k = 0; k < c->nr_span; k++) {
+		g_free(spans[k].v);
+	}
+}
+
+/* Render the windows and splice them into a copy of @cur; NULL to give up. */
+static struct memspace_flatview *
+render_partial(struct memspace_flatview *cur, struct memspace_region *root,
+	       uint64_t gen, const struct change *c)
+{
+	struct render r = { .emit = true };
+	struct memspace_flatview *fv;
+	struct flat_range *nw;
+	size_t nr_new;
+
+	for (size_t k = 0; k < c->nr_w; k++) {
+		render_region(&r, root, (i128)root->addr, c->w[k].lo,
+			      (u128)c->w[k].hi + 1, 0, false);
+	}
+	for (size_t k = 0; k < r.nr; k++) {
+		if (r.pieces[k].flags & RANGE_UNMERGEABLE) {
+			g_free(r.pieces);
+			return NULL;
+		}
+	}
+	nw = render_ranges_new(&r, &nr_new);
+	g_free(r.pieces);
+	fv = flatview_new_empty(root);
+	fv->gen = gen;
+	splice(fv, cur, c, nw, nr_new);
+	g_free(nw);
+	render_finish(fv);
+	update_trace(cur, fv, c);
+	return fv;
+}
+
+/* Full render; keeps @cur if the result is the same. */
+static struct memspace_flatview *
+rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
+	      uint64_t gen)
+{
+	/* Trace unless the tree outgrew the trace last time. */
+	bool trace = !cur || cur->trace || cur->nr < TRACE_MAX_VISITS / 4;
+	struct memspace_flatview *fv = render_full(root, gen, trace);
+	struct render_trace *t;
+
+	if (!cur || !flatview_ranges_equal(cur, fv)) {
+		return fv;
+	}
+	/* Same ranges: @cur stands, with the trace of the current tree. */
+	t = cur->trace;
+	cur->trace = fv->trace;
+	fv->trace = t;
+	memspace_flatview_unref(fv);
+	cur->gen = gen;
+	return NULL;
+}
+
+struct memspace_flatview *
+flatview_rerender(struct memspace *ms, struct memspace_flatview *cur,
+		  struct memspace_region *root, uint64_t gen)
+{
+	struct change c;
+	struct memspace_flatview *fv;
+
+	if (!cur || !cur->trace) {
+		if (cur && !flatview_root_changed_since(ms, root, cur->gen)) {
+			return NULL;
+		}
+		return rerender_full(cur, root, gen);
+	}
+	find_changes(cur->trace, cur->gen, &c);
+	if (c.full || cur->unmergeable) {
+		return rerender_full(cur, root, gen);
+	}
+	if (c.nr_span == 0) {
+		return NULL;
+	}
+	merge_windows(&c);
+	fv = render_partial(cur, root, gen, &c);
+	if (!fv) {
+		return rerender_full(cur, root, gen);
+	}
+	if (!flatview_ranges_equal(cur, fv)) {
+		return fv;
+	}
+	/* Nothing visible changed: keep @cur, with the updated trace. */
+	if (fv->trace != cur->trace) {
+		render_trace_free(cur->trace);
+		cur->trace = fv->trace;
+	}
+	fv->trace = NULL;
+	memspace_flatview_unref(fv);
+	cur->gen = gen;
+	return NULL;
+}
