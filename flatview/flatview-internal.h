@@ -12,6 +12,7 @@
 #include "index.h"
 
 struct render_trace;
+struct render_scratch;
 
 struct flat_range {
 	uint64_t start;
@@ -32,8 +33,10 @@ struct memspace_flatview {
 	struct flat_index index;	/* built with @ranges, immutable */
 	size_t ranges_map_len;		/* @ranges is an mmap() of this size */
 	bool unmergeable;		/* some range is unmergeable */
-	/* Updater-only: how the view was rendered (render-internal.h). */
+	/* Updater-only: how the view was rendered, and the work arrays the
+	 * next render of its root reuses (render-internal.h). */
 	struct render_trace *trace;
+	struct render_scratch *scratch;
 };
 
 /* Release what the renderer allocated for @fv (ranges, trace). */

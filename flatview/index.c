@@ -10,8 +10,9 @@
 #include <sys/mman.h>
 
 #include "flatview-internal.h"
+#include "index-find.h"
 
-#define KEY_MAX INT64_MAX	/* biased UINT64_MAX: padding */
+#define KEY_MAX INT64_MAX /* biased UINT64_MAX: padding */
 #define HUGE_SIZE ((size_t)2 << 20)
 
 static inline int64_t
@@ -62,9 +63,9 @@ fill_internal(int64_t *nodes, size_t nr_nodes, const int64_t *leaves,
 			size_t leaf = (i * INDEX_FANOUT + j + 1) * span;
 
 			nodes[i * INDEX_NODE_KEYS + j] =
-				leaf < nr_leaves
-					? leaves[leaf * INDEX_LEAF_KEYS]
-					: KEY_MAX;
+				leaf < nr_leaves ?
+					leaves[leaf * INDEX_LEAF_KEYS] :
+					KEY_MAX;
 		}
 	}
 }
@@ -105,50 +106,130 @@ build_levels(struct flat_index *ix, int64_t *p, const size_t *count,
 	}
 }
 
+/*
+ * Buckets: about four per range while the table stays within L2/L3 reach
+ * (most buckets then meet a single range: one load and one check); beyond,
+ * one per two ranges, so that the table stays cache-resident and a lookup
+ * pays a single memory round trip (the leaves, with their payload).
+ */
 static size_t
-plan_buckets(size_t nr_leaves)
+plan_buckets(size_t nr)
 {
-	size_t nb = 2;
+	size_t want = nr <= INDEX_FINE_MAX ? 4 * nr : nr / 2, nb = 2;
 
-	while (nb < 8 * nr_leaves) {
+	while (nb < want) {
 		nb *= 2;
 	}
 	return nb;
 }
 
+static inline uint64_t
+start_off(const struct flat_index *ix, size_t i)
+{
+	return ix->ranges[i].start - ix->base;
+}
+
+static inline uint64_t
+last_off(const struct flat_index *ix, size_t i)
+{
+	return ix->ranges[i].last - ix->base;
+}
+
+/* The last range starting at or below offset @off, moving @i forward. */
+static size_t
+last_start_at(const struct flat_index *ix, uint64_t off, size_t i)
+{
+	while (i + 1 < ix->nr && start_off(ix, i + 1) <= off) {
+		i++;
+	}
+	return i;
+}
+
+/* The entry of bucket [@lo, @hi] (offsets); @i holds the last start at or
+ * below @lo. */
+static uint32_t
+bucket_entry(const struct flat_index *ix, uint64_t lo, uint64_t hi, size_t i)
+{
+	size_t j = last_start_at(ix, hi, i);
+	bool first = last_off(ix, i) >= lo;
+	size_t nr = (first ? 1 : 0) + (j - i);
+	size_t l0 = i / INDEX_LEAF_KEYS, l1 = j / INDEX_LEAF_KEYS;
+
+	if (nr == 0) {
+		return INDEX_ENTRY_NONE;
+	}
+	if (nr == 1) {
+		return INDEX_ENTRY_RANGE | (uint32_t)(first ? i : j);
+	}
+	return l1 - l0 <= 1 ? (uint32_t)l0 : INDEX_ENTRY_DESCEND;
+}
+
 /*
- * Bucket b covers offsets [b << shift, (b + 1) << shift) from the base;
- * the last bucket also takes every address above the last start.  One
- * pass over the starts, in 64-bit arithmetic: offsets past the span need
- * no comparison (their leaf is the last).
+ * Buckets from @b on that lie wholly inside range @i, or wholly inside the
+ * gap after it, all get the same entry: fill them in one go.  Returns the
+ * next bucket to compute (@b itself if it straddles a boundary).
+ */
+static size_t
+fill_run(const struct flat_index *ix, uint32_t *buckets, size_t b, size_t i)
+{
+	uint64_t lo = (uint64_t)b << ix->shift;
+	size_t end, k = b;
+	uint32_t e;
+
+	if (last_off(ix, i) >= lo) {
+		/* Buckets ending at or before the range's last byte. */
+		end = (size_t)((last_off(ix, i) >> ix->shift) +
+			       ((~last_off(ix, i) &
+				 ((1ull << ix->shift) - 1)) == 0));
+		e = INDEX_ENTRY_RANGE | (uint32_t)i;
+	} else {
+		/* Buckets ending before the next range starts. */
+		end = i + 1 < ix->nr ?
+			      (size_t)(start_off(ix, i + 1) >> ix->shift) :
+			      ix->nr_buckets;
+		e = INDEX_ENTRY_NONE;
+	}
+	end = end < ix->nr_buckets ? end : ix->nr_buckets;
+	for (; k < end; k++) {
+		buckets[k] = e;
+	}
+	return k;
+}
+
+/*
+ * Bucket b covers offsets [b << shift, ((b + 1) << shift) - 1] from the
+ * base, which fit 64 bits for b < nr_buckets; bucket nr_buckets takes the
+ * addresses above (none when the table reaches 2^64).  O(ranges + buckets):
+ * only buckets that straddle a range boundary are worked out.
  */
 static void
 build_buckets(struct flat_index *ix, uint32_t *buckets)
 {
-	uint64_t span = ix->ranges[ix->nr - 1].start - ix->base;
-	uint32_t last = (uint32_t)((ix->nr - 1) / INDEX_LEAF_KEYS), l0 = 0;
-	size_t i = 0;
+	uint64_t span = start_off(ix, ix->nr - 1);
+	size_t i = 0, b = 0;
 
 	ix->shift = 0;
 	while ((span >> ix->shift) >= ix->nr_buckets) {
 		ix->shift++;
 	}
-	for (size_t b = 0; b < ix->nr_buckets; b++) {
-		uint32_t l1 = last;
+	while (b < ix->nr_buckets) {
+		uint64_t lo = (uint64_t)b << ix->shift;
+		size_t next;
 
-		if (b + 1 <= (span >> ix->shift)) {
-			uint64_t next = (uint64_t)(b + 1) << ix->shift;
-
-			while (i + 1 < ix->nr &&
-			       ix->ranges[i + 1].start - ix->base <= next) {
-				i++;
-			}
-			l1 = (uint32_t)(i / INDEX_LEAF_KEYS);
+		i = last_start_at(ix, lo, i);
+		next = fill_run(ix, buckets, b, i);
+		if (next == b) {
+			buckets[b] = bucket_entry(
+				ix, lo, lo + ((1ull << ix->shift) - 1), i);
+			next = b + 1;
 		}
-		buckets[b] = l1 - l0 <= 1 ? l0 : UINT32_MAX;
-		l0 = l1;
+		b = next;
 	}
-	buckets[ix->nr_buckets] = l0;
+	/* Above the last bucket: only the last range can reach there. */
+	buckets[ix->nr_buckets] =
+		(u128)ix->nr_buckets << ix->shift <= last_off(ix, ix->nr - 1) ?
+			INDEX_ENTRY_RANGE | (uint32_t)(ix->nr - 1) :
+			INDEX_ENTRY_NONE;
 	ix->buckets = buckets;
 }
 
@@ -160,15 +241,18 @@ flat_index_build(struct flat_index *ix, const struct flat_range *ranges,
 	size_t count[INDEX_MAX_HEIGHT], total, nr_keys;
 	int64_t *p, *leaves;
 
-	*ix = (struct flat_index){ .ranges = ranges, .nr = nr,
+	*ix = (struct flat_index){ .ranges = ranges,
+				   .nr = nr,
 				   .base = UINT64_MAX };
+	/* Range numbers must fit an INDEX_ENTRY_RANGE entry. */
+	assert(nr < INDEX_ENTRY_NONE - INDEX_ENTRY_RANGE);
 	if (nr == 0) {
 		return;
 	}
 	total = plan_levels(nr_leaves, count, &ix->height);
 	/* One more leaf of padding: the entry ranks leaf pairs. */
 	nr_keys = (nr_leaves + 1) * INDEX_LEAF_KEYS;
-	ix->nr_buckets = plan_buckets(nr_leaves);
+	ix->nr_buckets = plan_buckets(nr);
 	p = index_alloc(ix, (total + nr_keys) * 8 + (ix->nr_buckets + 1) * 4);
 	leaves = p + total;
 	for (size_t i = 0; i < nr_keys; i++) {
@@ -199,22 +283,6 @@ flat_index_free(struct flat_index *ix)
 	ix->mem = NULL;
 }
 
-/*
- * The range holding @addr, given its leaf and the number of keys of that
- * leaf at or below @addr (at least 1 for addresses at or above the base).
- */
-static inline size_t
-leaf_result(const struct flat_index *ix, size_t leaf, unsigned rank,
-	    uint64_t addr)
-{
-	size_t i = leaf * INDEX_LEAF_KEYS + rank - 1;
-
-	if (i >= ix->nr || addr > ix->ranges[i].last) {
-		return SIZE_MAX;
-	}
-	return i;
-}
-
 size_t
 flat_index_find_edge(const struct flat_index *ix, uint64_t addr)
 {
@@ -223,151 +291,27 @@ flat_index_find_edge(const struct flat_index *ix, uint64_t addr)
 	if (addr != UINT64_MAX || !ix->nr) {
 		return SIZE_MAX;
 	}
-	return ix->ranges[ix->nr - 1].last == UINT64_MAX ? ix->nr - 1
-							  : SIZE_MAX;
-}
-
-/*
- * Start fetching the payload of a leaf while its keys are ranked, when the
- * ranges live beyond L2: the leaf and its payload then cost one memory
- * round trip instead of two.
- */
-static inline void
-prefetch_payload(const struct flat_index *ix, size_t leaf)
-{
-	const char *p = (const char *)&ix->ranges[leaf * INDEX_LEAF_KEYS];
-
-	if (!ix->prefetch) {
-		return;
-	}
-	for (size_t off = 0;
-	     off < INDEX_LEAF_KEYS * sizeof(struct flat_range); off += 64) {
-		__builtin_prefetch(p + off);
-	}
-}
-
-static inline unsigned
-rank_generic(const int64_t *k, int64_t q)
-{
-	unsigned rank = 0;
-
-	for (unsigned j = 0; j < INDEX_NODE_KEYS; j++) {
-		rank += k[j] <= q;
-	}
-	return rank;
-}
-
-static inline size_t
-descend_generic(const struct flat_index *ix, int64_t q)
-{
-	size_t leaf = 0;
-
-	for (unsigned h = 0; h < ix->height; h++) {
-		leaf = leaf * INDEX_FANOUT +
-		       rank_generic((const int64_t *)ix->level[h] +
-					    leaf * INDEX_NODE_KEYS, q);
-	}
-	return leaf;
+	return ix->ranges[ix->nr - 1].last == UINT64_MAX ? ix->nr - 1 :
+							   SIZE_MAX;
 }
 
 size_t
 flat_index_find_generic(const struct flat_index *ix, uint64_t addr)
 {
-	int64_t q = bias(addr);
-	const int64_t *k;
-	uint32_t e;
-	size_t leaf;
-
-	if (addr < ix->base || addr == UINT64_MAX || !ix->nr) {
-		return flat_index_find_edge(ix, addr);
-	}
-	e = flat_index_entry(ix, addr);
-	leaf = e != UINT32_MAX ? e : descend_generic(ix, q);
-	prefetch_payload(ix, leaf);
-	k = (const int64_t *)ix->leaves + leaf * INDEX_LEAF_KEYS;
-	/* The pair's second leaf adds keys only when they are <= q. */
-	return leaf_result(ix, leaf,
-			   rank_generic(k, q) +
-				   rank_generic(k + INDEX_LEAF_KEYS, q),
-			   addr);
+	return flat_index_find_generic_inline(ix, addr);
 }
 
 #if INDEX_HAVE_X86
-/* Keys of a 16-key node strictly below @y (= the address + 1). */
-__attribute__((target("avx2,popcnt"))) static inline unsigned
-rank16_avx2(const int64_t *k, __m256i y)
-{
-	const __m256i *v = (const __m256i *)k;
-	__m256i c0 = _mm256_cmpgt_epi64(y, _mm256_load_si256(v));
-	__m256i c1 = _mm256_cmpgt_epi64(y, _mm256_load_si256(v + 1));
-	__m256i c2 = _mm256_cmpgt_epi64(y, _mm256_load_si256(v + 2));
-	__m256i c3 = _mm256_cmpgt_epi64(y, _mm256_load_si256(v + 3));
-	__m256i p = _mm256_packs_epi16(_mm256_packs_epi32(c0, c1),
-				       _mm256_packs_epi32(c2, c3));
-
-	/* Each key now owns two bytes of the mask. */
-	return (unsigned)__builtin_popcount(
-		       (unsigned)_mm256_movemask_epi8(p)) >> 1;
-}
-
-/* The same over the 32 keys of two neighbouring leaves. */
-__attribute__((target("avx2,popcnt"))) static inline unsigned
-rank32_avx2(const int64_t *k, __m256i y)
-{
-	const __m256i *v = (const __m256i *)k;
-	__m256i c[8];
-
-	for (int j = 0; j < 8; j++) {
-		c[j] = _mm256_cmpgt_epi64(y, _mm256_load_si256(v + j));
-	}
-	__m256i lo = _mm256_packs_epi16(_mm256_packs_epi32(c[0], c[1]),
-					_mm256_packs_epi32(c[2], c[3]));
-	__m256i hi = _mm256_packs_epi16(_mm256_packs_epi32(c[4], c[5]),
-					_mm256_packs_epi32(c[6], c[7]));
-
-	return (unsigned)(__builtin_popcount((unsigned)_mm256_movemask_epi8(lo)) +
-			  __builtin_popcount((unsigned)_mm256_movemask_epi8(hi))) >>
-	       1;
-}
-
-__attribute__((target("avx2,popcnt"))) static inline size_t
-descend_avx2(const struct flat_index *ix, __m256i y)
-{
-	size_t leaf = 0;
-
-	for (unsigned h = 0; h < ix->height; h++) {
-		leaf = leaf * INDEX_FANOUT +
-		       rank16_avx2((const int64_t *)ix->level[h] +
-					   leaf * INDEX_NODE_KEYS, y);
-	}
-	return leaf;
-}
-
 __attribute__((target("avx2,popcnt"))) size_t
 flat_index_find_avx2(const struct flat_index *ix, uint64_t addr)
 {
-	size_t leaf;
-	uint32_t e;
-	__m256i y;
-
-	if (addr < ix->base || addr == UINT64_MAX || !ix->nr) {
-		return flat_index_find_edge(ix, addr);
-	}
-	/* keys <= addr  <=>  keys < addr + 1, in biased signed order. */
-	y = _mm256_set1_epi64x(bias(addr) + 1);
-	e = flat_index_entry(ix, addr);
-	leaf = e != UINT32_MAX ? e : descend_avx2(ix, y);
-	prefetch_payload(ix, leaf);
-	return leaf_result(ix, leaf,
-			   rank32_avx2((const int64_t *)ix->leaves +
-					       leaf * INDEX_LEAF_KEYS, y),
-			   addr);
+	return flat_index_find_avx2_inline(ix, addr);
 }
 #else
 size_t
 flat_index_find_avx2(const struct flat_index *ix, uint64_t addr)
 {
-	return flat_index_find_generic(ix, addr);
+	return flat_index_find_generic_inline(ix, addr);
 }
 #endif
 
@@ -411,9 +355,11 @@ flat_index_verify(const struct flat_index *ix)
 		    (i && ix->ranges[i - 1].last >= fr->start)) {
 			return false;
 		}
-		if (!probe_agrees(ix, fr->start) || !probe_agrees(ix, fr->last) ||
+		if (!probe_agrees(ix, fr->start) ||
+		    !probe_agrees(ix, fr->last) ||
 		    (fr->start && !probe_agrees(ix, fr->start - 1)) ||
-		    (fr->last != UINT64_MAX && !probe_agrees(ix, fr->last + 1)) ||
+		    (fr->last != UINT64_MAX &&
+		     !probe_agrees(ix, fr->last + 1)) ||
 		    !probe_agrees(ix, fr->start + (fr->last - fr->start) / 2)) {
 			return false;
 		}

@@ -19,16 +19,19 @@
  * last range.
  *
  * Radix entry.  The span from the first start to the last is cut into
- * 2^k equal buckets (2^k >= 8 times the number of leaves).  When the
- * starts at or below the addresses of a bucket all lie in one leaf or two
- * neighbouring leaves, the bucket records the first of them, and a lookup
- * needs no descent: one table load and one rank over the 32 keys of the
- * two leaves (contiguous in memory; a trailing leaf of padding makes the
- * pair always exist).  Buckets that span more leaves (clustered maps) hold
- * UINT32_MAX and fall back to the descent, so the worst case is the tree's.
+ * 2^k equal buckets (about four per range up to INDEX_FINE_MAX ranges, one
+ * per two ranges beyond).  A bucket that meets no range says so; one that meets
+ * a single range names it (a lookup is then one table load and one bounds
+ * check of the range it needs anyway).  Otherwise, when the last starts at
+ * or below the addresses of the bucket lie in one leaf or two neighbouring
+ * leaves, the bucket names the first of them: one rank over the 32 keys of
+ * the two leaves (contiguous in memory; a trailing leaf of padding makes
+ * the pair always exist).  Buckets that span more leaves (clustered maps)
+ * fall back to the descent, so the worst case is the tree's.
  *
  * Size: 8 bytes per range in the leaves, about 0.5 in the internal levels
- * and at most 2 in the table, whatever the span of the address space;
+ * and up to 16 in the table (2 beyond INDEX_FINE_MAX ranges), whatever
+ * the span of the address space;
  * the payload (end, region, offset) is the view's own range array.
  */
 #ifndef MEMSPACE_FLATVIEW_INDEX_H
@@ -56,7 +59,7 @@ struct flat_range;
  * struct flat_index - S+ tree over the starts of a view's ranges
  * @level: first node of each internal level, root (level 0) first.
  * @leaves: the biased start keys, padded to whole leaves.
- * @buckets: radix entry, @nr_buckets + 1 leaf numbers or UINT32_MAX.
+ * @buckets: radix entry, @nr_buckets + 1 entries (INDEX_ENTRY_*).
  * @ranges: the view's ranges (the payload of leaf key i is @ranges[i]).
  * @nr: number of ranges.
  * @base: first range start (bucket 0 begins there).
@@ -103,11 +106,15 @@ bool flat_index_verify(const struct flat_index *ix);
 /* Addresses below the first start, and UINT64_MAX, take the slow path. */
 size_t flat_index_find_edge(const struct flat_index *ix, uint64_t addr);
 
-/*
- * The first of the two neighbouring leaves that hold the last start at or
- * below @addr, from the radix entry; or UINT32_MAX when the bucket spans
- * more leaves and the tree must be descended.
- */
+/* Radix entries: a leaf pair's first leaf, or one of these. */
+#define INDEX_ENTRY_DESCEND UINT32_MAX /* descend the tree */
+#define INDEX_ENTRY_NONE (UINT32_MAX - 1) /* no range meets the bucket */
+#define INDEX_ENTRY_RANGE 0x80000000u /* | the only range meeting it */
+
+/* Views with at most this many ranges get four buckets per range. */
+#define INDEX_FINE_MAX 32768
+
+/* The radix entry of the bucket holding @addr (at or above the base). */
 static inline uint32_t
 flat_index_entry(const struct flat_index *ix, uint64_t addr)
 {

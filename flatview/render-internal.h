@@ -63,23 +63,55 @@ struct render_trace {
 	struct visit *v;
 	size_t nr;
 	size_t cap;
-	size_t nr_alias;	/* alias-target steps so far (for @pure) */
-	bool overflow;	/* gave up: more than TRACE_MAX_VISITS steps */
+	size_t nr_alias; /* alias-target steps so far (for @pure) */
+	bool overflow; /* gave up: more than TRACE_MAX_VISITS steps */
 };
 
 struct piece {
 	uint64_t start;
 	uint64_t last;
 	struct memspace_region *mr;
-	uint64_t offset;	/* offset of @start in @mr */
+	uint64_t offset; /* offset of @start in @mr */
 	uint8_t flags;
 	uint8_t dirty_log_mask;
 };
 
+/* The work arrays of a render, kept from one commit to the next. */
+enum scratch_buf {
+	SCRATCH_PIECES,
+	SCRATCH_ITEMS,
+	SCRATCH_TMP,
+	SCRATCH_BOUND,
+	SCRATCH_FIRST,
+	SCRATCH_END,
+	SCRATCH_OWNER,
+	SCRATCH_SKIP,
+	SCRATCH_NR,
+};
+
+/**
+ * struct render_scratch - work arrays reused across renders of a root
+ * @buf: the arrays (enum scratch_buf).
+ * @bytes: their sizes.
+ *
+ * A view hands its scratch to the render that replaces it (updater only),
+ * so large renders do not fault fresh pages in at every commit.
+ */
+struct render_scratch {
+	void *buf[SCRATCH_NR];
+	size_t bytes[SCRATCH_NR];
+};
+
+/* @s's array @which with room for @bytes (contents kept if @keep). */
+void *render_scratch_get(struct render_scratch *s, enum scratch_buf which,
+			 size_t bytes, bool keep);
+void render_scratch_free(struct render_scratch *s);
+
 /**
  * struct render - one walk's output
- * @pieces: clipped terminating regions in walk order.
+ * @pieces: clipped terminating regions in walk order (in @scratch).
  * @trace: where to record the walk, or NULL.
+ * @scratch: the work arrays.
  * @emit: collect pieces (false: only trace).
  */
 struct render {
@@ -87,14 +119,15 @@ struct render {
 	size_t nr;
 	size_t cap;
 	struct render_trace *trace;
+	struct render_scratch *scratch;
 	bool emit;
 };
 
 /* Segment bookkeeping for the assignment step. */
 struct segments {
-	uint64_t *bound;	/* first address of each segment */
-	uint32_t *first;	/* per piece: its first segment */
-	uint32_t *end;		/* per piece: one past its last segment */
+	uint64_t *bound; /* first address of each segment */
+	uint32_t *first; /* per piece: its first segment */
+	uint32_t *end; /* per piece: one past its last segment */
 	uint32_t nr;
 };
 
@@ -126,9 +159,13 @@ void render_trace_push(struct render_trace *t, const struct visit *v);
 /* Finish a view: region references, index, unmergeable flag. */
 void render_finish(struct memspace_flatview *fv);
 
-/* A full render of @root, with a fresh trace if @trace. */
+/*
+ * A full render of @root, with a fresh trace if @trace, using (and then
+ * handing to the new view) @scratch, which may be NULL.
+ */
 struct memspace_flatview *render_full(struct memspace_region *root,
-				      uint64_t gen, bool trace);
+				      uint64_t gen, bool trace,
+				      struct render_scratch *scratch);
 
 void render_trace_free(struct render_trace *t);
 

@@ -16,18 +16,22 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <sys/mman.h>
 
 #include "render-internal.h"
 #include "radix-sort.h"
 
 static void
-emit_piece(struct render *r, struct memspace_region *mr, u128 start,
-	   u128 end, i128 base, unsigned flags)
+emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
+	   i128 base, unsigned flags)
 {
 	if (r->nr == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
-		r->pieces = g_renew(struct piece, r->pieces, r->cap);
+		r->pieces = render_scratch_get(r->scratch, SCRATCH_PIECES,
+					       r->cap * sizeof(*r->pieces),
+					       true);
+		r->cap = r->scratch->bytes[SCRATCH_PIECES] / sizeof(*r->pieces);
 	}
 	if (mr->kind == MEMSPACE_REGION_ROM_DEVICE && mr->romd_mode) {
 		flags |= RANGE_ROMD;
@@ -43,8 +47,8 @@ emit_piece(struct render *r, struct memspace_region *mr, u128 start,
 }
 
 static inline void
-trace_enter(struct render *r, struct memspace_region *mr, i128 base,
-	    u128 cs, u128 ce, bool via_alias, size_t *ret_k)
+trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
+	    u128 ce, bool via_alias, size_t *ret_k)
 {
 	struct render_trace *t = r->trace;
 
@@ -59,17 +63,18 @@ trace_enter(struct render *r, struct memspace_region *mr, i128 base,
 	*ret_k = t->nr;
 	t->nr_alias += via_alias;
 	/* @end holds the alias count until trace_leave() sets @pure. */
-	render_trace_push(t, &(struct visit){
-		.end = (uint32_t)t->nr_alias,
-		.mr = mr,
-		.origin = via_alias ? base : base - (i128)mr->addr,
-		.cs = (uint64_t)cs,
-		.ce_m1 = (uint64_t)(ce - 1),
-		.addr = mr->addr,
-		.size_m1 = (uint64_t)(mr->size - 1),
-		.empty = mr->size == 0,
-		.via_alias = via_alias,
-	});
+	render_trace_push(
+		t, &(struct visit){
+			   .end = (uint32_t)t->nr_alias,
+			   .mr = mr,
+			   .origin = via_alias ? base : base - (i128)mr->addr,
+			   .cs = (uint64_t)cs,
+			   .ce_m1 = (uint64_t)(ce - 1),
+			   .addr = mr->addr,
+			   .size_m1 = (uint64_t)(mr->size - 1),
+			   .empty = mr->size == 0,
+			   .via_alias = via_alias,
+		   });
 }
 
 static inline void
@@ -85,8 +90,8 @@ trace_leave(struct render *r, size_t k)
 
 /* Walk the subregions (or the alias target) of @mr, clipped. */
 static void
-render_below(struct render *r, struct memspace_region *mr, i128 base,
-	     u128 cs, u128 ce, unsigned flags)
+render_below(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
+	     u128 ce, unsigned flags)
 {
 	struct memspace_region *child;
 
@@ -98,6 +103,11 @@ render_below(struct render *r, struct memspace_region *mr, i128 base,
 	region_for_each_child(child, mr) {
 		i128 cb = base + (i128)child->addr;
 
+		/* Siblings are scattered in memory: overlap the next miss. */
+		if (child->next_sibling) {
+			__builtin_prefetch(child->next_sibling);
+			__builtin_prefetch((char *)child->next_sibling + 64);
+		}
 		/* Clipped out (and, not being an alias target, untraced). */
 		if (cb >= (i128)ce || cb + (i128)child->size <= (i128)cs) {
 			continue;
@@ -113,8 +123,8 @@ render_below(struct render *r, struct memspace_region *mr, i128 base,
  * nothing, its subtree included.
  */
 void
-render_region(struct render *r, struct memspace_region *mr, i128 base,
-	      u128 cs, u128 ce, unsigned flags, bool via_alias)
+render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
+	      u128 ce, unsigned flags, bool via_alias)
 {
 	i128 rs = base, re = base + (i128)mr->size;
 	bool emit;
@@ -155,8 +165,11 @@ static void
 build_segments(const struct render *r, struct segments *sg)
 {
 	size_t n = 0;
-	struct sort_item *items = g_new(struct sort_item, 2 * r->nr);
-	struct sort_item *tmp = g_new(struct sort_item, 2 * r->nr);
+	struct render_scratch *sc = r->scratch;
+	struct sort_item *items = render_scratch_get(
+		sc, SCRATCH_ITEMS, 2 * r->nr * sizeof(*items), false);
+	struct sort_item *tmp = render_scratch_get(
+		sc, SCRATCH_TMP, 2 * r->nr * sizeof(*tmp), false);
 
 	for (size_t i = 0; i < r->nr; i++) {
 		items[n++] = (struct sort_item){ r->pieces[i].start, 2 * i };
@@ -166,9 +179,12 @@ build_segments(const struct render *r, struct segments *sg)
 		}
 	}
 	radix_sort(items, tmp, n);
-	sg->bound = g_new(uint64_t, n);
-	sg->first = g_new(uint32_t, r->nr);
-	sg->end = g_new(uint32_t, r->nr);
+	sg->bound = render_scratch_get(sc, SCRATCH_BOUND,
+				       n * sizeof(*sg->bound), false);
+	sg->first = render_scratch_get(sc, SCRATCH_FIRST,
+				       r->nr * sizeof(*sg->first), false);
+	sg->end = render_scratch_get(sc, SCRATCH_END, r->nr * sizeof(*sg->end),
+				     false);
 	sg->nr = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (sg->nr == 0 || sg->bound[sg->nr - 1] != items[i].key) {
@@ -185,8 +201,6 @@ build_segments(const struct render *r, struct segments *sg)
 			sg->end[i] = sg->nr;
 		}
 	}
-	g_free(items);
-	g_free(tmp);
 }
 
 static uint32_t
@@ -203,8 +217,10 @@ next_free(uint32_t *skip, uint32_t k)
 static int32_t *
 assign_segments(const struct render *r, const struct segments *sg)
 {
-	int32_t *owner = g_new(int32_t, sg->nr);
-	uint32_t *skip = g_new(uint32_t, sg->nr + 1);
+	int32_t *owner = render_scratch_get(r->scratch, SCRATCH_OWNER,
+					    sg->nr * sizeof(*owner), false);
+	uint32_t *skip = render_scratch_get(
+		r->scratch, SCRATCH_SKIP, (sg->nr + 1) * sizeof(*skip), false);
 
 	for (uint32_t k = 0; k <= sg->nr; k++) {
 		skip[k] = k;
@@ -221,7 +237,6 @@ assign_segments(const struct render *r, const struct segments *sg)
 			k = next_free(skip, k + 1);
 		}
 	}
-	g_free(skip);
 	return owner;
 }
 
@@ -250,7 +265,8 @@ emit_ranges(const struct render *r, const struct segments *sg,
 			.dirty_log_mask = p->dirty_log_mask,
 		};
 		/* Consecutive segments of one piece are one QEMU range. */
-		if (nr && (owner[k] == prev_owner || render_can_merge(&out[nr - 1], &fr))) {
+		if (nr && (owner[k] == prev_owner ||
+			   render_can_merge(&out[nr - 1], &fr))) {
 			out[nr - 1].last = fr.last;
 		} else {
 			out[nr++] = fr;
@@ -295,7 +311,8 @@ render_ranges_alloc(struct memspace_flatview *fv, size_t n)
 void
 render_ranges_trim(struct memspace_flatview *fv)
 {
-	size_t used = (fv->nr * sizeof(struct flat_range) + 4095) & ~(size_t)4095;
+	size_t used = (fv->nr * sizeof(struct flat_range) + 4095) &
+		      ~(size_t)4095;
 
 	if (!fv->ranges_map_len) {
 		fv->ranges = g_renew(struct flat_range, fv->ranges,
@@ -336,6 +353,8 @@ flatview_render_free(struct memspace_flatview *fv)
 	fv->ranges = NULL;
 	render_trace_free(fv->trace);
 	fv->trace = NULL;
+	render_scratch_free(fv->scratch);
+	fv->scratch = NULL;
 }
 
 /* Segments of @r's pieces and the piece owning each; NULL if no pieces. */
@@ -350,13 +369,47 @@ render_segments(const struct render *r, struct segments *sg)
 	return assign_segments(r, sg);
 }
 
-static void
-segments_free(struct segments *sg, int32_t *owner)
+void *
+render_scratch_get(struct render_scratch *s, enum scratch_buf which,
+		   size_t bytes, bool keep)
 {
-	g_free(owner);
-	g_free(sg->bound);
-	g_free(sg->first);
-	g_free(sg->end);
+	void *p;
+
+	if (bytes <= s->bytes[which]) {
+		return s->buf[which];
+	}
+	/* Grow by half again, so that slowly growing maps settle; large
+	 * arrays on huge pages (the sort scatters over them). */
+	bytes += bytes / 2;
+	if (bytes >= HUGE_SIZE) {
+		bytes = (bytes + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+	}
+	p = bytes >= HUGE_SIZE ? g_aligned_alloc(bytes, 1, HUGE_SIZE) :
+				 g_aligned_alloc(bytes, 1, 64);
+#ifdef MADV_HUGEPAGE
+	if (bytes >= HUGE_SIZE) {
+		(void)madvise(p, bytes, MADV_HUGEPAGE);
+	}
+#endif
+	if (keep && s->buf[which]) {
+		memcpy(p, s->buf[which], s->bytes[which]);
+	}
+	g_aligned_free(s->buf[which]);
+	s->buf[which] = p;
+	s->bytes[which] = bytes;
+	return p;
+}
+
+void
+render_scratch_free(struct render_scratch *s)
+{
+	if (!s) {
+		return;
+	}
+	for (int i = 0; i < SCRATCH_NR; i++) {
+		g_aligned_free(s->buf[i]);
+	}
+	g_free(s);
 }
 
 struct flat_range *
@@ -367,7 +420,6 @@ render_ranges_new(const struct render *r, size_t *ret_nr)
 	struct flat_range *out = g_new(struct flat_range, sg.nr ? sg.nr : 1);
 
 	*ret_nr = owner ? emit_ranges(r, &sg, owner, out) : 0;
-	segments_free(&sg, owner);
 	return out;
 }
 
@@ -387,10 +439,14 @@ render_finish(struct memspace_flatview *fv)
 }
 
 struct memspace_flatview *
-render_full(struct memspace_region *root, uint64_t gen, bool trace)
+render_full(struct memspace_region *root, uint64_t gen, bool trace,
+	    struct render_scratch *scratch)
 {
 	struct memspace_flatview *fv = flatview_new_empty(root);
-	struct render r = { .emit = true };
+	struct render r = {
+		.emit = true,
+		.scratch = scratch ? scratch : g_new0(struct render_scratch, 1),
+	};
 	struct segments sg;
 	int32_t *owner;
 
@@ -402,8 +458,7 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace)
 	fv->nr = owner ? emit_ranges(&r, &sg, owner, fv->ranges) : 0;
 	render_ranges_trim(fv);
 	render_finish(fv);
-	segments_free(&sg, owner);
-	g_free(r.pieces);
+	fv->scratch = r.scratch;
 	if (r.trace && r.trace->overflow) {
 		render_trace_free(r.trace);
 		r.trace = NULL;
@@ -415,5 +470,5 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace)
 struct memspace_flatview *
 flatview_render(struct memspace_region *root, uint64_t gen)
 {
-	return render_full(root, gen, false);
+	return render_full(root, gen, false, NULL);
 }

@@ -23,7 +23,7 @@
 
 struct window {
 	uint64_t lo;
-	uint64_t hi;	/* inclusive */
+	uint64_t hi; /* inclusive */
 };
 
 #define MAX_PARENTS 4
@@ -166,7 +166,7 @@ static void
 add_span(struct change *c, size_t i, size_t *span_end, const struct visit *v)
 {
 	if (i < *span_end) {
-		return;		/* inside a subtree walked again already */
+		return; /* inside a subtree walked again already */
 	}
 	if (c->nr_span == MAX_SPANS) {
 		c->full = true;
@@ -341,14 +341,15 @@ splice(struct memspace_flatview *fv, const struct memspace_flatview *cur,
 		flush_new(fv, nw, nr_new, &b, cur->ranges[i].start);
 		j = copy_run(fv, cur, c, i, wi);
 		if (j == i) {
-			splice_range(fv, c, &cur->ranges[i], nw, nr_new, &b, &wi);
+			splice_range(fv, c, &cur->ranges[i], nw, nr_new, &b,
+				     &wi);
 			j = i + 1;
 		}
 		i = j;
 	}
 	flush_new(fv, nw, nr_new, &b, UINT64_MAX);
 	if (b < nr_new) {
-		append_range(fv, &nw[b]);	/* one starting at UINT64_MAX */
+		append_range(fv, &nw[b]); /* one starting at UINT64_MAX */
 	}
 	render_ranges_trim(fv);
 }
@@ -410,8 +411,8 @@ rebuild_trace(const struct render_trace *old, const struct change *c,
 
 		for (; i < stop; i++) {
 			render_trace_push(t, &old->v[i]);
-			t->v[t->nr - 1].end = map_end(old, c, spans,
-						      old->v[i].end);
+			t->v[t->nr - 1].end =
+				map_end(old, c, spans, old->v[i].end);
 		}
 		if (k < c->nr_span) {
 			put_span(t, &spans[k]);
@@ -423,8 +424,7 @@ rebuild_trace(const struct render_trace *old, const struct change *c,
 
 /* Whether a re-walk has the steps it replaces (same regions, same kind). */
 static bool
-same_shape(const struct visit *old, const struct render_trace *span,
-	   size_t len)
+same_shape(const struct visit *old, const struct render_trace *span, size_t len)
 {
 	if (span->nr != len) {
 		return false;
@@ -445,7 +445,8 @@ recompute_pure(struct render_trace *t)
 	for (size_t i = t->nr; i-- > 0;) {
 		bool pure = true;
 
-		for (size_t j = i + 1; j < t->v[i].end && pure; j = t->v[j].end) {
+		for (size_t j = i + 1; j < t->v[i].end && pure;
+		     j = t->v[j].end) {
 			pure = !t->v[j].via_alias && t->v[j].pure;
 		}
 		t->v[i].pure = pure;
@@ -499,24 +500,27 @@ static struct memspace_flatview *
 render_partial(struct memspace_flatview *cur, struct memspace_region *root,
 	       uint64_t gen, const struct change *c)
 {
-	struct render r = { .emit = true };
+	struct render r = { .emit = true, .scratch = cur->scratch };
 	struct memspace_flatview *fv;
 	struct flat_range *nw;
 	size_t nr_new;
 
+	if (!r.scratch) {
+		r.scratch = cur->scratch = g_new0(struct render_scratch, 1);
+	}
 	for (size_t k = 0; k < c->nr_w; k++) {
 		render_region(&r, root, (i128)root->addr, c->w[k].lo,
 			      (u128)c->w[k].hi + 1, 0, false);
 	}
 	for (size_t k = 0; k < r.nr; k++) {
 		if (r.pieces[k].flags & RANGE_UNMERGEABLE) {
-			g_free(r.pieces);
 			return NULL;
 		}
 	}
 	nw = render_ranges_new(&r, &nr_new);
-	g_free(r.pieces);
 	fv = flatview_new_empty(root);
+	fv->scratch = cur->scratch;
+	cur->scratch = NULL;
 	fv->gen = gen;
 	splice(fv, cur, c, nw, nr_new);
 	g_free(nw);
@@ -532,8 +536,13 @@ rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
 {
 	/* Trace unless the tree outgrew the trace last time. */
 	bool trace = !cur || cur->trace || cur->nr < TRACE_MAX_VISITS / 4;
-	struct memspace_flatview *fv = render_full(root, gen, trace);
+	struct memspace_flatview *fv;
 	struct render_trace *t;
+
+	fv = render_full(root, gen, trace, cur ? cur->scratch : NULL);
+	if (cur) {
+		cur->scratch = NULL;
+	}
 
 	if (!cur || !flatview_ranges_equal(cur, fv)) {
 		return fv;
@@ -542,6 +551,8 @@ rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
 	t = cur->trace;
 	cur->trace = fv->trace;
 	fv->trace = t;
+	cur->scratch = fv->scratch;
+	fv->scratch = NULL;
 	memspace_flatview_unref(fv);
 	cur->gen = gen;
 	return NULL;
@@ -581,6 +592,8 @@ flatview_rerender(struct memspace *ms, struct memspace_flatview *cur,
 		cur->trace = fv->trace;
 	}
 	fv->trace = NULL;
+	cur->scratch = fv->scratch;
+	fv->scratch = NULL;
 	memspace_flatview_unref(fv);
 	cur->gen = gen;
 	return NULL;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "access-internal.h"
+#include "index-find.h"
 #include "ioeventfd-soft.h"
 
 #define HOST_BIG_ENDIAN (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
@@ -138,13 +139,14 @@ access_valid(const struct memspace_region *mr, uint64_t off, unsigned size,
  * device order.
  */
 static enum memspace_access_result
-adjusted_access(const struct memspace_region *mr, uint64_t off,
-		uint64_t *value, unsigned size, bool is_write,
-		struct memspace_attrs attrs)
+adjusted_access(const struct memspace_region *mr, uint64_t off, uint64_t *value,
+		unsigned size, bool is_write, struct memspace_attrs attrs)
 {
 	const struct memspace_region_ops *ops = mr->ops;
-	unsigned min = ops->impl_min_access_size ? ops->impl_min_access_size : 1;
-	unsigned max = ops->impl_max_access_size ? ops->impl_max_access_size : 4;
+	unsigned min = ops->impl_min_access_size ? ops->impl_min_access_size :
+						   1;
+	unsigned max = ops->impl_max_access_size ? ops->impl_max_access_size :
+						   4;
 	unsigned asz = size < max ? size : max;
 	uint64_t mask;
 	enum memspace_access_result r = MEMSPACE_ACCESS_OK;
@@ -152,19 +154,19 @@ adjusted_access(const struct memspace_region *mr, uint64_t off,
 	asz = asz > min ? asz : min;
 	mask = asz >= 8 ? UINT64_MAX : ((uint64_t)1 << (asz * 8)) - 1;
 	for (unsigned i = 0; i < size; i += asz) {
-		int shift = device_big_endian(ops) ? (int)(size - asz - i) * 8
-						   : (int)i * 8;
+		int shift = device_big_endian(ops) ? (int)(size - asz - i) * 8 :
+						     (int)i * 8;
 		uint64_t tmp = 0;
 
 		if (is_write) {
-			tmp = shift >= 0 ? (*value >> shift) & mask
-					 : (*value << -shift) & mask;
+			tmp = shift >= 0 ? (*value >> shift) & mask :
+					   (*value << -shift) & mask;
 			r |= ops->write(mr->opaque, off + i, tmp, asz, attrs);
 			continue;
 		}
 		r |= ops->read(mr->opaque, off + i, &tmp, asz, attrs);
-		*value |= shift >= 0 ? (tmp & mask) << shift
-				     : (tmp & mask) >> -shift;
+		*value |= shift >= 0 ? (tmp & mask) << shift :
+				       (tmp & mask) >> -shift;
 	}
 	return r;
 }
@@ -224,7 +226,8 @@ dispatch_memory(struct memspace_region *mr, uint64_t off, uint64_t *data,
 	}
 	if (mr->kind == MEMSPACE_REGION_RAM_DEVICE &&
 	    ((uintptr_t)mr->host + off) % size == 0) {
-		volatile_access((uint8_t *)mr->host + off, data, size, is_write);
+		volatile_access((uint8_t *)mr->host + off, data, size,
+				is_write);
 	} else if (is_write) {
 		store_host((uint8_t *)mr->host + off, *data, size);
 	} else {
@@ -312,12 +315,11 @@ memspace_region_dispatch_write(struct memspace_region *mr, uint64_t offset,
 
 /* QEMU's memory_access_size(): the size of the next device chunk. */
 static unsigned
-io_chunk_size(const struct memspace_region_ops *ops, uint64_t len,
-	      uint64_t off)
+io_chunk_size(const struct memspace_region_ops *ops, uint64_t len, uint64_t off)
 {
-	uint64_t max = ops && ops->valid_max_access_size
-			       ? ops->valid_max_access_size
-			       : 4;
+	uint64_t max = ops && ops->valid_max_access_size ?
+			       ops->valid_max_access_size :
+			       4;
 
 	if (!(ops && ops->impl_unaligned) && off) {
 		uint64_t align = off & -off;
@@ -393,8 +395,8 @@ ramdev_step(const struct access_ctx *ctx, const struct flat_range *fr,
 	uint8_t *host = (uint8_t *)fr->mr->host + range_offset(fr, addr);
 	uint64_t align = (uintptr_t)host & -(uintptr_t)host;
 	uint64_t max = align && align < 8 ? align : 8;
-	unsigned l = (unsigned)pow2floor(clamp_len(len < max ? len : max, addr,
-						   fr->last));
+	unsigned l = (unsigned)pow2floor(
+		clamp_len(len < max ? len : max, addr, fr->last));
 	uint64_t v;
 
 	if (!ctx->is_write) {
@@ -495,8 +497,9 @@ flatview_access(const struct memspace_flatview *fv,
 
 	while (len) {
 		const struct flat_range *fr = flatview_find(fv, addr);
-		uint64_t l = fr ? range_step(ctx, fr, addr, buf, len, &res)
-				: unassigned_step(fv, ctx, addr, buf, len, &res);
+		uint64_t l =
+			fr ? range_step(ctx, fr, addr, buf, len, &res) :
+			     unassigned_step(fv, ctx, addr, buf, len, &res);
 
 		buf += l;
 		addr += l;
@@ -510,7 +513,8 @@ memspace_addrspace_rw(struct memspace_addrspace *as, uint64_t addr,
 		      struct memspace_attrs attrs, void *buf, uint64_t len,
 		      bool is_write)
 {
-	struct access_ctx ctx = { .as = as, .attrs = attrs,
+	struct access_ctx ctx = { .as = as,
+				  .attrs = attrs,
 				  .is_write = is_write };
 	enum memspace_access_result res;
 
@@ -540,20 +544,17 @@ memspace_addrspace_write(struct memspace_addrspace *as, uint64_t addr,
 	return memspace_addrspace_rw(as, addr, attrs, (void *)buf, len, true);
 }
 
-MEMSPACE_EXPORT int
-memspace_flatview_translate(const struct memspace_flatview *fv, uint64_t addr,
-			    struct memspace_section *ret_sec,
-			    uint64_t *ret_offset, uint64_t *ret_len)
+static inline int
+translate_result(const struct memspace_flatview *fv, size_t i, uint64_t addr,
+		 struct memspace_section *ret_sec, uint64_t *ret_offset,
+		 uint64_t *ret_len)
 {
 	const struct flat_range *fr;
 
-	if (!fv || !ret_sec) {
-		return -EINVAL;
-	}
-	fr = flatview_find(fv, addr);
-	if (!fr) {
+	if (i == SIZE_MAX) {
 		return -ENOENT;
 	}
+	fr = &fv->ranges[i];
 	flat_range_to_section(fr, ret_sec);
 	if (ret_offset) {
 		*ret_offset = range_offset(fr, addr);
@@ -563,6 +564,37 @@ memspace_flatview_translate(const struct memspace_flatview *fv, uint64_t addr,
 		*ret_len = clamp_len(UINT64_MAX, addr, fr->last);
 	}
 	return 0;
+}
+
+#if INDEX_HAVE_X86
+/* The whole translation in one AVX2 body: no call on the lookup path. */
+__attribute__((target("avx2,popcnt"))) static int
+translate_avx2(const struct memspace_flatview *fv, uint64_t addr,
+	       struct memspace_section *ret_sec, uint64_t *ret_offset,
+	       uint64_t *ret_len)
+{
+	return translate_result(fv,
+				flat_index_find_avx2_inline(&fv->index, addr),
+				addr, ret_sec, ret_offset, ret_len);
+}
+#endif
+
+MEMSPACE_EXPORT int
+memspace_flatview_translate(const struct memspace_flatview *fv, uint64_t addr,
+			    struct memspace_section *ret_sec,
+			    uint64_t *ret_offset, uint64_t *ret_len)
+{
+	if (!fv || !ret_sec) {
+		return -EINVAL;
+	}
+#if INDEX_HAVE_X86
+	if (fv->index.avx2) {
+		return translate_avx2(fv, addr, ret_sec, ret_offset, ret_len);
+	}
+#endif
+	return translate_result(
+		fv, flat_index_find_generic_inline(&fv->index, addr), addr,
+		ret_sec, ret_offset, ret_len);
 }
 
 MEMSPACE_EXPORT int

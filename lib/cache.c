@@ -86,8 +86,8 @@ window_translate(struct memspace_window_cache *w)
 	    w->len - 1 > fr->last - w->addr) {
 		return;
 	}
-	w->priv.ptr = (uint8_t *)fr->mr->host + fr->offset +
-		      (w->addr - fr->start);
+	w->priv.ptr =
+		(uint8_t *)fr->mr->host + fr->offset + (w->addr - fr->start);
 	w->priv.ptr_writable = w->is_write && !(fr->flags & RANGE_READONLY);
 }
 
@@ -174,8 +174,7 @@ memspace_window_cache_read_slow(struct memspace_window_cache *w,
 
 MEMSPACE_EXPORT enum memspace_access_result
 memspace_window_cache_write_slow(struct memspace_window_cache *w,
-				 uint64_t offset, const void *buf,
-				 uint64_t len)
+				 uint64_t offset, const void *buf, uint64_t len)
 {
 	/* The buffer is only read on the write path. */
 	return window_access(w, offset, (void *)buf, len, true);

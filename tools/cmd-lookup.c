@@ -93,8 +93,8 @@ print_lookup(const struct memspace_flatview *fv, uint64_t addr)
 		printf("%016" PRIx64 ": unassigned\n", addr);
 		return;
 	}
-	printf("%016" PRIx64 ": %016" PRIx64 "-%016" PRIx64
-	       " (prio %" PRId32 ", %s%s): %s @%016" PRIx64 "\n",
+	printf("%016" PRIx64 ": %016" PRIx64 "-%016" PRIx64 " (prio %" PRId32
+	       ", %s%s): %s @%016" PRIx64 "\n",
 	       addr, sec.start, sec.last, memspace_region_get_priority(sec.mr),
 	       sec.nonvolatile ? "nv-" : "", range_type(&sec),
 	       memspace_region_get_name(sec.mr), off);
@@ -154,7 +154,8 @@ lookup_in_map(const struct map_load *ml, const char *as_name, char **addrs,
 	struct memspace_flatview *fv;
 
 	if (!as) {
-		fprintf(stderr, "memspace lookup: no address space named '%s'\n",
+		fprintf(stderr,
+			"memspace lookup: no address space named '%s'\n",
 			as_name);
 		return TOOL_FAILED;
 	}
@@ -184,7 +185,8 @@ lookup_run(int argc, char **argv)
 
 		if (!parse_addr(argv[i], &addr)) {
 			return tool_usage_error(&tool_lookup_command,
-						"invalid address '%s'", argv[i]);
+						"invalid address '%s'",
+						argv[i]);
 		}
 	}
 	ml = tool_load_map(argv[optind]);

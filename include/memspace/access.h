@@ -148,10 +148,11 @@ memspace_addrspace_write(struct memspace_addrspace *as, uint64_t addr,
  * Context: any registered thread.
  * Return: as memspace_addrspace_read() or memspace_addrspace_write().
  */
-enum memspace_access_result
-memspace_addrspace_rw(struct memspace_addrspace *as, uint64_t addr,
-		      struct memspace_attrs attrs, void *buf, uint64_t len,
-		      bool is_write);
+enum memspace_access_result memspace_addrspace_rw(struct memspace_addrspace *as,
+						  uint64_t addr,
+						  struct memspace_attrs attrs,
+						  void *buf, uint64_t len,
+						  bool is_write);
 
 /**
  * memspace_region_dispatch_read() - one sized access to a region's device

@@ -85,9 +85,10 @@ int memspace_addrspace_get_region_cache(struct memspace_addrspace *as,
  * Context: RCU reader.
  * Return: the host address, or NULL if @addr is not RAM.
  */
-void *memspace_addrspace_get_host_address_slow(
-	struct memspace_addrspace *as, uint64_t addr,
-	struct memspace_region_cache *cache);
+void *
+memspace_addrspace_get_host_address_slow(struct memspace_addrspace *as,
+					 uint64_t addr,
+					 struct memspace_region_cache *cache);
 
 /**
  * memspace_region_cache_hit() - whether a cache answers for an address
@@ -276,7 +277,8 @@ memspace_window_cache_write(struct memspace_window_cache *w, uint64_t offset,
 			    const void *buf, uint64_t len)
 {
 	if (__builtin_expect(w->priv.ptr_writable &&
-				     memspace_window_cache_fast_(w, offset, len),
+				     memspace_window_cache_fast_(w, offset,
+								 len),
 			     1)) {
 		memcpy(w->priv.ptr + offset, buf, len);
 		return MEMSPACE_ACCESS_OK;

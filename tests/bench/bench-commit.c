@@ -16,6 +16,7 @@
 
 #include "bench.h"
 #include "map-load.h"
+#include "rcu.h"
 
 #define PAGE 0x1000ull
 #define NR_TARGETS 16
@@ -24,8 +25,8 @@ struct gen {
 	struct memspace *ms;
 	uint64_t seed;
 	struct memspace_region *targets[NR_TARGETS];
-	GPtrArray *leaves;	/* toggled by the commit loop */
-	GPtrArray *owned;	/* every reference we hold */
+	GPtrArray *leaves; /* toggled by the commit loop */
+	GPtrArray *owned; /* every reference we hold */
 };
 
 static struct memspace_region *
@@ -42,10 +43,12 @@ gen_leaf(struct gen *g, uint64_t size)
 	if (bench_rand(&g->seed) % 20 == 0) {
 		uint64_t off = PAGE * bench_rand_range(&g->seed, 0, 240);
 
-		return gen_keep(g, memspace_region_new_alias(
-			g->ms, "alias", g->targets[bench_rand(&g->seed) %
-						   NR_TARGETS],
-			off, size));
+		return gen_keep(
+			g,
+			memspace_region_new_alias(
+				g->ms, "alias",
+				g->targets[bench_rand(&g->seed) % NR_TARGETS],
+				off, size));
 	}
 	return gen_keep(g, memspace_region_new_io(g->ms, "leaf", size, NULL,
 						  NULL));
@@ -60,8 +63,8 @@ gen_place(struct gen *g, struct memspace_region *parent,
 	if (prev && bench_rand(&g->seed) % 10 == 0) {
 		int32_t prio = (int32_t)bench_rand_range(&g->seed, 0, 4) - 2;
 
-		memspace_region_add_subregion_overlap(parent, *cursor - prev / 2,
-						      child, prio);
+		memspace_region_add_subregion_overlap(
+			parent, *cursor - prev / 2, child, prio);
 		*cursor += size - prev / 2;
 		return;
 	}
@@ -79,8 +82,9 @@ gen_container(struct gen *g, struct memspace_region *parent, int depth,
 {
 	bool backed = bench_rand(&g->seed) % 20 == 0;
 	struct memspace_region *c = gen_keep(
-		g, backed ? memspace_region_new_io(g->ms, "backed", 1, NULL, NULL)
-			  : memspace_region_new_container(g->ms, "c", 1));
+		g, backed ? memspace_region_new_io(g->ms, "backed", 1, NULL,
+						   NULL) :
+			    memspace_region_new_container(g->ms, "c", 1));
 	uint64_t span = gen_level(g, c, depth + 1, leaves);
 
 	memspace_region_set_size(c, span);
@@ -96,7 +100,8 @@ gen_level(struct gen *g, struct memspace_region *parent, int depth,
 
 	if (depth == 3) {
 		for (size_t i = 0; i < leaves; i++) {
-			uint64_t size = PAGE * bench_rand_range(&g->seed, 1, 16);
+			uint64_t size =
+				PAGE * bench_rand_range(&g->seed, 1, 16);
 			struct memspace_region *leaf = gen_leaf(g, size);
 
 			gen_place(g, parent, leaf, size, &cursor, prev);
@@ -136,7 +141,8 @@ gen_targets(struct gen *g)
 							  PAGE, NULL, NULL));
 
 			memspace_region_add_subregion(
-				t, PAGE * bench_rand_range(&g->seed, 0, 255), o);
+				t, PAGE * bench_rand_range(&g->seed, 0, 255),
+				o);
 		}
 	}
 }
@@ -187,8 +193,9 @@ commit_tree_ms(size_t leaves, unsigned count)
 	for (unsigned i = 0; i < count; i++) {
 		memspace_transaction_begin(g.ms);
 		for (unsigned k = 0; k < 64; k++) {
-			struct memspace_region *leaf = g.leaves->pdata[
-				bench_rand(&g.seed) % g.leaves->len];
+			struct memspace_region *leaf =
+				g.leaves->pdata[bench_rand(&g.seed) %
+						g.leaves->len];
 
 			memspace_region_set_enabled(
 				leaf, !memspace_region_is_enabled(leaf));
@@ -214,14 +221,15 @@ bench_commits(struct bench_results *r)
 
 	bench_pin(0);
 	for (int i = 0; i < BENCH_NR_COMMITS; i++) {
-		r->commit_ms[i] = commit_tree_ms(bench_commit_sizes[i], counts[i]);
+		r->commit_ms[i] =
+			commit_tree_ms(bench_commit_sizes[i], counts[i]);
 	}
 }
 
 struct reader {
 	struct memspace_addrspace *as;
 	const uint64_t *q;
-	volatile int phase;	/* 0 run, 1 stop */
+	volatile int phase; /* 0 run, 1 stop */
 	uint64_t count;
 };
 
@@ -243,8 +251,8 @@ reader_thread(void *arg)
 			uint64_t off = 0;
 
 			(void)memspace_flatview_translate(
-				fv, rd->q[(n + i) & ((1u << 20) - 1)], &sec, &off,
-				NULL);
+				fv, rd->q[(n + i) & ((1u << 20) - 1)], &sec,
+				&off, NULL);
 			acc += off;
 		}
 		memspace_rcu_read_unlock();
@@ -283,12 +291,21 @@ void
 bench_readers_during_commits(struct bench_results *r)
 {
 	struct bench_map *m = bench_map_new(65536, false, 9);
-	struct reader rd = { .as = m->as, .q = bench_map_queries(m, 1u << 20, 3) };
-	struct memspace_region *toggle = memspace_region_new_io(
-		m->ms, "toggle", PAGE, NULL, NULL);
+	struct reader rd = { .as = m->as,
+			     .q = bench_map_queries(m, 1u << 20, 3) };
+	struct memspace_region *toggle =
+		memspace_region_new_io(m->ms, "toggle", PAGE, NULL, NULL);
 	double idle[2], busy[2];
+	struct call_rcu_data *crdp;
 
+	/*
+	 * As a VMM on a small host should: the updater runs on its own CPU,
+	 * and so does the reclamation of the views it replaces (liburcu's
+	 * call_rcu worker for this thread), away from the reader's CPU.
+	 */
 	bench_pin(1);
+	crdp = MS_RCU(create_call_rcu_data)(0, 1);
+	MS_RCU(set_thread_call_rcu_data)(crdp);
 	memspace_region_add_subregion(m->root, 0x1000, toggle);
 	for (int i = 0; i < 2; i++) {
 		idle[i] = reader_rate(&rd, NULL, 1000000000ull);
@@ -298,6 +315,8 @@ bench_readers_during_commits(struct bench_results *r)
 	memspace_region_unref(toggle);
 	g_free((void *)rd.q);
 	bench_map_free(m);
+	MS_RCU(set_thread_call_rcu_data)(NULL);
+	MS_RCU(call_rcu_data_free)(crdp);
 	bench_pin(0);
 }
 
@@ -358,7 +377,8 @@ bench_commit_map(const char *path, long id, long count, bool listener)
 	l = listener ? listen_memory(ml) : NULL;
 	t0 = bench_now_ns();
 	for (long i = 0; i < count; i++) {
-		memspace_region_set_enabled(mr, !memspace_region_is_enabled(mr));
+		memspace_region_set_enabled(mr,
+					    !memspace_region_is_enabled(mr));
 	}
 	t0 = bench_now_ns() - t0;
 	printf("%.2f us per commit (%ld commits toggling region %ld \"%s\"%s)\n",

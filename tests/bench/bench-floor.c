@@ -63,14 +63,20 @@ chase_ns(size_t bytes, size_t loads)
 
 	chase_link(buf, lines, 0x5eed + bytes);
 	for (size_t i = 0; i < lines; i++) {
-		p = *p;		/* warm up */
+		p = *p; /* warm up */
 	}
 	for (unsigned run = 0; run < 3; run++) {
 		uint64_t t0 = bench_now_ns();
 
 		for (size_t i = 0; i < loads; i += 8) {
-			p = *p; p = *p; p = *p; p = *p;
-			p = *p; p = *p; p = *p; p = *p;
+			p = *p;
+			p = *p;
+			p = *p;
+			p = *p;
+			p = *p;
+			p = *p;
+			p = *p;
+			p = *p;
 		}
 		v[run] = (double)(bench_now_ns() - t0) / (double)loads;
 	}
@@ -128,8 +134,8 @@ range_compare_ns(void)
 		uint64_t x = start, t0 = bench_now_ns();
 
 		for (size_t i = 0; i < n; i++) {
-			uint8_t *h = x - start <= span ? host + (x - start)
-						       : NULL;
+			uint8_t *h = x - start <= span ? host + (x - start) :
+							 NULL;
 
 			x = start + offs[i & 511] + ((uintptr_t)h & zero);
 		}

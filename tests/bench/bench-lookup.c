@@ -39,7 +39,8 @@ bench_map_new(size_t nr, bool sparse, uint64_t seed)
 		}
 		m->starts[i] = a;
 		m->sizes[i] = PAGE * bench_rand_range(&seed, 1, 16);
-		mr = memspace_region_new_io(m->ms, "r", m->sizes[i], NULL, NULL);
+		mr = memspace_region_new_io(m->ms, "r", m->sizes[i], NULL,
+					    NULL);
 		memspace_region_add_subregion(m->root, a, mr);
 		memspace_region_unref(mr);
 		a += m->sizes[i];
@@ -136,8 +137,8 @@ lookup_one(struct bench_results *r, int layout, int size_idx)
 	r->lookup_ns[layout][size_idx][1] = bench_median(thr, 3);
 	if (nr == 65536 || nr == 1048576) {
 		double b = (double)fv->index.bytes / (double)fv->nr;
-		double *slot = nr == 65536 ? &r->index_bytes_65536
-					   : &r->index_bytes_1048576;
+		double *slot = nr == 65536 ? &r->index_bytes_65536 :
+					     &r->index_bytes_1048576;
 
 		*slot = b > *slot ? b : *slot;
 	}
@@ -174,8 +175,8 @@ cache_hit_ns(struct memspace_addrspace *as, uint64_t start, uint64_t size)
 		uint64_t x = start, t0 = bench_now_ns();
 
 		for (size_t i = 0; i < n; i++) {
-			uint8_t *h = memspace_addrspace_get_host_address(as, x,
-									 &c);
+			uint8_t *h =
+				memspace_addrspace_get_host_address(as, x, &c);
 
 			x = start + offs[i & 511] + ((uintptr_t)h & zero);
 		}
@@ -221,10 +222,10 @@ void
 bench_cache_and_rcu(struct bench_results *r)
 {
 	struct memspace *ms = memspace_new();
-	struct memspace_region *root = memspace_region_new_container(
-		ms, "root", MEMSPACE_SIZE_2_64);
-	struct memspace_region *ram = memspace_region_new_ram(ms, "ram",
-							      0x10000, NULL);
+	struct memspace_region *root =
+		memspace_region_new_container(ms, "root", MEMSPACE_SIZE_2_64);
+	struct memspace_region *ram =
+		memspace_region_new_ram(ms, "ram", 0x10000, NULL);
 	struct memspace_addrspace *as;
 
 	bench_pin(0);

@@ -18,8 +18,7 @@
 
 #include "bench.h"
 
-const size_t bench_lookup_sizes[BENCH_NR_SIZES] = { 256, 4096, 65536,
-						    1048576 };
+const size_t bench_lookup_sizes[BENCH_NR_SIZES] = { 256, 4096, 65536, 1048576 };
 const size_t bench_commit_sizes[BENCH_NR_COMMITS] = { 1000, 10000, 100000 };
 
 volatile uint64_t bench_zero;
@@ -116,24 +115,24 @@ print_text(const struct bench_results *r)
 	}
 	printf("goals:\n");
 	for (int l = 0; l < 2; l++) {
-		goal(l ? "lookup latency 256, sparse (12x L1)"
-		       : "lookup latency 256, dense (12x L1)",
+		goal(l ? "lookup latency 256, sparse (12x L1)" :
+			 "lookup latency 256, dense (12x L1)",
 		     r->lookup_ns[l][0][0], 12 * r->l1_ns, "ns");
-		goal(l ? "lookup latency 64k, sparse (2.5x L3)"
-		       : "lookup latency 64k, dense (2.5x L3)",
+		goal(l ? "lookup latency 64k, sparse (2.5x L3)" :
+			 "lookup latency 64k, dense (2.5x L3)",
 		     r->lookup_ns[l][2][0], 2.5 * r->l3_ns, "ns");
-		goal(l ? "lookup latency 1M, sparse (2x DRAM)"
-		       : "lookup latency 1M, dense (2x DRAM)",
+		goal(l ? "lookup latency 1M, sparse (2x DRAM)" :
+			 "lookup latency 1M, dense (2x DRAM)",
 		     r->lookup_ns[l][3][0], 2 * r->dram_ns, "ns");
 	}
 	goal("index bytes per range at 1M", r->index_bytes_1048576, 32, "B");
 	goal("cache hit (1.2x range compare)", r->cache_hit_ns,
 	     1.2 * r->range_compare_ns, "ns");
-	goal("RCU read section (pointer load + 1.5 ns)",
-	     r->rcu_read_section_ns, r->pointer_load_ns + 1.5, "ns");
+	goal("RCU read section (pointer load + 1.5 ns)", r->rcu_read_section_ns,
+	     r->pointer_load_ns + 1.5, "ns");
 	goal("commit 100k regions", r->commit_ms[2], 10, "ms");
-	goal("commit 100k / 10k (ratio)", r->commit_ms[2] / r->commit_ms[1],
-	     15, "x");
+	goal("commit 100k / 10k (ratio)", r->commit_ms[2] / r->commit_ms[1], 15,
+	     "x");
 	goal("readers during commits (1 - ratio)", 1 - r->readers_ratio, 0.1,
 	     "");
 	printf("commit 1k %.3f ms, 10k %.3f ms, 100k %.3f ms\n",
@@ -155,7 +154,8 @@ commit_main(int argc, char **argv)
 	bool listener = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "m:t:c:l", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "m:t:c:l", options, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'l':
 			listener = true;

@@ -89,8 +89,7 @@ struct bench_map *bench_map_new(size_t nr, bool sparse, uint64_t seed);
 void bench_map_free(struct bench_map *m);
 
 /* @n query addresses uniform over the bytes the map covers. */
-uint64_t *bench_map_queries(const struct bench_map *m, size_t n,
-			    uint64_t seed);
+uint64_t *bench_map_queries(const struct bench_map *m, size_t n, uint64_t seed);
 
 /* The figures, in the order of the JSON fields. */
 void bench_floors(struct bench_results *r);

@@ -22,15 +22,15 @@
 #define NR_SLOTS 32
 #define SLOT_SIZE 0x10000ull
 #define REGION_SIZE 0x8000ull
-#define ID_AREA 0x1000ull	/* first bytes of a region: its id */
+#define ID_AREA 0x1000ull /* first bytes of a region: its id */
 #define BASE 0x100000ull
 
 struct torture {
 	struct memspace_addrspace *as;
 	struct memspace_region *root;
-	struct memspace_region *pool[NR_POOL];	/* test-owned, id i + 1 */
+	struct memspace_region *pool[NR_POOL]; /* test-owned, id i + 1 */
 	uint8_t *pool_host[NR_POOL];
-	struct memspace_region *dev;		/* an I/O device */
+	struct memspace_region *dev; /* an I/O device */
 	gint stop;
 	guint64 commits;
 };
@@ -97,8 +97,8 @@ check_view(const struct memspace_flatview *fv)
 		    (i && fv->ranges[i - 1].last >= fr->start)) {
 			return "ranges unsorted or overlapping";
 		}
-		if (fr->mr->size && (u128)fr->offset + (fr->last - fr->start) >=
-					    fr->mr->size) {
+		if (fr->mr->size &&
+		    (u128)fr->offset + (fr->last - fr->start) >= fr->mr->size) {
 			return "range outside its region";
 		}
 		if (flatview_find(fv, fr->start) != fr ||
@@ -121,8 +121,8 @@ check_read(uint64_t *seed)
 	addr += rnd(seed) % (ID_AREA - 1);
 	r = memspace_addrspace_read(T.as, addr, (struct memspace_attrs){ 0 },
 				    buf, 2);
-	if (r == MEMSPACE_ACCESS_OK && !(buf[0] == buf[1] && valid_id(buf[0])) &&
-	    buf[0] != 0xa5) {
+	if (r == MEMSPACE_ACCESS_OK &&
+	    !(buf[0] == buf[1] && valid_id(buf[0])) && buf[0] != 0xa5) {
 		return "RAM read returned a foreign byte";
 	}
 	return NULL;
@@ -144,8 +144,8 @@ do_write(uint64_t *seed)
 static const char *
 check_cache(struct memspace_region_cache *c, uint64_t *seed)
 {
-	uint64_t addr = BASE + (rnd(seed) % NR_SLOTS) * SLOT_SIZE +
-			rnd(seed) % ID_AREA;
+	uint64_t addr =
+		BASE + (rnd(seed) % NR_SLOTS) * SLOT_SIZE + rnd(seed) % ID_AREA;
 	const char *err = NULL;
 	uint8_t *p;
 
@@ -227,7 +227,8 @@ static void
 slot_clear(unsigned s)
 {
 	if (slots[s]) {
-		ck_assert_int_eq(memspace_region_del_subregion(T.root, slots[s]), 0);
+		ck_assert_int_eq(
+			memspace_region_del_subregion(T.root, slots[s]), 0);
 		slots[s] = NULL;
 	}
 }
@@ -239,7 +240,7 @@ slot_map(unsigned s, uint64_t *seed)
 	struct memspace_region *mr;
 
 	if (k >= NR_POOL) {
-		mr = fresh_region();	/* the tree's reference only */
+		mr = fresh_region(); /* the tree's reference only */
 	} else if (T.pool[k] && !memspace_region_get_parent(T.pool[k])) {
 		mr = memspace_region_ref(T.pool[k]);
 	} else {
@@ -265,7 +266,8 @@ writer_step(uint64_t *seed)
 	case 2:
 		if (slots[s]) {
 			(void)memspace_region_set_enabled(
-				slots[s], !memspace_region_is_enabled(slots[s]));
+				slots[s],
+				!memspace_region_is_enabled(slots[s]));
 		}
 		break;
 	case 3:
@@ -298,12 +300,11 @@ torture_setup(void)
 	for (unsigned i = 0; i < NR_POOL; i++) {
 		T.pool_host[i] = tt_buffer(REGION_SIZE);
 		memset(T.pool_host[i], (int)(i + 1), ID_AREA);
-		T.pool[i] = tt_keep(memspace_region_new_ram(tt_ms, "pool",
-							    REGION_SIZE,
-							    T.pool_host[i]));
+		T.pool[i] = tt_keep(memspace_region_new_ram(
+			tt_ms, "pool", REGION_SIZE, T.pool_host[i]));
 	}
-	T.dev = tt_keep(memspace_region_new_io(tt_ms, "dev", 0x800, &dev_ops,
-					       NULL));
+	T.dev = tt_keep(
+		memspace_region_new_io(tt_ms, "dev", 0x800, &dev_ops, NULL));
 	tt_add_prio(T.root, BASE, T.dev, 2);
 	memset(slots, 0, sizeof(slots));
 }

@@ -21,7 +21,7 @@ static const char *tool_path;
 /* One range line of QEMU's flat dump. */
 struct qemu_range {
 	uint64_t start, last, offset;
-	char *text;	/* "START-END (prio P, TYPE): NAME" */
+	char *text; /* "START-END (prio P, TYPE): NAME" */
 };
 
 static bool
@@ -65,7 +65,8 @@ memory_view_ranges(const char *path)
 		if (g_str_has_prefix(*l, "FlatView ")) {
 			in_block = true;
 			is_memory = false;
-		} else if (in_block && g_str_has_prefix(*l, " AS \"memory\",")) {
+		} else if (in_block &&
+			   g_str_has_prefix(*l, " AS \"memory\",")) {
 			is_memory = true;
 		} else if (**l == '\0') {
 			if (is_memory) {
@@ -107,7 +108,8 @@ expected_line(const GArray *ranges, uint64_t addr)
 			&g_array_index(ranges, struct qemu_range, i);
 
 		if (r->start <= addr && addr <= r->last) {
-			return g_strdup_printf("%016" PRIx64 ": %s @%016" PRIx64,
+			return g_strdup_printf("%016" PRIx64
+					       ": %s @%016" PRIx64,
 					       addr, r->text,
 					       r->offset + (addr - r->start));
 		}
@@ -147,8 +149,8 @@ check_sample(const char *dir)
 		add_probe(args, probes, r->last + 1);
 	}
 	out = run_tool(args, &status);
-	ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s: tool failed",
-		      dir);
+	ck_assert_msg(g_spawn_check_wait_status(status, NULL),
+		      "%s: tool failed", dir);
 	lines = g_strsplit(out, "\n", -1);
 	ck_assert_uint_eq(g_strv_length(lines), probes->len + 1);
 	for (guint i = 0; i < probes->len; i++) {
@@ -172,8 +174,8 @@ START_TEST(lookup_agrees_with_qemu_at_every_edge)
 
 	ck_assert_msg(d != NULL, "no samples in %s", TEST_CONFORMANCE_DIR);
 	while ((name = g_dir_read_name(d))) {
-		g_autofree char *dir = g_build_filename(TEST_CONFORMANCE_DIR,
-							name, NULL);
+		g_autofree char *dir =
+			g_build_filename(TEST_CONFORMANCE_DIR, name, NULL);
 
 		if (g_file_test(dir, G_FILE_TEST_IS_DIR)) {
 			check_sample(dir);
@@ -209,8 +211,9 @@ START_TEST(lookup_command_line)
 	g_autofree char *map = g_build_filename(
 		TEST_CONFORMANCE_DIR, "x86-q35-128m", "tree.json", NULL);
 	g_autofree char *out = NULL;
-	const char *io[] = { "lookup", "--as", "I/O", map, "0x60", "ffff0",
-			     NULL };
+	const char *io[] = {
+		"lookup", "--as", "I/O", map, "0x60", "ffff0", NULL
+	};
 	const char *bad_addr[] = { "lookup", map, "0xfoo", NULL };
 	const char *no_addr[] = { "lookup", map, NULL };
 	const char *no_as[] = { "lookup", "--as", "nope", map, "0", NULL };
@@ -218,7 +221,8 @@ START_TEST(lookup_command_line)
 	const char *big[] = { "lookup", map, "10000000000000000", NULL };
 
 	ck_assert_int_eq(tool_status(io, &out), 0);
-	ck_assert_msg(g_str_has_prefix(out, "0000000000000060: 0000000000000060-"),
+	ck_assert_msg(g_str_has_prefix(out,
+				       "0000000000000060: 0000000000000060-"),
 		      "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "00000000000ffff0: unassigned\n"));
 	ck_assert_int_eq(tool_status(bad_addr, NULL), 2);

@@ -57,8 +57,8 @@ dev_write(void *opaque, uint64_t addr, uint64_t data, unsigned size,
 	}
 	d->attrs = attrs;
 	g_string_append_printf(d->log,
-			       "w %" G_GINT64_MODIFIER "x %u %" G_GINT64_MODIFIER
-			       "x;",
+			       "w %" G_GINT64_MODIFIER
+			       "x %u %" G_GINT64_MODIFIER "x;",
 			       addr, size, data);
 	return d->result;
 }
@@ -97,13 +97,13 @@ dev_log(struct dev *d)
 	return s;
 }
 
-#define OPS(name, ...)                                                        \
-	static const struct memspace_region_ops name = {                      \
-		.version = MEMSPACE_REGION_OPS_VERSION,                       \
-		.read = dev_read,                                             \
-		.write = dev_write,                                           \
-		.accepts = dev_accepts,                                       \
-		__VA_ARGS__                                                   \
+#define OPS(name, ...)                                   \
+	static const struct memspace_region_ops name = { \
+		.version = MEMSPACE_REGION_OPS_VERSION,  \
+		.read = dev_read,                        \
+		.write = dev_write,                      \
+		.accepts = dev_accepts,                  \
+		__VA_ARGS__                              \
 	}
 
 OPS(ops_le4, .endianness = MEMSPACE_ENDIAN_LITTLE, .valid_max_access_size = 4,
@@ -179,20 +179,20 @@ START_TEST(access_t21_narrow_read_widened_le_and_be)
 	map_dev("be", 0x2000, 0x100, &ops_min4_be, be);
 	ck_assert_int_eq(rd(0x1001, &b, 1), MEMSPACE_ACCESS_OK);
 	ck_assert_str_eq(dev_log(le), "r 1 4;");
-	ck_assert_uint_eq(b, 0x11);	/* low byte of regs[1..4] */
+	ck_assert_uint_eq(b, 0x11); /* low byte of regs[1..4] */
 	ck_assert_int_eq(rd(0x2001, &b, 1), MEMSPACE_ACCESS_OK);
 	ck_assert_str_eq(dev_log(be), "r 1 4;");
-	ck_assert_uint_eq(b, 0x14);	/* shifted right by 24 */
+	ck_assert_uint_eq(b, 0x14); /* shifted right by 24 */
 }
 END_TEST
 
 START_TEST(access_t21_eight_byte_dispatch_split_by_impl)
 {
 	struct dev *le = dev_new(), *be = dev_new();
-	struct memspace_region *l = map_dev("le", 0x1000, 0x100,
-					    &ops_default_le, le);
-	struct memspace_region *b = map_dev("be", 0x2000, 0x100,
-					    &ops_default_be, be);
+	struct memspace_region *l =
+		map_dev("le", 0x1000, 0x100, &ops_default_le, le);
+	struct memspace_region *b =
+		map_dev("be", 0x2000, 0x100, &ops_default_be, be);
 	uint64_t v = 0;
 
 	ck_assert_int_eq(memspace_region_dispatch_read(l, 0, &v, 8, no_attrs),
@@ -240,8 +240,8 @@ END_TEST
 START_TEST(access_refused_chunks_read_zero)
 {
 	struct dev *d = dev_new();
-	struct memspace_region *mr = map_dev("dev", 0x1000, 0x100,
-					     &ops_exact4, d);
+	struct memspace_region *mr =
+		map_dev("dev", 0x1000, 0x100, &ops_exact4, d);
 	uint8_t b = 0x55;
 	uint64_t v = 1;
 
@@ -263,7 +263,8 @@ END_TEST
 START_TEST(access_attrs_and_device_errors_reach_the_caller)
 {
 	struct dev *d = dev_new();
-	struct memspace_attrs attrs = { .secure = true, .user = true,
+	struct memspace_attrs attrs = { .secure = true,
+					.user = true,
 					.requester_id = 0x1234 };
 	uint32_t v;
 
@@ -279,8 +280,8 @@ END_TEST
 START_TEST(access_pci_config_outl_not_clamped)
 {
 	struct dev *idx = dev_new(), *rcr = dev_new();
-	struct memspace_region *io = tt_keep(memspace_region_new_io(
-		tt_ms, "io", 0x10000, NULL, NULL));
+	struct memspace_region *io = tt_keep(
+		memspace_region_new_io(tt_ms, "io", 0x10000, NULL, NULL));
 	struct memspace_region *cidx = tt_keep(memspace_region_new_io(
 		tt_ms, "pci-conf-idx", 4, &ops_le4, idx));
 	struct memspace_region *reset = tt_keep(memspace_region_new_io(
@@ -340,10 +341,10 @@ END_TEST
 START_TEST(access_t22_io_space_holes_read_all_ones)
 {
 	struct dev *d = dev_new();
-	struct memspace_region *io = tt_keep(memspace_region_new_io(
-		tt_ms, "io", 0x10000, NULL, NULL));
-	struct memspace_region *kbd = tt_keep(memspace_region_new_io(
-		tt_ms, "kbd", 1, &ops_le4, d));
+	struct memspace_region *io = tt_keep(
+		memspace_region_new_io(tt_ms, "io", 0x10000, NULL, NULL));
+	struct memspace_region *kbd =
+		tt_keep(memspace_region_new_io(tt_ms, "kbd", 1, &ops_le4, d));
 	struct memspace_addrspace *pio = tt_as("I/O", io);
 	uint32_t v = 0;
 
@@ -452,8 +453,9 @@ START_TEST(access_reservations_and_missing_callbacks_refuse)
 	struct dev *d = dev_new();
 	uint32_t v = 7;
 
-	tt_add(root, 0x1000, tt_keep(memspace_region_new_io(tt_ms, "resv",
-							     0x100, NULL, NULL)));
+	tt_add(root, 0x1000,
+	       tt_keep(memspace_region_new_io(tt_ms, "resv", 0x100, NULL,
+					      NULL)));
 	map_dev("wo", 0x2000, 0x100, &write_only, d);
 	ck_assert_int_eq(rd(0x1000, &v, 4), MEMSPACE_ACCESS_DECODE_ERROR);
 	ck_assert_uint_eq(v, 0);
@@ -502,9 +504,8 @@ START_TEST(access_translate_gives_section_offset_and_length)
 
 	tt_add(root, 0x10000, tt_alias("win", ram, 0x1000, 0x2000));
 	memspace_read_lock();
-	ck_assert_int_eq(memspace_addrspace_translate(as, 0x10800, &sec, &off,
-						      &len),
-			 0);
+	ck_assert_int_eq(
+		memspace_addrspace_translate(as, 0x10800, &sec, &off, &len), 0);
 	ck_assert_ptr_eq(sec.mr, ram);
 	ck_assert_uint_eq(sec.start, 0x10000);
 	ck_assert_uint_eq(sec.last, 0x11fff);
@@ -554,17 +555,18 @@ eventfd_count(int fd)
 START_TEST(access_soft_ioeventfd_replaces_the_device_write)
 {
 	struct dev *d = dev_new();
-	struct memspace_region *mr = map_dev("notify", 0x1000, 0x100, &ops_le4, d);
+	struct memspace_region *mr =
+		map_dev("notify", 0x1000, 0x100, &ops_le4, d);
 	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	int any = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	uint32_t v = 0x1234;
 	uint16_t h = 7;
 
 	ck_assert_int_ge(efd, 0);
-	ck_assert_int_eq(memspace_region_add_eventfd(mr, 0x10, 4, true, 0x1234,
-						     efd), 0);
-	ck_assert_int_eq(memspace_region_add_eventfd(mr, 0x20, 0, false, 0, any),
-			 0);
+	ck_assert_int_eq(
+		memspace_region_add_eventfd(mr, 0x10, 4, true, 0x1234, efd), 0);
+	ck_assert_int_eq(
+		memspace_region_add_eventfd(mr, 0x20, 0, false, 0, any), 0);
 	/* hyp_ioevtfd_enabled is false until set: memspace matches. */
 	ck_assert_int_eq(wr(0x1010, &v, 4), MEMSPACE_ACCESS_OK);
 	ck_assert_uint_eq(eventfd_count(efd), 1);
@@ -588,13 +590,15 @@ END_TEST
 START_TEST(access_soft_ioeventfd_off_when_the_hypervisor_matches)
 {
 	struct dev *d = dev_new();
-	struct memspace_region *mr = map_dev("notify", 0x1000, 0x100, &ops_le4, d);
+	struct memspace_region *mr =
+		map_dev("notify", 0x1000, 0x100, &ops_le4, d);
 	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	uint32_t v = 0x1234;
 
-	ck_assert_int_eq(memspace_region_add_eventfd(mr, 0x10, 4, true, 0x1234,
-						     efd), 0);
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(as, true), 0);
+	ck_assert_int_eq(
+		memspace_region_add_eventfd(mr, 0x10, 4, true, 0x1234, efd), 0);
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(as, true),
+			 0);
 	ck_assert_int_eq(wr(0x1010, &v, 4), MEMSPACE_ACCESS_OK);
 	ck_assert_uint_eq(eventfd_count(efd), 0);
 	ck_assert_str_eq(dev_log(d), "w 10 4 1234;");
@@ -605,13 +609,13 @@ END_TEST
 START_TEST(access_soft_ioeventfd_needs_a_valid_access)
 {
 	struct dev *d = dev_new();
-	struct memspace_region *mr = map_dev("notify", 0x1000, 0x100,
-					     &ops_exact4, d);
+	struct memspace_region *mr =
+		map_dev("notify", 0x1000, 0x100, &ops_exact4, d);
 	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	uint8_t b = 1;
 
-	ck_assert_int_eq(memspace_region_add_eventfd(mr, 0x10, 0, false, 0, efd),
-			 0);
+	ck_assert_int_eq(
+		memspace_region_add_eventfd(mr, 0x10, 0, false, 0, efd), 0);
 	/* A 1-byte write is below valid_min_access_size: refused. */
 	ck_assert_int_eq(wr(0x1010, &b, 1), MEMSPACE_ACCESS_DECODE_ERROR);
 	ck_assert_uint_eq(eventfd_count(efd), 0);
@@ -653,7 +657,8 @@ access_suite(void)
 	tc = tcase_create("access:ioeventfd");
 	tcase_add_checked_fixture(tc, setup, tt_teardown);
 	tcase_add_test(tc, access_soft_ioeventfd_replaces_the_device_write);
-	tcase_add_test(tc, access_soft_ioeventfd_off_when_the_hypervisor_matches);
+	tcase_add_test(tc,
+		       access_soft_ioeventfd_off_when_the_hypervisor_matches);
 	tcase_add_test(tc, access_soft_ioeventfd_needs_a_valid_access);
 	suite_add_tcase(s, tc);
 

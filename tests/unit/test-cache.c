@@ -46,13 +46,15 @@ START_TEST(cache_fill_describes_the_range)
 
 	tt_add(root, 0x10000, ram);
 	tt_add(root, 0x20000, io);
-	ck_assert_int_eq(memspace_addrspace_get_region_cache(as, 0x11000, &c), 0);
+	ck_assert_int_eq(memspace_addrspace_get_region_cache(as, 0x11000, &c),
+			 0);
 	ck_assert_int_eq(c.kind, MEMSPACE_REGION_RAM);
 	ck_assert_ptr_eq(c.host_base, host_of(ram));
 	ck_assert_uint_eq(c.start, 0x10000);
 	ck_assert_uint_eq(c.last, 0x13fff);
 	ck_assert(!c.readonly);
-	ck_assert_int_eq(memspace_addrspace_get_region_cache(as, 0x20010, &c), 0);
+	ck_assert_int_eq(memspace_addrspace_get_region_cache(as, 0x20010, &c),
+			 0);
 	ck_assert_int_eq(c.kind, MEMSPACE_REGION_IO);
 	ck_assert_ptr_null(c.host_base);
 	ck_assert_int_eq(memspace_addrspace_get_region_cache(as, 0x30000, &c),
@@ -137,14 +139,16 @@ END_TEST
 START_TEST(cache_is_per_address_space)
 {
 	struct memspace_region *ram = tt_ram("ram", 0x1000);
-	struct memspace_region *root2 = tt_container("other", MEMSPACE_SIZE_2_64);
+	struct memspace_region *root2 =
+		tt_container("other", MEMSPACE_SIZE_2_64);
 	struct memspace_addrspace *as2 = tt_as("other", root2);
 	struct memspace_region_cache c = { 0 };
 
 	tt_add(root, 0x1000, ram);
 	ck_assert_ptr_nonnull(host_addr(0x1000, &c));
 	memspace_rcu_read_lock();
-	ck_assert_ptr_null(memspace_addrspace_get_host_address(as2, 0x1000, &c));
+	ck_assert_ptr_null(
+		memspace_addrspace_get_host_address(as2, 0x1000, &c));
 	memspace_rcu_read_unlock();
 }
 END_TEST
@@ -157,8 +161,8 @@ START_TEST(window_fast_path_and_rebuild)
 	uint32_t v = 0x11223344, out = 0;
 
 	tt_add(root, 0x1000, a);
-	ck_assert_int_eq(memspace_window_cache_init(&w, as, 0x1100, 0x100, true),
-			 0);
+	ck_assert_int_eq(
+		memspace_window_cache_init(&w, as, 0x1100, 0x100, true), 0);
 	ck_assert_int_eq(memspace_window_cache_write(&w, 0x10, &v, 4),
 			 MEMSPACE_ACCESS_OK);
 	ck_assert_mem_eq(host_of(a) + 0x110, &v, 4);
@@ -202,8 +206,8 @@ START_TEST(window_slow_paths)
 		buf[i] = (uint8_t)(0x40 + i);
 	}
 	/* A window across two ranges takes the general path. */
-	ck_assert_int_eq(memspace_window_cache_init(&w, as, 0x1ff0, 0x20, false),
-			 0);
+	ck_assert_int_eq(
+		memspace_window_cache_init(&w, as, 0x1ff0, 0x20, false), 0);
 	ck_assert_int_eq(memspace_window_cache_write(&w, 0, buf, 0x20),
 			 MEMSPACE_ACCESS_OK);
 	ck_assert_int_eq(memspace_window_cache_read(&w, 0, out, 0x20),
@@ -224,7 +228,8 @@ START_TEST(window_slow_paths)
 			 MEMSPACE_ACCESS_OK);
 	ck_assert_uint_eq(out[0], 0);
 	memspace_window_cache_destroy(&w);
-	ck_assert_int_eq(memspace_window_cache_init(&w, as, UINT64_MAX, 2, false),
+	ck_assert_int_eq(memspace_window_cache_init(&w, as, UINT64_MAX, 2,
+						    false),
 			 -EINVAL);
 	ck_assert_int_eq(memspace_window_cache_init(&w, as, 0, 0, false),
 			 -EINVAL);

@@ -63,11 +63,13 @@ mutate(void)
 		mutate_map(mr);
 		break;
 	case 2:
-		(void)memspace_region_set_enabled(mr, !memspace_region_is_enabled(mr));
+		(void)memspace_region_set_enabled(
+			mr, !memspace_region_is_enabled(mr));
 		break;
 	case 3:
 		(void)memspace_region_set_address(
-			mr, 0x800ull * (uint64_t)g_rand_int_range(M.rng, 0, 128));
+			mr,
+			0x800ull * (uint64_t)g_rand_int_range(M.rng, 0, 128));
 		break;
 	case 4:
 		(void)memspace_region_set_readonly(mr, g_rand_boolean(M.rng));
@@ -75,21 +77,25 @@ mutate(void)
 	case 5:
 		if (memspace_region_get_kind(mr) == MEMSPACE_REGION_ALIAS) {
 			(void)memspace_region_set_alias_offset(
-				mr, 0x400ull * (uint64_t)g_rand_int_range(M.rng, 0, 8));
+				mr, 0x400ull * (uint64_t)g_rand_int_range(
+						       M.rng, 0, 8));
 		} else if (memspace_region_get_kind(mr) ==
 			   MEMSPACE_REGION_ROM_DEVICE) {
-			(void)memspace_region_set_romd(mr, g_rand_boolean(M.rng));
+			(void)memspace_region_set_romd(mr,
+						       g_rand_boolean(M.rng));
 		}
 		break;
 	case 6:
 		if (memspace_region_get_kind(mr) == MEMSPACE_REGION_IO ||
 		    memspace_region_get_kind(mr) == MEMSPACE_REGION_CONTAINER) {
 			(void)memspace_region_set_size(
-				mr, 0x1000ull * (uint64_t)g_rand_int_range(M.rng, 1, 8));
+				mr, 0x1000ull * (uint64_t)g_rand_int_range(
+							M.rng, 1, 8));
 		}
 		break;
 	default:
-		(void)memspace_region_set_nonvolatile(mr, g_rand_boolean(M.rng));
+		(void)memspace_region_set_nonvolatile(mr,
+						      g_rand_boolean(M.rng));
 		break;
 	}
 }
@@ -176,7 +182,8 @@ START_TEST(update_matches_full_render)
 
 		if (batch) {
 			ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
-			for (int k = g_rand_int_range(M.rng, 2, 6); k > 0; k--) {
+			for (int k = g_rand_int_range(M.rng, 2, 6); k > 0;
+			     k--) {
 				mutate();
 			}
 			ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
@@ -197,12 +204,13 @@ START_TEST(update_survives_regions_freed_in_transaction)
 
 		tt_add(parent, 0x1000ull * (step % 32), mr);
 		if (step % 3 == 0) {
-			ck_assert_int_eq(memspace_region_set_enabled(mr, false), 0);
+			ck_assert_int_eq(memspace_region_set_enabled(mr, false),
+					 0);
 		}
 		assert_view_is_full_render();
 		ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
 		ck_assert_int_eq(memspace_region_del_subregion(parent, mr), 0);
-		memspace_region_unref(mr);	/* freed here, before the commit */
+		memspace_region_unref(mr); /* freed here, before the commit */
 		mutate();
 		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
 		assert_view_is_full_render();

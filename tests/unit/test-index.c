@@ -35,7 +35,8 @@ check_addr(const struct flat_index *ix, const struct flat_range *r, size_t n,
 	size_t want = reference_find(r, n, addr);
 
 	ck_assert_msg(flat_index_find_generic(ix, addr) == want,
-		      "generic lookup of %#" G_GINT64_MODIFIER "x in %zu ranges",
+		      "generic lookup of %#" G_GINT64_MODIFIER
+		      "x in %zu ranges",
 		      addr, n);
 	if (ix->avx2) {
 		ck_assert_msg(flat_index_find_avx2(ix, addr) == want,
@@ -92,10 +93,11 @@ START_TEST(index_every_size_dense_and_sparse)
 
 	for (size_t k = 0; k < 10; k++) {
 		/* Sizes across leaf (8) and node (17 children) boundaries. */
-		size_t n = _i < 30 ? 10 * (size_t)_i + k
-				   : 289 * 8 - 5 + k;
-		struct flat_range *dense = make_ranges(rng, n, 0x100000000ull, 2);
-		struct flat_range *sparse = make_ranges(rng, n, 0x1000, 1u << 18);
+		size_t n = _i < 30 ? 10 * (size_t)_i + k : 289 * 8 - 5 + k;
+		struct flat_range *dense =
+			make_ranges(rng, n, 0x100000000ull, 2);
+		struct flat_range *sparse =
+			make_ranges(rng, n, 0x1000, 1u << 18);
 
 		check_ranges(dense, n, rng);
 		check_ranges(sparse, n, rng);
@@ -113,7 +115,9 @@ START_TEST(index_edges_of_the_space)
 	} cases[][3] = {
 		{ { 0, UINT64_MAX } },
 		{ { 0, 0 }, { UINT64_MAX, UINT64_MAX } },
-		{ { 1, 0xfff }, { 0x1000, 0x1fff }, { 0xfffffffffffff000ull, UINT64_MAX } },
+		{ { 1, 0xfff },
+		  { 0x1000, 0x1fff },
+		  { 0xfffffffffffff000ull, UINT64_MAX } },
 		{ { UINT64_MAX - 1, UINT64_MAX - 1 } },
 		{ { 0x8000000000000000ull, 0x8000000000000000ull },
 		  { 0x8000000000000001ull, 0xfffffffffffffffeull } },
@@ -125,14 +129,32 @@ START_TEST(index_edges_of_the_space)
 		struct flat_range r[3] = { 0 };
 		size_t n = 0;
 
-		while (n < 3 && (cases[c][n].start || cases[c][n].last ||
-				 n == 0)) {
+		while (n < 3 &&
+		       (cases[c][n].start || cases[c][n].last || n == 0)) {
 			r[n].start = cases[c][n].start;
 			r[n].last = cases[c][n].last;
 			n++;
 		}
 		check_ranges(r, n, rng);
 	}
+	g_rand_free(rng);
+}
+END_TEST
+
+/* Most ranges in one bucket (a far outlier stretches the span): every
+ * entry kind, the tree descent included, must agree. */
+START_TEST(index_clustered_map_descends)
+{
+	GRand *rng = g_rand_new_with_seed(31);
+	size_t n = 3000;
+	struct flat_range *r = make_ranges(rng, n, 0x1000, 1);
+
+	r[n - 1].start = 0xfff0000000000000ull;
+	r[n - 1].last = 0xfff0000000000fffull;
+	r[n - 2].start = 0x8000000000000000ull;
+	r[n - 2].last = 0x8000000000000fffull;
+	check_ranges(r, n, rng);
+	g_free(r);
 	g_rand_free(rng);
 }
 END_TEST
@@ -192,11 +214,13 @@ START_TEST(index_rendered_views_are_indexed)
 	ck_assert_uint_eq(fv->index.nr, n);
 	ck_assert(flat_index_verify(&fv->index));
 	for (unsigned i = 0; i < 50; i++) {
-		const struct flat_range *fr = flatview_find(fv, 0x10000ull * i * i);
+		const struct flat_range *fr =
+			flatview_find(fv, 0x10000ull * i * i);
 
 		ck_assert_ptr_nonnull(fr);
 		ck_assert_uint_eq(fr->start, 0x10000ull * i * i);
-		ck_assert_ptr_null(flatview_find(fv, 0x10000ull * i * i + 0x1000 + i));
+		ck_assert_ptr_null(
+			flatview_find(fv, 0x10000ull * i * i + 0x1000 + i));
 	}
 	memspace_flatview_unref(fv);
 }
@@ -211,6 +235,7 @@ index_suite(void)
 	tcase_add_loop_test(tc, index_every_size_dense_and_sparse, 0, 31);
 	tcase_add_test(tc, index_edges_of_the_space);
 	tcase_add_test(tc, index_empty_finds_nothing);
+	tcase_add_test(tc, index_clustered_map_descends);
 	tcase_add_test(tc, index_large_sparse_uses_little_memory);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("index:views");
