@@ -48,8 +48,7 @@ void flatview_render_free(struct memspace_flatview *fv);
  * (its generation is then moved to @gen); otherwise a new view, rendered
  * incrementally from @cur when only a few regions changed.
  */
-struct memspace_flatview *flatview_rerender(struct memspace *ms,
-					    struct memspace_flatview *cur,
+struct memspace_flatview *flatview_rerender(struct memspace_flatview *cur,
 					    struct memspace_region *root,
 					    uint64_t gen);
 
@@ -78,8 +77,7 @@ struct memspace_flatview *flatview_render(struct memspace_region *root,
 struct memspace_region *flatview_reduce_root(struct memspace_region *root);
 
 /* Whether any region reachable from @root changed after generation @gen. */
-bool flatview_root_changed_since(struct memspace *ms,
-				 struct memspace_region *root, uint64_t gen);
+bool flatview_root_changed_since(struct memspace_region *root, uint64_t gen);
 
 /* Whether two views have identical ranges. */
 bool flatview_ranges_equal(const struct memspace_flatview *a,

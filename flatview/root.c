@@ -69,38 +69,19 @@ flatview_reduce_root(struct memspace_region *mr)
 	return NULL;
 }
 
+static bool
+changed_after(const struct memspace_region *mr, const void *gen)
+{
+	return mr->dirty_gen > *(const uint64_t *)gen;
+}
+
 /*
- * Depth-first walk of everything that can contribute to @root's rendering
- * (enabled subregions and alias targets), looking for a region changed
- * after @gen.  Disabled regions are checked themselves (enabling one marks
- * it) but not descended into.
+ * Whether anything that can contribute to @root's rendering (enabled
+ * subregions and alias targets) changed after @gen.  Disabled regions are
+ * checked themselves (enabling one marks it) but not descended into.
  */
 bool
-flatview_root_changed_since(struct memspace *ms, struct memspace_region *root,
-			    uint64_t gen)
+flatview_root_changed_since(struct memspace_region *root, uint64_t gen)
 {
-	g_autoptr(GPtrArray) stack = g_ptr_array_new();
-	uint64_t epoch = ++ms->visit_epoch;
-
-	g_ptr_array_add(stack, root);
-	while (stack->len) {
-		struct memspace_region *mr =
-			g_ptr_array_steal_index_fast(stack, stack->len - 1);
-		struct memspace_region *child;
-
-		if (mr->dirty_gen > gen) {
-			return true;
-		}
-		if (mr->visit_mark == epoch || !mr->enabled) {
-			continue;
-		}
-		mr->visit_mark = epoch;
-		if (mr->alias) {
-			g_ptr_array_add(stack, mr->alias);
-		}
-		region_for_each_child(child, mr) {
-			g_ptr_array_add(stack, child);
-		}
-	}
-	return false;
+	return region_walk_any(root, true, changed_after, &gen);
 }

@@ -529,6 +529,25 @@ render_partial(struct memspace_flatview *cur, struct memspace_region *root,
 	return fv;
 }
 
+/*
+ * @fv has the same ranges as @cur: keep @cur, now at @gen, with @fv's
+ * trace (that of the current tree) and scratch, and drop @fv.
+ */
+static void
+keep_current(struct memspace_flatview *cur, struct memspace_flatview *fv,
+	     uint64_t gen)
+{
+	if (fv->trace != cur->trace) {
+		render_trace_free(cur->trace);
+		cur->trace = fv->trace;
+	}
+	fv->trace = NULL;
+	cur->scratch = fv->scratch;
+	fv->scratch = NULL;
+	memspace_flatview_unref(fv);
+	cur->gen = gen;
+}
+
 /* Full render; keeps @cur if the result is the same. */
 static struct memspace_flatview *
 rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
@@ -537,7 +556,6 @@ rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
 	/* Trace unless the tree outgrew the trace last time. */
 	bool trace = !cur || cur->trace || cur->nr < TRACE_MAX_VISITS / 4;
 	struct memspace_flatview *fv;
-	struct render_trace *t;
 
 	fv = render_full(root, gen, trace, cur ? cur->scratch : NULL);
 	if (cur) {
@@ -548,25 +566,19 @@ rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
 		return fv;
 	}
 	/* Same ranges: @cur stands, with the trace of the current tree. */
-	t = cur->trace;
-	cur->trace = fv->trace;
-	fv->trace = t;
-	cur->scratch = fv->scratch;
-	fv->scratch = NULL;
-	memspace_flatview_unref(fv);
-	cur->gen = gen;
+	keep_current(cur, fv, gen);
 	return NULL;
 }
 
 struct memspace_flatview *
-flatview_rerender(struct memspace *ms, struct memspace_flatview *cur,
-		  struct memspace_region *root, uint64_t gen)
+flatview_rerender(struct memspace_flatview *cur, struct memspace_region *root,
+		  uint64_t gen)
 {
 	struct change c;
 	struct memspace_flatview *fv;
 
 	if (!cur || !cur->trace) {
-		if (cur && !flatview_root_changed_since(ms, root, cur->gen)) {
+		if (cur && !flatview_root_changed_since(root, cur->gen)) {
 			return NULL;
 		}
 		return rerender_full(cur, root, gen);
@@ -587,14 +599,6 @@ flatview_rerender(struct memspace *ms, struct memspace_flatview *cur,
 		return fv;
 	}
 	/* Nothing visible changed: keep @cur, with the updated trace. */
-	if (fv->trace != cur->trace) {
-		render_trace_free(cur->trace);
-		cur->trace = fv->trace;
-	}
-	fv->trace = NULL;
-	cur->scratch = fv->scratch;
-	fv->scratch = NULL;
-	memspace_flatview_unref(fv);
-	cur->gen = gen;
+	keep_current(cur, fv, gen);
 	return NULL;
 }

@@ -11,15 +11,12 @@ struct memspace_addrspace {
 	struct rcu_head rcu;
 	struct memspace *ms;
 	char *name;
-	uint64_t seq;			/* creation order */
 	struct memspace_region *root;	/* referenced */
 	/* The published view; RCU-protected, the address space holds a ref. */
 	struct memspace_flatview *current;
 	struct memspace_region *machine_ram;
 	bool hyp_ioevtfd_set;
 	bool hyp_ioevtfd_enabled;
-	/* Reduced root computed by the commit in progress. */
-	struct memspace_region *pending_root;
 	/*
 	 * Bumped (release) after each publication of @current; region
 	 * caches read it (acquire) before the view they fill from, so a

@@ -42,7 +42,7 @@ view_for_root(struct memspace *ms, struct memspace_region *root, uint64_t gen)
 	}
 	cur = find_current_view(ms, root);
 	/* NULL: nothing visible changed, keep the published view. */
-	fv = flatview_rerender(ms, cur, root, gen);
+	fv = flatview_rerender(cur, root, gen);
 	return fv ? fv : memspace_flatview_ref(cur);
 }
 
@@ -148,7 +148,6 @@ memspace_addrspace_new(struct memspace *ms, const char *name,
 	as = g_new0(struct memspace_addrspace, 1);
 	as->ms = memspace_ref(ms);
 	as->name = g_strdup(name);
-	as->seq = ms->next_as_seq++;
 	as->root = memspace_region_ref(root);
 	/*
 	 * Share the view already published for the same reduced root (inside

@@ -56,7 +56,6 @@ struct listener_registry;
  *	last commit carry it in their dirty_gen.
  * @visit_epoch: counter for marking regions during graph walks.
  * @addrspaces: address spaces in creation order.
- * @next_as_seq: creation sequence number of the next address space.
  * @empty_view: the shared view of address spaces that render nothing.
  * @listeners: the listener registry.
  * @ioeventfd_pending: an ioeventfd was added or removed since the last
@@ -75,7 +74,6 @@ struct memspace {
 	uint64_t gen;
 	uint64_t visit_epoch;
 	GPtrArray *addrspaces;
-	uint64_t next_as_seq;
 	struct memspace_flatview *empty_view;
 	struct listener_registry *listeners;
 	bool ioeventfd_pending;

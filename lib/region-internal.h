@@ -109,6 +109,17 @@ region_alias_final(const struct memspace_region *mr)
 /* Record a change of @mr that needs a re-render at the next commit. */
 void region_mark_dirty(struct memspace_region *mr);
 
+/*
+ * Depth-first walk from @from over subregion and alias-target edges,
+ * visiting each region once (marked with a fresh ms->visit_epoch): true as
+ * soon as @match(mr, @arg) holds for a region reached.  With
+ * @enabled_only, disabled regions are matched but not descended into.
+ */
+bool region_walk_any(struct memspace_region *from, bool enabled_only,
+		     bool (*match)(const struct memspace_region *mr,
+				   const void *arg),
+		     const void *arg);
+
 /* Listener-side state of a new region with host memory; and of any region
  * being freed (lib/dirty-log.c, lib/ioeventfd.c, lib/coalesced.c). */
 void region_listen_init(struct memspace_region *mr);

@@ -53,12 +53,11 @@ unlink_child(struct memspace_region *parent, struct memspace_region *child)
 	parent->nr_children--;
 }
 
-/*
- * Whether @to can be reached from @from through subregion and alias-target
- * edges.  Each region is visited once per walk (marked with a fresh epoch).
- */
-static bool
-region_reaches(struct memspace_region *from, struct memspace_region *to)
+bool
+region_walk_any(struct memspace_region *from, bool enabled_only,
+		bool (*match)(const struct memspace_region *mr,
+			      const void *arg),
+		const void *arg)
 {
 	struct memspace *ms = from->ms;
 	g_autoptr(GPtrArray) stack = g_ptr_array_new();
@@ -70,10 +69,10 @@ region_reaches(struct memspace_region *from, struct memspace_region *to)
 			g_ptr_array_steal_index_fast(stack, stack->len - 1);
 		struct memspace_region *child;
 
-		if (mr == to) {
+		if (match(mr, arg)) {
 			return true;
 		}
-		if (mr->visit_mark == epoch) {
+		if (mr->visit_mark == epoch || (enabled_only && !mr->enabled)) {
 			continue;
 		}
 		mr->visit_mark = epoch;
@@ -85,6 +84,19 @@ region_reaches(struct memspace_region *from, struct memspace_region *to)
 		}
 	}
 	return false;
+}
+
+static bool
+region_is(const struct memspace_region *mr, const void *to)
+{
+	return mr == to;
+}
+
+/* Whether @to can be reached from @from through subregion and alias edges. */
+static bool
+region_reaches(struct memspace_region *from, struct memspace_region *to)
+{
+	return region_walk_any(from, false, region_is, to);
 }
 
 static int

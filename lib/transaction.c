@@ -12,13 +12,7 @@ memspace_transaction_begin(struct memspace *ms)
 		return -EINVAL;
 	}
 	/* The lock taken here is released by the matching commit. */
-	updater_lock(ms);
-	if (ms->in_callback) {
-		updater_unlock(ms);
-		return -EDEADLK;
-	}
-	ms->depth++;
-	return 0;
+	return updater_enter(ms);
 }
 
 MEMSPACE_EXPORT int

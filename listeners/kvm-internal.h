@@ -86,10 +86,9 @@ void kvm_slots_init(struct memspace_kvm_listener *kl);
 void kvm_slots_fini(struct memspace_kvm_listener *kl);
 int kvm_mem_region_add(void *opaque, const struct memspace_section *sec);
 int kvm_mem_region_del(void *opaque, const struct memspace_section *sec);
-int kvm_mem_log_start(void *opaque, const struct memspace_section *sec,
-		      unsigned old_mask, unsigned new_mask);
-int kvm_mem_log_stop(void *opaque, const struct memspace_section *sec,
-		     unsigned old_mask, unsigned new_mask);
+/* Both log_start and log_stop: queue the slot's new dirty-log mask. */
+int kvm_mem_log_change(void *opaque, const struct memspace_section *sec,
+		       unsigned old_mask, unsigned new_mask);
 int kvm_mem_log_sync(void *opaque, const struct memspace_section *sec);
 int kvm_mem_commit(void *opaque);
 

@@ -534,18 +534,8 @@ kvm_mem_region_del(void *opaque, const struct memspace_section *sec)
 }
 
 int
-kvm_mem_log_start(void *opaque, const struct memspace_section *sec,
-		  unsigned old_mask, unsigned new_mask)
-{
-	struct memspace_kvm_listener *kl = opaque;
-
-	queue(kl->q_log, sec, new_mask);
-	return 0;
-}
-
-int
-kvm_mem_log_stop(void *opaque, const struct memspace_section *sec,
-		 unsigned old_mask, unsigned new_mask)
+kvm_mem_log_change(void *opaque, const struct memspace_section *sec,
+		   unsigned old_mask, unsigned new_mask)
 {
 	struct memspace_kvm_listener *kl = opaque;
 

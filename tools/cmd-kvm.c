@@ -86,19 +86,6 @@ vm_close(struct tool_vm *vm)
 	}
 }
 
-static struct memspace_addrspace *
-find_addrspace(const struct map_load *ml, const char *name)
-{
-	for (guint i = 0; i < ml->addrspaces->len; i++) {
-		struct memspace_addrspace *as = ml->addrspaces->pdata[i];
-
-		if (strcmp(memspace_addrspace_get_name(as), name) == 0) {
-			return as;
-		}
-	}
-	return NULL;
-}
-
 /* Register the memory listener on @as; print why it failed. */
 static struct memspace_kvm_listener *
 map_into(struct tool_vm *vm, struct memspace_addrspace *as, const char *cmd)
@@ -116,7 +103,7 @@ map_into(struct tool_vm *vm, struct memspace_addrspace *as, const char *cmd)
 int
 tool_kvm_show(struct map_load *ml, unsigned flags)
 {
-	struct memspace_addrspace *as = find_addrspace(ml, "memory");
+	struct memspace_addrspace *as = tool_find_addrspace(ml, "memory");
 	struct tool_vm vm;
 	int ret;
 
@@ -215,7 +202,7 @@ kvm_slots_parse(int argc, char **argv, bool *ret_fake, const char **ret_as)
 static int
 kvm_slots_print(struct map_load *ml, const char *name, bool fake)
 {
-	struct memspace_addrspace *as = find_addrspace(ml, name);
+	struct memspace_addrspace *as = tool_find_addrspace(ml, name);
 	struct memspace_kvm_listener *kl;
 	struct tool_vm vm;
 

@@ -6,7 +6,6 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
-#include <string.h>
 
 #include "tool.h"
 
@@ -100,19 +99,6 @@ print_lookup(const struct memspace_flatview *fv, uint64_t addr)
 	       memspace_region_get_name(sec.mr), off);
 }
 
-static struct memspace_addrspace *
-find_addrspace(const struct map_load *ml, const char *name)
-{
-	for (guint i = 0; i < ml->addrspaces->len; i++) {
-		struct memspace_addrspace *as = ml->addrspaces->pdata[i];
-
-		if (strcmp(memspace_addrspace_get_name(as), name) == 0) {
-			return as;
-		}
-	}
-	return NULL;
-}
-
 /* Returns -1 to go on, or the exit status. */
 static int
 lookup_parse_options(int argc, char **argv, const char **ret_as)
@@ -150,7 +136,7 @@ static int
 lookup_in_map(const struct map_load *ml, const char *as_name, char **addrs,
 	      int nr)
 {
-	struct memspace_addrspace *as = find_addrspace(ml, as_name);
+	struct memspace_addrspace *as = tool_find_addrspace(ml, as_name);
 	struct memspace_flatview *fv;
 
 	if (!as) {

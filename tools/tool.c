@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Helpers shared by the memspace tool's subcommands: usage and map loading. */
+/*
+ * Helpers shared by the memspace tool's subcommands: usage, map loading
+ * and address-space lookup.
+ */
 #include <stdarg.h>
+#include <string.h>
 
 #include "tool.h"
 
@@ -38,4 +42,17 @@ tool_load_map(const char *path)
 		fprintf(stderr, "memspace: %s: %s\n", path, error->message);
 	}
 	return ml;
+}
+
+struct memspace_addrspace *
+tool_find_addrspace(const struct map_load *ml, const char *name)
+{
+	for (guint i = 0; i < ml->addrspaces->len; i++) {
+		struct memspace_addrspace *as = ml->addrspaces->pdata[i];
+
+		if (strcmp(memspace_addrspace_get_name(as), name) == 0) {
+			return as;
+		}
+	}
+	return NULL;
 }

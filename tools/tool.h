@@ -55,6 +55,10 @@ int tool_usage_error(const struct tool_command *cmd, const char *fmt, ...)
  */
 struct map_load *tool_load_map(const char *path);
 
+/* The first address space of @ml named @name, or NULL. */
+struct memspace_addrspace *tool_find_addrspace(const struct map_load *ml,
+					       const char *name);
+
 /* The built-in q35-like PC shown when no map file is given. */
 struct map_load *default_map_new(void);
 

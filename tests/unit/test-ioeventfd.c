@@ -65,9 +65,7 @@ START_TEST(ioeventfd_t19_two_aliases_give_two_entries)
 	struct memspace_flatview *held;
 
 	t19_build(&t);
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, t.as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, t.as);
 	held = tt_hold_view(t.as);
 	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x10, 2, true,
 						     3, efd_a), 0);
@@ -98,9 +96,7 @@ START_TEST(ioeventfd_wildcard_and_exact_deletion)
 
 	t19_build(&t);
 	ck_assert_int_eq(memspace_region_set_enabled(t.n2, false), 0);
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, t.as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, t.as);
 	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x20, 0, false,
 						     0, efd_a), 0);
 	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x20, 4, false,
@@ -289,9 +285,7 @@ START_TEST(ioeventfd_unmapped_region_appears_with_topology)
 	struct memspace_addrspace *as = tt_as("as", root);
 	struct recorder r;
 
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, as);
 	ck_assert_int_eq(memspace_region_add_eventfd(dev, 4, 4, false, 0,
 						     efd_a), 0);
 	recorder_expect_empty(log_);
@@ -322,9 +316,7 @@ START_TEST(ioeventfd_t20_batch_vs_one_by_one)
 	tt_add(root, 0, d1);
 	tt_add(root, 0x10000, d2);
 	as = tt_as("as", root);
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, as);
 	for (unsigned i = 0; i < 1000; i++) {
 		ck_assert_int_eq(memspace_region_add_eventfd(d1, 4 * i, 4, true,
 							     i, efd_a), 0);

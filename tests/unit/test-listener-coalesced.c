@@ -138,9 +138,7 @@ START_TEST(coalesced_part_split_by_overlay_reported_in_pieces)
 	tt_add(root, 0, dev);
 	tt_add_prio(root, 0x400, hole, 1);
 	as = tt_as("as", root);
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, as);
 	ck_assert_int_eq(memspace_region_add_coalescing(dev, 0x300, 0x300), 0);
 	recorder_expect(log_, "L begin",
 			"L coalesced_add [300-3ff] dev@300",
@@ -157,9 +155,7 @@ START_TEST(coalesced_invisible_region_reports_nothing_until_mapped)
 	struct memspace_addrspace *as = tt_as("as", root);
 	struct recorder r;
 
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, as);
 	ck_assert_int_eq(memspace_region_add_coalescing(dev, 0, 0x1000), 0);
 	recorder_expect_empty(log_);
 	tt_add(root, 0x2000, dev);

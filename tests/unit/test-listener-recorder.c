@@ -224,6 +224,15 @@ recorder_register(struct recorder *rec, struct memspace_addrspace *as,
 }
 
 void
+recorder_attach(struct recorder *rec, const char *tag, GPtrArray *log,
+		struct memspace_addrspace *as)
+{
+	recorder_init(rec, tag, log);
+	recorder_register(rec, as, 0);
+	recorder_clear(log);
+}
+
+void
 recorder_unregister(struct recorder *rec, int expect)
 {
 	ck_assert_int_eq(memspace_listener_unregister(rec->l), expect);

@@ -40,6 +40,13 @@ void recorder_init(struct recorder *rec, const char *tag, GPtrArray *log);
 void recorder_register(struct recorder *rec, struct memspace_addrspace *as,
 		       int priority);
 
+/*
+ * recorder_init(), recorder_register() at priority 0, then clear @log of
+ * the replay: for tests that only look at what later commits deliver.
+ */
+void recorder_attach(struct recorder *rec, const char *tag, GPtrArray *log,
+		     struct memspace_addrspace *as);
+
 /* Unregister @rec (asserts the result is @expect). */
 void recorder_unregister(struct recorder *rec, int expect);
 

@@ -124,9 +124,7 @@ START_TEST(listener_t4_disable_overlay_deletes_then_adds)
 	struct recorder r;
 
 	t4_build(&t);
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, t.as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, t.as);
 	ck_assert_int_eq(memspace_region_set_enabled(t.win, false), 0);
 	recorder_expect(log_, "L begin",
 			"L del [0-3fff] lo@0",
@@ -155,9 +153,7 @@ START_TEST(listener_t15_partial_overlay_is_delete_whole_add_pieces)
 
 	tt_add(root, 0, r0);
 	as = tt_as("as", root);
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, as);
 	tt_add_prio(root, 0x1000, o, 1);
 	recorder_expect(log_, "L begin",
 			"L del [0-3fff] r@0",
@@ -187,9 +183,7 @@ START_TEST(listener_unchanged_ranges_get_nop)
 
 	tt_add(root, 0, a);
 	as = tt_as("as", root);
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, as);
 	tt_add(root, 0x8000, b);
 	recorder_expect(log_, "L begin",
 			"L nop [0-fff] a@0",
@@ -206,9 +200,7 @@ START_TEST(listener_no_effective_change_calls_nobody)
 	struct memspace_flatview *held;
 
 	t4_build(&t);
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, t.as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, t.as);
 	held = tt_hold_view(t.as);
 	/* Off and on again in one transaction: the view comes out equal. */
 	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
@@ -537,9 +529,7 @@ START_TEST(listener_unregister_failure_still_unregisters)
 	struct recorder r;
 
 	t4_build(&t);
-	recorder_init(&r, "L", log_);
-	recorder_register(&r, t.as, 0);
-	recorder_clear(log_);
+	recorder_attach(&r, "L", log_, t.as);
 	r.fail_cb = "del";
 	r.fail_nth = 1;
 	r.fail_err = -EBUSY;
