@@ -23,13 +23,16 @@ struct flat_range {
 	uint8_t dirty_log_mask;
 };
 
+struct reclaim_epoch;
+
 struct memspace_flatview {
 	struct rcu_head rcu;
 	gint refcount;
 	struct memspace_region *root;	/* reduced root, referenced; or NULL */
 	uint64_t gen;			/* ms->gen it was rendered at */
 	size_t nr;
-	struct flat_range *ranges;	/* each range holds a ref on its mr */
+	struct flat_range *ranges;	/* regions kept alive by @epoch */
+	struct reclaim_epoch *epoch;	/* NULL for the context's empty view */
 	struct flat_index index;	/* built with @ranges, immutable */
 	size_t ranges_map_len;		/* @ranges is an mmap() of this size */
 	bool unmergeable;		/* some range is unmergeable */

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "flatview-internal.h"
+#include "reclaim.h"
 
 struct memspace_flatview *
 flatview_new_empty(struct memspace_region *root)
@@ -14,6 +15,11 @@ flatview_new_empty(struct memspace_region *root)
 
 	fv->refcount = 1;
 	fv->root = memspace_region_ref(root);
+	/* A view of a root may show any region: hold them back from
+	 * reclamation while it lives (see reclaim.h). */
+	if (root) {
+		fv->epoch = reclaim_view_enter(root->ms);
+	}
 	return fv;
 }
 
@@ -23,11 +29,11 @@ flatview_free_rcu(struct rcu_head *head)
 	struct memspace_flatview *fv =
 		caa_container_of(head, struct memspace_flatview, rcu);
 
-	for (size_t i = 0; i < fv->nr; i++) {
-		memspace_region_unref(fv->ranges[i].mr);
-	}
 	flat_index_free(&fv->index);
 	flatview_render_free(fv);
+	if (fv->epoch) {
+		reclaim_view_exit(fv->root->ms, fv->epoch);
+	}
 	memspace_region_unref(fv->root);
 	g_free(fv);
 }

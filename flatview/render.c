@@ -427,12 +427,6 @@ void
 render_finish(struct memspace_flatview *fv)
 {
 	for (size_t i = 0; i < fv->nr; i++) {
-		/* The increments are serialising: fetch the regions ahead so
-		 * that their cache misses overlap. */
-		if (i + 8 < fv->nr) {
-			__builtin_prefetch(fv->ranges[i + 8].mr, 1);
-		}
-		memspace_region_ref(fv->ranges[i].mr);
 		fv->unmergeable |= fv->ranges[i].flags & RANGE_UNMERGEABLE;
 	}
 	flat_index_build(&fv->index, fv->ranges, fv->nr);

@@ -8,6 +8,7 @@
 #include "addrspace-internal.h"
 #include "listener-internal.h"
 #include "rcu.h"
+#include "reclaim.h"
 
 /* Per-thread registration state, mirroring liburcu's own per-thread state. */
 static __thread bool thread_registered;
@@ -66,6 +67,7 @@ memspace_new(void)
 	g_rec_mutex_init(&ms->lock);
 	ms->gen = 1;
 	ms->addrspaces = g_ptr_array_new();
+	reclaim_init(ms);
 	ms->empty_view = flatview_new_empty(NULL);
 	ms->listeners = listener_registry_new();
 	return ms;
@@ -88,6 +90,7 @@ memspace_free(struct memspace *ms)
 	listener_registry_free(ms->listeners);
 	/* The empty view references no region, so it can go straight away. */
 	memspace_flatview_unref(ms->empty_view);
+	reclaim_finish(ms);
 	g_rec_mutex_clear(&ms->lock);
 	g_free(ms);
 }

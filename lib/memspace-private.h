@@ -79,6 +79,10 @@ struct memspace {
 	bool ioeventfd_pending;
 	unsigned log_global;
 	GQueue ram_regions;
+	/* Region reclamation (reclaim.c), under @reclaim_lock. */
+	GMutex reclaim_lock;
+	GQueue reclaim_epochs;
+	uint64_t reclaim_seq;
 };
 
 /* Drop a reference taken by an object (never waits for RCU callbacks). */

@@ -68,6 +68,8 @@ struct memspace_region {
 	uint64_t subtree_dirty_gen;
 	/* Marker for graph walks (compared with ms->visit_epoch). */
 	uint64_t visit_mark;
+	/* Reclaim epoch the region is queued on after dying (0: none). */
+	uint64_t zombie_seq;
 
 	/* State reported to listeners (lib/region-listen.h). */
 	struct region_ioeventfds *ioeventfds;	/* RCU-published, or NULL */
@@ -105,6 +107,9 @@ region_alias_final(const struct memspace_region *mr)
 	}
 	return mr;
 }
+
+/* Free a region that no reference and no live view can reach. */
+void region_destroy(struct memspace_region *mr);
 
 /* Record a change of @mr that needs a re-render at the next commit. */
 void region_mark_dirty(struct memspace_region *mr);

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "region-internal.h"
+#include "reclaim.h"
 #include "rcu.h"
 
 void
@@ -221,8 +222,8 @@ memspace_region_ref(struct memspace_region *mr)
  * under the updater lock, since this can run on liburcu's call_rcu thread
  * while the updater works on the tree.
  */
-static void
-region_free(struct memspace_region *mr)
+void
+region_destroy(struct memspace_region *mr)
 {
 	struct memspace *ms = mr->ms;
 	struct memspace_region *child;
@@ -249,9 +250,20 @@ region_free(struct memspace_region *mr)
 MEMSPACE_EXPORT struct memspace_region *
 memspace_region_unref(struct memspace_region *mr)
 {
-	if (mr && g_atomic_int_dec_and_test(&mr->refcount)) {
-		region_free(mr);
+	gint old;
+
+	if (!mr) {
+		return NULL;
 	}
+	/* Lock-free unless this may be the last reference. */
+	old = g_atomic_int_get(&mr->refcount);
+	while (old > 1) {
+		if (g_atomic_int_compare_and_exchange_full(&mr->refcount, old,
+							   old - 1, &old)) {
+			return NULL;
+		}
+	}
+	reclaim_region_unref_last(mr);
 	return NULL;
 }
 
