@@ -66,7 +66,8 @@ struct memspace *memspace_ref(struct memspace *ms);
  * Regions and address spaces hold references on their context.  When the
  * last one goes, the context waits for pending RCU callbacks and is freed.
  *
- * Context: updater, outside any RCU read-side section.
+ * Context: updater, outside any RCU read-side section and outside any
+ * transaction (it waits for RCU callbacks, which may need the updater lock).
  * Return: NULL.
  */
 struct memspace *memspace_unref(struct memspace *ms);
