@@ -95,3 +95,52 @@ test_run_suite(Suite *suite)
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+static int
+compare_paths(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+add_samples(GPtrArray *out, const char *dir_path)
+{
+	g_autoptr(GDir) dir = NULL;
+	g_autoptr(GPtrArray) found = g_ptr_array_new();
+	const char *name;
+
+	if (!dir_path[0] || !(dir = g_dir_open(dir_path, 0, NULL))) {
+		return;
+	}
+	while ((name = g_dir_read_name(dir))) {
+		char *sample = g_build_filename(dir_path, name, NULL);
+		g_autofree char *tree =
+			g_build_filename(sample, "tree.json", NULL);
+
+		if (g_file_test(tree, G_FILE_TEST_IS_REGULAR)) {
+			g_ptr_array_add(found, sample);
+		} else {
+			g_free(sample);
+		}
+	}
+	g_ptr_array_sort(found, compare_paths);
+	for (guint i = 0; i < found->len; i++) {
+		g_ptr_array_add(out, found->pdata[i]);
+	}
+}
+
+GPtrArray *
+test_sample_dirs(void)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+	add_samples(out, TEST_SAMPLES_DIR);
+	add_samples(out, TEST_EXTRA_SAMPLES_DIR);
+	return out;
+}
+
+char *
+test_sample_path(const char *name, const char *file)
+{
+	return g_build_filename(TEST_SAMPLES_DIR, name, file, NULL);
+}

@@ -7,6 +7,7 @@
 #define MEMSPACE_TEST_COMMON_H
 
 #include <check.h>
+#include <glib.h>
 #include <stdint.h>
 
 #include <memspace/memspace.h>
@@ -62,6 +63,18 @@ void test_assert_flatview_(const struct memspace_flatview *fv,
 
 /* A flat view formatted like test_format_view() (g_free the result). */
 char *test_format_flatview(const struct memspace_flatview *fv);
+
+/*
+ * The QEMU machine states the suites compare with: full paths of every
+ * sample folder holding a tree.json under TEST_SAMPLES_DIR (the copy in
+ * tests/data, always present), then under TEST_EXTRA_SAMPLES_DIR
+ * (-Dconformance_dir=, may be empty), each list sorted by name.  Free with
+ * g_ptr_array_unref().
+ */
+GPtrArray *test_sample_dirs(void);
+
+/* Full path of the in-repository sample @name (g_free the result). */
+char *test_sample_path(const char *name, const char *file);
 
 /* Run @suite (built by @make) and return the exit status for main(). */
 int test_run_suite(Suite *suite);

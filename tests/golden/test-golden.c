@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The golden suite: every QEMU sample under TEST_CONFORMANCE_DIR is loaded
+ * The golden suite: every QEMU sample (tests/data/qemu-samples, plus -Dconformance_dir=) is
+ * loaded
  * from its tree.json and shown in each mode; the output must match QEMU's
  * recorded dump under the comparison rules of conformance/README.md.
  */
@@ -30,30 +31,8 @@ static const struct golden_case cases[] = {
 	{ "plain", 0, "mtree.txt", GOLDEN_TREE, .optional = true },
 };
 
-/* Sample directory names, sorted; found before the tests fork. */
+/* Sample directories (full paths); found before the tests fork. */
 static GPtrArray *samples;
-
-static GPtrArray *
-find_samples(const char *dir_path)
-{
-	g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-	const char *name;
-
-	if (!dir) {
-		return names;
-	}
-	while ((name = g_dir_read_name(dir))) {
-		g_autofree char *tree =
-			g_build_filename(dir_path, name, "tree.json", NULL);
-
-		if (g_file_test(tree, G_FILE_TEST_IS_REGULAR)) {
-			g_ptr_array_add(names, g_strdup(name));
-		}
-	}
-	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
-	return names;
-}
 
 static char *
 show_to_string(struct memspace *ms, unsigned flags)
@@ -73,9 +52,9 @@ START_TEST(golden_sample_matches_qemu)
 	const char *sample = samples->pdata[_i / G_N_ELEMENTS(cases)];
 	const struct golden_case *c = &cases[_i % G_N_ELEMENTS(cases)];
 	g_autofree char *dump_path =
-		g_build_filename(TEST_CONFORMANCE_DIR, sample, c->dump, NULL);
-	g_autofree char *tree_path = g_build_filename(
-		TEST_CONFORMANCE_DIR, sample, "tree.json", NULL);
+		g_build_filename(sample, c->dump, NULL);
+	g_autofree char *tree_path =
+		g_build_filename(sample, "tree.json", NULL);
 	g_autofree char *expected = NULL;
 	g_autoptr(GError) error = NULL;
 
@@ -117,17 +96,11 @@ main(void)
 {
 	int status;
 
-	if (!g_file_test(TEST_CONFORMANCE_DIR, G_FILE_TEST_IS_DIR)) {
-		fprintf(stderr, "no conformance samples at %s: skipped\n",
-			TEST_CONFORMANCE_DIR);
-		return 77;
-	}
-	samples = find_samples(TEST_CONFORMANCE_DIR);
+	samples = test_sample_dirs();
 	if (samples->len == 0) {
-		fprintf(stderr, "no sample under %s: skipped\n",
-			TEST_CONFORMANCE_DIR);
+		fprintf(stderr, "no sample under %s\n", TEST_SAMPLES_DIR);
 		g_ptr_array_free(samples, TRUE);
-		return 77;
+		return 1;
 	}
 	status = test_run_suite(golden_suite());
 	g_ptr_array_free(samples, TRUE);

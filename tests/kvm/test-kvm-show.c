@@ -14,7 +14,7 @@
 #include "test-common.h"
 #include "kvm-harness.h"
 
-#define SAMPLE TEST_CONFORMANCE_DIR "/x86-pc-kvm-smp2"
+#define SAMPLE TEST_SAMPLES_DIR "/x86-pc-kvm-smp2"
 
 static const char *tool;
 

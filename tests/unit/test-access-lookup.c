@@ -168,21 +168,12 @@ check_sample(const char *dir)
 
 START_TEST(lookup_agrees_with_qemu_at_every_edge)
 {
-	g_autoptr(GDir) d = g_dir_open(TEST_CONFORMANCE_DIR, 0, NULL);
-	const char *name;
-	unsigned samples = 0;
+	g_autoptr(GPtrArray) samples = test_sample_dirs();
 
-	ck_assert_msg(d != NULL, "no samples in %s", TEST_CONFORMANCE_DIR);
-	while ((name = g_dir_read_name(d))) {
-		g_autofree char *dir =
-			g_build_filename(TEST_CONFORMANCE_DIR, name, NULL);
-
-		if (g_file_test(dir, G_FILE_TEST_IS_DIR)) {
-			check_sample(dir);
-			samples++;
-		}
+	for (guint i = 0; i < samples->len; i++) {
+		check_sample(samples->pdata[i]);
 	}
-	ck_assert_uint_gt(samples, 0);
+	ck_assert_uint_gt(samples->len, 0);
 }
 END_TEST
 
@@ -208,8 +199,7 @@ tool_status(const char *const *argv, char **ret_out)
 
 START_TEST(lookup_command_line)
 {
-	g_autofree char *map = g_build_filename(
-		TEST_CONFORMANCE_DIR, "x86-q35-128m", "tree.json", NULL);
+	g_autofree char *map = test_sample_path("x86-q35-128m", "tree.json");
 	g_autofree char *out = NULL;
 	const char *io[] = {
 		"lookup", "--as", "I/O", map, "0x60", "ffff0", NULL
