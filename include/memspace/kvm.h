@@ -42,6 +42,19 @@
  * unregistration, so the listeners count identical zones and register
  * again the ones still wanted; the VMM must drain the coalesced ring
  * before it handles any exit.
+ *
+ * Running a VM.  memspace_kvm_vm_open() does the set-up every VMM writes:
+ * it opens /dev/kvm, creates the VM, queries its limits and attaches the
+ * memory listener (slots, MMIO ioeventfds, coalesced MMIO) and the I/O
+ * listener (PIO ioeventfds, coalesced PIO) in one call.
+ * memspace_kvm_vcpu_new() creates a vCPU and maps its kvm_run area and the
+ * coalesced ring; memspace_kvm_vcpu_run() enters the guest and, on return,
+ * drains the ring and dispatches KVM_EXIT_IO and KVM_EXIT_MMIO through the
+ * address spaces, so that a VMM's loop only handles the other exits.  The
+ * same steps are available separately (memspace_kvm_dispatch_io(),
+ * memspace_kvm_dispatch_mmio(), memspace_kvm_drain_coalesced()) for VMMs
+ * that run vCPUs themselves.  struct kvm_run is only declared here:
+ * include <linux/kvm.h> to look inside it.
  */
 #ifndef MEMSPACE_KVM_H
 #define MEMSPACE_KVM_H
@@ -53,6 +66,7 @@
 
 #include <memspace/types.h>
 #include <memspace/listener.h>
+#include <memspace/region.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,6 +75,9 @@ extern "C" {
 struct memspace_kvm;
 struct memspace_kvm_listener;
 struct memspace_kvm_fake;
+struct memspace_kvm_vm;
+struct memspace_kvm_vcpu;
+struct kvm_run;
 
 /* Slot flags: the values of <linux/kvm.h>. */
 #define MEMSPACE_KVM_MEM_LOG_DIRTY_PAGES (1u << 0)
@@ -352,6 +369,261 @@ int memspace_kvm_listener_for_each_slot(const struct memspace_kvm_listener *kl,
  */
 int memspace_kvm_show(struct memspace *ms, FILE *out, unsigned flags,
 		      const struct memspace_kvm *kvm);
+
+/**
+ * memspace_kvm_dispatch_io() - perform a KVM_EXIT_IO through an address
+ * space
+ * @io: the port I/O address space.
+ * @run: the vCPU's kvm_run area, holding a KVM_EXIT_IO exit.
+ * @run_size: bytes mapped at @run (KVM_GET_VCPU_MMAP_SIZE).
+ * @attrs: attributes of the accesses.
+ *
+ * The exit's data lies at @run + io.data_offset: io.count items of
+ * io.size bytes back to back (io.count > 1 for string I/O such as
+ * `rep outsb`).  Each item is one access of io.size bytes at io.port, in
+ * order; an `in` stores what it reads into the item, for the next
+ * KVM_RUN to hand to the guest.
+ *
+ * Context: a registered thread (see memspace_addrspace_rw()).
+ * Return: the OR of the items' enum memspace_access_result (0 when all
+ * succeeded), or -EINVAL (NULL argument, the exit is not KVM_EXIT_IO, a
+ * size other than 1, 2 or 4, a count of 0, or data reaching past
+ * @run_size; nothing is accessed) or -ENOSYS (built without
+ * <linux/kvm.h>).
+ */
+int memspace_kvm_dispatch_io(struct memspace_addrspace *io,
+			     struct kvm_run *run, size_t run_size,
+			     struct memspace_attrs attrs);
+
+/**
+ * memspace_kvm_dispatch_mmio() - perform a KVM_EXIT_MMIO through an address
+ * space
+ * @mem: the guest physical address space.
+ * @run: the vCPU's kvm_run area, holding a KVM_EXIT_MMIO exit.
+ * @attrs: attributes of the access.
+ *
+ * One access of mmio.len bytes at mmio.phys_addr; a read stores the value
+ * in mmio.data for the next KVM_RUN.  Writes to ROM are dropped (they exit
+ * because ROM slots are read-only).
+ *
+ * Context: a registered thread.
+ * Return: the access's enum memspace_access_result, or -EINVAL (NULL
+ * argument, not KVM_EXIT_MMIO, or a length of 0 or above 8; nothing is
+ * accessed) or -ENOSYS.
+ */
+int memspace_kvm_dispatch_mmio(struct memspace_addrspace *mem,
+			       struct kvm_run *run,
+			       struct memspace_attrs attrs);
+
+/**
+ * memspace_kvm_drain_coalesced() - replay the writes KVM buffered in the
+ * coalesced MMIO/PIO ring
+ * @mem: the guest physical address space (MMIO entries).
+ * @io: the port I/O address space (PIO entries); may be NULL if the VM has
+ *	no coalesced PIO zone.
+ * @ring: the ring page (KVM_CAP_COALESCED_MMIO pages into a vCPU's
+ *	mapping; struct kvm_coalesced_mmio_ring).
+ * @ring_size: the ring's size in bytes (the host page size).
+ * @attrs: attributes of the writes.
+ *
+ * Entries from the ring's first to its last index (as read on entry) are
+ * written, in order, to @mem or @io, and first is advanced past them.  Call
+ * it before handling any exit, so that buffered writes reach their devices
+ * before the access that exited.  The ring is shared by the VM's vCPUs:
+ * calls for one VM must not run concurrently.
+ *
+ * Context: a registered thread.
+ * Return: the number of entries written, or -EINVAL (NULL @mem or @ring,
+ * @ring_size too small for one entry, a PIO entry with NULL @io) or -EIO
+ * (an index or an entry length out of range); on error the ring is left
+ * as it was and nothing is written.
+ */
+int memspace_kvm_drain_coalesced(struct memspace_addrspace *mem,
+				 struct memspace_addrspace *io, void *ring,
+				 size_t ring_size,
+				 struct memspace_attrs attrs);
+
+/**
+ * struct memspace_kvm_limits - what KVM allows a VM, queried at open
+ * @api_version: KVM_GET_API_VERSION (12).
+ * @nr_memslots: KVM_CAP_NR_MEMSLOTS: slot ids per address space.
+ * @nr_as_ids: KVM_CAP_MULTI_ADDRESS_SPACE (1 if absent).
+ * @nr_vcpus: KVM_CAP_NR_VCPUS: the recommended number of vCPUs.
+ * @max_vcpus: KVM_CAP_MAX_VCPUS.
+ * @coalesced_mmio_page: KVM_CAP_COALESCED_MMIO: the page of the vCPU
+ *	mapping holding the coalesced ring (0: no coalesced MMIO).
+ * @vcpu_mmap_size: KVM_GET_VCPU_MMAP_SIZE.
+ * @readonly_mem: KVM_CAP_READONLY_MEM.
+ * @ioeventfd: KVM_CAP_IOEVENTFD.
+ * @ioeventfd_any_length: KVM_CAP_IOEVENTFD_ANY_LENGTH.
+ * @coalesced_pio: KVM_CAP_COALESCED_PIO.
+ */
+struct memspace_kvm_limits {
+	int api_version;
+	uint32_t nr_memslots;
+	unsigned nr_as_ids;
+	unsigned nr_vcpus;
+	unsigned max_vcpus;
+	unsigned coalesced_mmio_page;
+	size_t vcpu_mmap_size;
+	bool readonly_mem;
+	bool ioeventfd;
+	bool ioeventfd_any_length;
+	bool coalesced_pio;
+};
+
+/**
+ * memspace_kvm_vm_open() - create a KVM VM whose memory follows memspace
+ * @dev: the KVM device, or NULL for "/dev/kvm".
+ * @mem: the guest physical address space: its RAM becomes memory slots of
+ *	KVM address space 0, its MMIO ioeventfds and coalesced zones are
+ *	registered.
+ * @io: the port I/O address space for PIO ioeventfds and coalesced PIO
+ *	zones, or NULL.
+ *
+ * Opens @dev, checks the API version, creates the VM, queries its limits
+ * (struct memspace_kvm_limits) and registers the KVM listeners on @mem and
+ * @io, which apply the current maps at once and follow every later commit.
+ * Architecture set-up that depends on the guest map (on x86 Intel,
+ * KVM_SET_TSS_ADDR and KVM_SET_IDENTITY_MAP_ADDR) is left to the caller,
+ * on memspace_kvm_vm_get_fd(), before the first vCPU.
+ *
+ * Context: updater, not from a listener callback.
+ * Return: the VM, or NULL with errno set to EINVAL (NULL @mem), ENOSYS
+ * (built without <linux/kvm.h>), EPROTO (API version other than 12), the
+ * error of open() (ENOENT, EACCES, ...) or KVM_CREATE_VM, or the error of
+ * a listener registration (see memspace_kvm_listener_register_memory());
+ * nothing is left open.
+ */
+struct memspace_kvm_vm *memspace_kvm_vm_open(const char *dev,
+					     struct memspace_addrspace *mem,
+					     struct memspace_addrspace *io);
+
+/**
+ * memspace_kvm_vm_close() - unregister the listeners and close the VM
+ * @vm: the VM (may be NULL); its vCPUs must be destroyed first.
+ *
+ * Context: updater, not from a listener callback.
+ */
+void memspace_kvm_vm_close(struct memspace_kvm_vm *vm);
+
+/**
+ * memspace_kvm_vm_get_fd() - the VM descriptor
+ * @vm: the VM.
+ *
+ * For the caller's own VM ioctls (irqchip, TSS, ...); owned by @vm.
+ *
+ * Context: any.
+ * Return: the descriptor.
+ */
+int memspace_kvm_vm_get_fd(const struct memspace_kvm_vm *vm);
+
+/**
+ * memspace_kvm_vm_get_limits() - the limits queried at open
+ * @vm: the VM.
+ *
+ * Context: any.
+ * Return: the limits (owned by @vm).
+ */
+const struct memspace_kvm_limits *
+memspace_kvm_vm_get_limits(const struct memspace_kvm_vm *vm);
+
+/**
+ * memspace_kvm_vm_get_kvm() - the KVM state of the VM's listeners
+ * @vm: the VM.
+ *
+ * For memspace_kvm_show() and memspace_kvm_set_max_slot_size().
+ *
+ * Context: any.
+ * Return: the state (owned by @vm).
+ */
+struct memspace_kvm *memspace_kvm_vm_get_kvm(const struct memspace_kvm_vm *vm);
+
+/**
+ * memspace_kvm_vm_get_memory_listener() - the memory listener
+ * @vm: the VM.
+ *
+ * For memspace_kvm_listener_for_each_slot() and the generic listener.
+ *
+ * Context: any.
+ * Return: the listener (owned by @vm).
+ */
+struct memspace_kvm_listener *
+memspace_kvm_vm_get_memory_listener(const struct memspace_kvm_vm *vm);
+
+/**
+ * memspace_kvm_vcpu_new() - create a vCPU and map its run area
+ * @vm: the VM.
+ * @id: the vCPU id.
+ *
+ * Context: any thread (the vCPU is then used by one thread at a time).
+ * Return: the vCPU, or NULL with errno set to EINVAL (NULL @vm) or the
+ * error of KVM_CREATE_VCPU (EEXIST for an id in use, EINVAL above the
+ * limit) or of mmap().
+ */
+struct memspace_kvm_vcpu *memspace_kvm_vcpu_new(struct memspace_kvm_vm *vm,
+						unsigned id);
+
+/**
+ * memspace_kvm_vcpu_destroy() - unmap and close a vCPU
+ * @vcpu: the vCPU (may be NULL).
+ *
+ * Context: the thread using @vcpu.
+ */
+void memspace_kvm_vcpu_destroy(struct memspace_kvm_vcpu *vcpu);
+
+/**
+ * memspace_kvm_vcpu_get_fd() - the vCPU descriptor
+ * @vcpu: the vCPU.
+ *
+ * For register set-up (KVM_SET_REGS, KVM_SET_SREGS, ...); owned by @vcpu.
+ *
+ * Context: any.
+ * Return: the descriptor.
+ */
+int memspace_kvm_vcpu_get_fd(const struct memspace_kvm_vcpu *vcpu);
+
+/**
+ * memspace_kvm_vcpu_get_run() - the vCPU's kvm_run area
+ * @vcpu: the vCPU.
+ *
+ * Context: the thread using @vcpu.
+ * Return: the mapping (valid until memspace_kvm_vcpu_destroy()).
+ */
+struct kvm_run *memspace_kvm_vcpu_get_run(const struct memspace_kvm_vcpu *vcpu);
+
+/**
+ * memspace_kvm_vcpu_handle_exit() - finish the exit the vCPU is in
+ * @vcpu: the vCPU, after KVM_RUN returned.
+ *
+ * Drains the coalesced ring (memspace_kvm_drain_coalesced(), serialised
+ * between the VM's vCPUs), then dispatches a KVM_EXIT_IO through the I/O
+ * address space (decode errors are ignored: unassigned ports read as all
+ * ones) or a KVM_EXIT_MMIO through the memory address space.
+ *
+ * Context: the thread using @vcpu, registered with
+ * memspace_thread_register().
+ * Return: 1 if the exit was IO or MMIO and was dispatched, 0 for any other
+ * exit (the caller handles it), or -EINVAL (an IO exit without an I/O
+ * address space, or a malformed exit) or -EIO (a corrupt coalesced ring).
+ */
+int memspace_kvm_vcpu_handle_exit(struct memspace_kvm_vcpu *vcpu);
+
+/**
+ * memspace_kvm_vcpu_run() - run the vCPU until an exit memspace does not
+ * handle
+ * @vcpu: the vCPU.
+ *
+ * KVM_RUN, then memspace_kvm_vcpu_handle_exit(), repeated while the exits
+ * are IO or MMIO ones, at most @max_exits times (0: no limit).
+ *
+ * Context: as memspace_kvm_vcpu_handle_exit().
+ * Return: the exit reason (KVM_EXIT_*) of the last exit: one that is
+ * not IO or MMIO, or an IO or MMIO one after @max_exits exits; or a
+ * negative errno: the error of KVM_RUN (-EINTR when a signal interrupted
+ * it) or of memspace_kvm_vcpu_handle_exit().
+ */
+int memspace_kvm_vcpu_run(struct memspace_kvm_vcpu *vcpu, unsigned max_exits);
 
 /**
  * memspace_kvm_fake_create() - a fake KVM for tests and dry runs

@@ -35,6 +35,7 @@
 #include <memspace/access.h>
 #include <memspace/cache.h>
 #include <memspace/reader.h>
+#include <memspace/kvm.h>
 
 #ifdef __cplusplus
 extern "C" {
