@@ -34,6 +34,9 @@
 #include <memspace/listener.h>
 #include <memspace/access.h>
 #include <memspace/cache.h>
+#include <memspace/backend.h>
+#include <memspace/guest-memory.h>
+#include <memspace/guest-access.h>
 #include <memspace/reader.h>
 #include <memspace/kvm.h>
 
