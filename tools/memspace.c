@@ -13,6 +13,7 @@ static const struct tool_command *const commands[] = {
 	&tool_show_command,
 	&tool_lookup_command,
 	&tool_kvm_slots_command,
+	&tool_export_command,
 };
 
 static void
