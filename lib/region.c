@@ -241,6 +241,7 @@ region_destroy(struct memspace_region *mr)
 	if (mr->host_owned) {
 		munmap(mr->host, mr->host_size);
 	}
+	memspace_backend_unref(mr->backend);
 	g_free(mr->name);
 	g_free(mr->owner);
 	g_free(mr);

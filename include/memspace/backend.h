@@ -42,9 +42,11 @@ struct memspace_backend;
  * @MEMSPACE_BACKEND_HUGETLBFS: a file on hugetlbfs.  @path is a directory
  *	(a unique file is created in it and unlinked at once) or a file.
  * @MEMSPACE_BACKEND_FILE: a regular file at @path, mapped from @offset
- *	(file-backed or persistent memory).  An empty or missing file is
- *	created and grown to @offset + @size; a longer file is left as is; a
- *	shorter, non-empty one is an error.
+ *	(file-backed or persistent memory).  A missing file is created (and
+ *	removed again if creation fails); an empty one is grown to @offset +
+ *	@size; a longer one is left as is; a shorter, non-empty one is an
+ *	error.  A directory gets a unique file, unlinked at once, as for
+ *	HUGETLBFS.  The page size is the file system's on hugetlbfs.
  * @MEMSPACE_BACKEND_FD: the caller's @fd, mapped from @offset.  memspace
  *	duplicates it (the caller keeps its own) and never resizes it.
  */
@@ -153,12 +155,14 @@ struct memspace_backend_config {
  * Context: any.
  * Return: a backend with one reference, or NULL with errno set to
  * EINVAL: NULL @cfg, a size of 0, an offset that is not page aligned,
- *	a source needing @path or @fd without it, a size that is not a
- *	multiple of the huge page size, or a NUMA node list that does not fit
- *	the policy;
+ *	a source needing @path without it, a size or offset that is not a
+ *	multiple of the (huge) page size, a HUGETLBFS @path not on
+ *	hugetlbfs, a huge page size that is not a power of two (or that the
+ *	kernel does not have), or a NUMA node list that does not fit the
+ *	policy;
  * ENOENT: @path (or its directory) does not exist;
  * ENOTDIR: a path component is not a directory;
- * EBADF: @fd is not an open fd;
+ * EBADF: @fd is not an open fd (FD);
  * ERANGE: the file is shorter than @offset + @size and not empty (FILE), or
  *	the caller's fd is (FD);
  * ENODEV: a node in @host_nodes does not exist on this host;
@@ -204,12 +208,14 @@ struct memspace_backend *memspace_backend_unref(struct memspace_backend *be);
  * @cancel: optional flag another thread may set to cancel.
  *
  * Uses MADV_POPULATE_WRITE where the kernel has it, and otherwise writes
- * each page (a byte is written back unchanged, so contents survive).
+ * each page (an atomic add of 0, so contents survive); a read-only mapping
+ * is populated for reading (MADV_POPULATE_READ, or a load per page).
  * Pages populated before a cancellation stay populated.
  *
  * Context: any.
- * Return: 0, or -EINVAL (NULL @be, or a range outside it), -EROFS (a
- * read-only mapping), -ECANCELED, -ENOMEM (out of memory or huge pages).
+ * Return: 0, or -EINVAL (NULL @be, or a range outside it), -ECANCELED,
+ * -ENOMEM (out of memory or huge pages, including a hugetlb mapping whose
+ * pages ran out: MADV_POPULATE_WRITE's EFAULT).
  */
 int memspace_backend_prealloc(struct memspace_backend *be, uint64_t offset,
 			      uint64_t size, unsigned threads,

@@ -251,8 +251,8 @@ int memspace_guest_memory_destroy(struct memspace_guest_memory *gm);
  * memspace_guest_memory_insert() - hot-plug a region
  * @gm: the object.
  * @region: the description.
- * @ret_bad: if not NULL, on -ERANGE set to @region's range and on -EEXIST
- *	to the range of the existing region it intersects.
+ * @ret_bad: if not NULL, on -ERANGE or -EEXIST set to @region's range
+ *	(dbs-address-space's InvalidAddressRange payload).
  *
  * Context: updater.
  * Return: 0, or -EINVAL, -ERANGE, -EEXIST, -ENOMEM as
