@@ -57,7 +57,7 @@ expect 1-bar-moved "00000000c0100000-00000000c010ffff$bar"
 absent 1-bar-moved "00000000c0000000-"
 absent 2-bar-disabled bar0-ram
 expect 3-bar-enabled "00000000c0100000-00000000c010ffff$bar"
-expect 4-dimm-plugged "0000000040000000-00000000401fffff (prio 0, ram): dimm0"
-absent 5-dimm-unplugged dimm0
+expect 4-dimm-plugged "0000000040000000-00000000401fffff (prio 0, ram): ram"
+absent 5-dimm-unplugged "0000000040000000-"
 expect 6-halted "00000000ffff0000-00000000ffffffff (prio 0, rom): rom"
 echo "dumps: ok"
