@@ -29,9 +29,10 @@
 #define VMM_BAR_MMIO_VALUE	0xba5eba11
 
 /* Ports. */
-#define VMM_PORT_SERIAL		0x3f8	/* 8 registers; THR at 0, LSR at 5 */
+#define VMM_PORT_SERIAL		0x3f8	/* 8 registers; output at +0 */
 #define VMM_PORT_CTL		0xf0	/* 1-byte command to the VMM */
 #define VMM_PORT_REPORT		0xf4	/* 4-byte value the guest saw */
+/* (0xf0-0xf7 is one device of the VMM.) */
 
 /* Commands written to VMM_PORT_CTL; each ends a step. */
 #define VMM_CTL_MOVE_BAR	1

@@ -90,8 +90,8 @@ struct vmm {
 	const char *dump_dir;
 	/* The map. */
 	struct memspace *ms;
-	struct memspace_region *sys, *io_root, *pci, *bar_ram, *bar_mmio;
-	struct memspace_region *dev, *serial, *ctl, *report;
+	GPtrArray *regions;		/* every region we created */
+	struct memspace_region *bar_ram;
 	struct memspace_addrspace *mem, *io;
 	struct memspace_guest_memory *gm;
 	struct memspace_backend *ram_be, *dimm_be, *rom_be;
@@ -105,20 +105,13 @@ struct vmm {
 	unsigned nr_reports;
 	uint32_t log[8];
 	unsigned nr_log;
+	unsigned nr_log_at_bar_read;	/* the ring drained before the exit */
 	uint32_t scratch;
 	unsigned cmd;		/* written to the control port, 0: none */
 	unsigned failures;
 };
 
 /* ---- devices: callbacks run on the vCPU thread, inside the exit ---- */
-
-static enum memspace_access_result
-serial_read(void *opaque, uint64_t addr, uint64_t *data, unsigned size,
-	    struct memspace_attrs attrs)
-{
-	*data = addr == 5 ? 0x60 : 0;	/* LSR: transmitter empty */
-	return MEMSPACE_ACCESS_OK;
-}
 
 static enum memspace_access_result
 serial_write(void *opaque, uint64_t addr, uint64_t data, unsigned size,
@@ -133,25 +126,19 @@ serial_write(void *opaque, uint64_t addr, uint64_t data, unsigned size,
 	return MEMSPACE_ACCESS_OK;
 }
 
+/* The VMM's own ports: control at +0, report at +4. */
 static enum memspace_access_result
-ctl_write(void *opaque, uint64_t addr, uint64_t data, unsigned size,
-	  struct memspace_attrs attrs)
-{
-	/* Map changes must not commit from a callback: the run loop does. */
-	((struct vmm *)opaque)->cmd = (unsigned)data;
-	return MEMSPACE_ACCESS_OK;
-}
-
-static enum memspace_access_result
-report_write(void *opaque, uint64_t addr, uint64_t data, unsigned size,
-	     struct memspace_attrs attrs)
+vmm_port_write(void *opaque, uint64_t addr, uint64_t data, unsigned size,
+	       struct memspace_attrs attrs)
 {
 	struct vmm *v = opaque;
 
-	if (v->nr_reports < MAX_REPORTS) {
-		v->reports[v->nr_reports] = (uint32_t)data;
+	if (addr == 0) {
+		/* Map changes must not commit from a callback: run() does. */
+		v->cmd = (unsigned)data;
+	} else if (addr == 4 && v->nr_reports++ < MAX_REPORTS) {
+		v->reports[v->nr_reports - 1] = (uint32_t)data;
 	}
-	v->nr_reports++;
 	return MEMSPACE_ACCESS_OK;
 }
 
@@ -184,6 +171,9 @@ static enum memspace_access_result
 bar_mmio_read(void *opaque, uint64_t addr, uint64_t *data, unsigned size,
 	      struct memspace_attrs attrs)
 {
+	struct vmm *v = opaque;
+
+	v->nr_log_at_bar_read = v->nr_log;
 	*data = addr == 0 ? VMM_BAR_MMIO_VALUE : 0;
 	return MEMSPACE_ACCESS_OK;
 }
@@ -191,15 +181,20 @@ bar_mmio_read(void *opaque, uint64_t addr, uint64_t *data, unsigned size,
 #define OPS(r, w)                                                             \
 	{ .version = MEMSPACE_REGION_OPS_VERSION, .read = (r), .write = (w),  \
 	  .valid_max_access_size = 4, .impl_max_access_size = 4 }
-static const struct memspace_region_ops serial_ops = OPS(serial_read,
-							 serial_write);
-static const struct memspace_region_ops ctl_ops = OPS(NULL, ctl_write);
-static const struct memspace_region_ops report_ops = OPS(NULL, report_write);
+static const struct memspace_region_ops serial_ops = OPS(NULL, serial_write);
+static const struct memspace_region_ops vmm_port_ops = OPS(NULL,
+							   vmm_port_write);
 static const struct memspace_region_ops dev_ops = OPS(dev_read, dev_write);
 static const struct memspace_region_ops bar_mmio_ops = OPS(bar_mmio_read,
 							   NULL);
 
 /* ---- building the map ---- */
+
+static void
+unref_region(void *mr)
+{
+	memspace_region_unref(mr);
+}
 
 static void
 die(const char *what, int err)
@@ -208,8 +203,9 @@ die(const char *what, int err)
 	exit(1);
 }
 
-/* A backend of the kind --memory names; @offset is used by file:PATH,
- * where the RAM and the DIMM share one file. */
+/* A backend of the kind --memory names (exits with 2 on an unknown
+ * kind); @offset is used by file:PATH, where the RAM and the DIMM share
+ * one file. */
 static struct memspace_backend *
 backend_new(const char *spec, const char *name, uint64_t size,
 	    uint64_t offset)
@@ -234,23 +230,41 @@ backend_new(const char *spec, const char *name, uint64_t size,
 		cfg.path = spec + 5;
 		cfg.offset = offset;
 	} else {
-		errno = EINVAL;
-		return NULL;
+		fprintf(stderr, "memspace-vmm: --memory %s: unknown backend\n",
+			spec);
+		exit(2);
 	}
 	return memspace_backend_new(&cfg);
 }
 
 static struct memspace_region *
-io_new(struct vmm *v, struct memspace_region *parent, uint64_t addr,
-       const char *name, uint64_t size, const struct memspace_region_ops *ops)
+keep(struct vmm *v, struct memspace_region *mr)
 {
-	struct memspace_region *mr = memspace_region_new_io(v->ms, name, size,
-							    ops, v);
+	if (!mr) {
+		die("region", errno);
+	}
+	g_ptr_array_add(v->regions, mr);
+	return mr;
+}
 
-	if (!mr || memspace_region_add_subregion(parent, addr, mr) < 0) {
-		die(name, errno ? errno : EINVAL);
+/* Map @mr into @parent at @addr with priority @prio. */
+static struct memspace_region *
+map(struct memspace_region *parent, uint64_t addr, int prio,
+    struct memspace_region *mr)
+{
+	int ret = memspace_region_add_subregion_overlap(parent, addr, mr, prio);
+
+	if (ret < 0) {
+		die(memspace_region_get_name(mr), -ret);
 	}
 	return mr;
+}
+
+static struct memspace_region *
+io_new(struct vmm *v, const char *name, uint64_t size,
+       const struct memspace_region_ops *ops)
+{
+	return keep(v, memspace_region_new_io(v->ms, name, size, ops, v));
 }
 
 static void
@@ -265,11 +279,6 @@ build_backends(struct vmm *v)
 		v->ram_be = backend_new(v->memory, "ram", VMM_RAM_SIZE, 0);
 	}
 	if (!v->ram_be) {
-		if (errno == EINVAL) {
-			fprintf(stderr, "memspace-vmm: --memory %s: unknown "
-				"backend\n", v->memory);
-			exit(2);
-		}
 		if (huge && v->selftest &&
 		    (errno == ENOMEM || errno == EOPNOTSUPP)) {
 			fprintf(stderr, "memspace-vmm: no huge pages: "
@@ -294,14 +303,15 @@ build_map(struct vmm *v)
 		.mem_end = VMM_PCI_BASE,
 	};
 	struct memspace_guest_region r[2];
+	struct memspace_region *sys, *io_root, *pci, *dev;
 	int ret;
 
 	build_backends(v);
-	v->sys = memspace_region_new_container(v->ms, "system",
-					       MEMSPACE_SIZE_2_64);
-	v->io_root = memspace_region_new_io(v->ms, "io", 0x10000, NULL, NULL);
-	v->mem = memspace_addrspace_new(v->ms, "memory", v->sys);
-	v->io = memspace_addrspace_new(v->ms, "I/O", v->io_root);
+	sys = keep(v, memspace_region_new_container(v->ms, "system",
+						    MEMSPACE_SIZE_2_64));
+	io_root = io_new(v, "io", 0x10000, NULL);
+	v->mem = memspace_addrspace_new(v->ms, "memory", sys);
+	v->io = memspace_addrspace_new(v->ms, "I/O", io_root);
 	memspace_transaction_begin(v->ms);
 	/* RAM and ROM through the guest-memory layer. */
 	memspace_guest_region_init(&r[0], MEMSPACE_GUEST_DEFAULT_MEMORY,
@@ -317,31 +327,34 @@ build_map(struct vmm *v)
 		die("guest memory", -ret);
 	}
 	/* The PCI-like hole, under everything else, with its two BARs. */
-	v->pci = memspace_region_new_container(v->ms, "pci", VMM_PCI_SIZE);
-	memspace_region_add_subregion_overlap(v->sys, VMM_PCI_BASE, v->pci, -1);
-	v->bar_ram = memspace_region_new_ram(v->ms, "bar0-ram",
-					     VMM_BAR_RAM_SIZE, NULL);
-	memspace_region_add_subregion(v->pci, VMM_BAR_RAM - VMM_PCI_BASE,
-				      v->bar_ram);
-	v->bar_mmio = io_new(v, v->pci, VMM_BAR_MMIO - VMM_PCI_BASE,
-			     "bar1-mmio", 0x1000, &bar_mmio_ops);
+	pci = keep(v, memspace_region_new_container(v->ms, "pci",
+						    VMM_PCI_SIZE));
+	map(sys, VMM_PCI_BASE, -1, pci);
+	v->bar_ram = keep(v, memspace_region_new_ram(v->ms, "bar0-ram",
+						     VMM_BAR_RAM_SIZE, NULL));
+	map(pci, VMM_BAR_RAM - VMM_PCI_BASE, 0, v->bar_ram);
+	map(pci, VMM_BAR_MMIO - VMM_PCI_BASE, 0,
+	    io_new(v, "bar1-mmio", 0x1000, &bar_mmio_ops));
 	/* The device: a doorbell that never exits, a coalesced log. */
-	v->dev = io_new(v, v->sys, VMM_DEV_BASE, "dev", 0x1000, &dev_ops);
+	dev = map(sys, VMM_DEV_BASE, 0, io_new(v, "dev", 0x1000, &dev_ops));
 	v->doorbell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (v->doorbell < 0 ||
-	    memspace_region_add_eventfd(v->dev, VMM_DEV_DOORBELL, 4, false, 0,
-					v->doorbell) < 0 ||
-	    memspace_region_add_coalescing(v->dev, VMM_DEV_LOG, 0x100) < 0) {
-		die("dev", errno);
+	if (v->doorbell < 0) {
+		die("eventfd", errno);
+	}
+	ret = memspace_region_add_eventfd(dev, VMM_DEV_DOORBELL, 4, false, 0,
+					  v->doorbell);
+	if (ret == 0) {
+		ret = memspace_region_add_coalescing(dev, VMM_DEV_LOG, 0x100);
+	}
+	if (ret < 0) {
+		die("dev", -ret);
 	}
 	/* Ports. */
-	v->serial = io_new(v, v->io_root, VMM_PORT_SERIAL, "serial", 8,
-			   &serial_ops);
-	v->ctl = io_new(v, v->io_root, VMM_PORT_CTL, "vmm-ctl", 1, &ctl_ops);
-	v->report = io_new(v, v->io_root, VMM_PORT_REPORT, "vmm-report", 4,
-			   &report_ops);
-	if (memspace_transaction_commit(v->ms) < 0) {
-		die("commit", EIO);
+	map(io_root, VMM_PORT_SERIAL, 0, io_new(v, "serial", 8, &serial_ops));
+	map(io_root, VMM_PORT_CTL, 0, io_new(v, "vmm", 8, &vmm_port_ops));
+	ret = memspace_transaction_commit(v->ms);
+	if (ret < 0) {
+		die("commit", -ret);
 	}
 }
 
@@ -492,8 +505,7 @@ backend_holds(struct memspace_backend *be, uint64_t offset, uint32_t value)
 }
 
 /* Step @n's guest code ended after @exits exits besides @serial ones on
- * the serial port: check, apply its
- * command, show the new map. */
+ * the serial port: check, apply its command, show the new map. */
 static void
 end_step(struct vmm *v, unsigned n, unsigned exits, unsigned serial)
 {
@@ -513,8 +525,9 @@ end_step(struct vmm *v, unsigned n, unsigned exits, unsigned serial)
 
 		check(v, s->name, read(v->doorbell, &rings, 8) == 8 &&
 			  rings == 3, "doorbell not rung 3 times");
-		check(v, s->name, v->nr_log == 4 && !memcmp(v->log, log, 16),
-		      "coalesced writes lost or reordered");
+		check(v, s->name, v->nr_log == 4 && !memcmp(v->log, log, 16) &&
+			  v->nr_log_at_bar_read == 4,
+		      "coalesced writes lost, reordered or late");
 		check(v, s->name, backend_holds(v->ram_be, 0x1000, 0x12345678),
 		      "RAM write not in the backend");
 	}
@@ -599,15 +612,7 @@ teardown(struct vmm *v)
 	memspace_guest_memory_destroy(v->gm);
 	memspace_addrspace_destroy(v->mem);
 	memspace_addrspace_destroy(v->io);
-	memspace_region_unref(v->bar_ram);
-	memspace_region_unref(v->bar_mmio);
-	memspace_region_unref(v->pci);
-	memspace_region_unref(v->dev);
-	memspace_region_unref(v->serial);
-	memspace_region_unref(v->ctl);
-	memspace_region_unref(v->report);
-	memspace_region_unref(v->sys);
-	memspace_region_unref(v->io_root);
+	g_ptr_array_unref(v->regions);
 	memspace_backend_unref(v->ram_be);
 	memspace_backend_unref(v->dimm_be);
 	memspace_backend_unref(v->rom_be);
@@ -661,6 +666,7 @@ main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	v.ms = memspace_new();
+	v.regions = g_ptr_array_new_with_free_func(unref_region);
 	v.serial_out = g_string_new(NULL);
 	build_map(&v);
 	kvm_start(&v);
