@@ -153,6 +153,7 @@ START_TEST(kvm_dimm_hot_add_write_hot_remove)
 	code_dimm_write_read();
 	/* Before: nothing at the DIMM's place, the write exits. */
 	ck_assert(!kvmh_range_mapped(&g.vm, DIMM_BASE, DIMM_SIZE));
+	ck_assert_uint_eq(memspace_kvm_listener_nr_slots(g.kl), 1);
 	kvmh_expect_mmio_write(&g.vm, DIMM_BASE, 0x4242, 2);
 	kvmh_expect_mmio_read(&g.vm, DIMM_BASE, 0x1111, 2);
 	kvmh_expect_out(&g.vm, 0x10, 0x1111, 2);
@@ -167,6 +168,7 @@ START_TEST(kvm_dimm_hot_add_write_hot_remove)
 	ck_assert_int_eq(memspace_guest_memory_insert(g.gm, &r, NULL), 0);
 	ck_assert(kvmh_range_mapped(&g.vm, DIMM_BASE, DIMM_SIZE));
 	ck_assert(memspace_kvm_listener_has_memory(g.kl, DIMM_BASE, DIMM_SIZE));
+	ck_assert_uint_eq(memspace_kvm_listener_nr_slots(g.kl), 2);
 	kvmh_vcpu_restart(&g.vm, CODE);
 	kvmh_expect_out(&g.vm, 0x10, 0x4242, 2);
 	kvmh_expect_hlt(&g.vm);
@@ -178,7 +180,8 @@ START_TEST(kvm_dimm_hot_add_write_hot_remove)
 						      DIMM_SIZE),
 			 0);
 	ck_assert(!kvmh_range_mapped(&g.vm, DIMM_BASE, DIMM_SIZE));
-	ck_assert(!memspace_kvm_listener_has_memory(g.kl, DIMM_BASE, 1));
+	ck_assert(!memspace_kvm_listener_has_memory(g.kl, DIMM_BASE, DIMM_SIZE));
+	ck_assert_uint_eq(memspace_kvm_listener_nr_slots(g.kl), 1);
 	ck_assert(kvmh_range_mapped(&g.vm, 0, RAM_SIZE));	/* RAM stays */
 	kvmh_vcpu_restart(&g.vm, CODE);
 	kvmh_expect_mmio_write(&g.vm, DIMM_BASE, 0x4242, 2);
