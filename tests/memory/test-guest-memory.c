@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -623,6 +625,35 @@ START_TEST(guest_ten_thousand_cycles_are_flat)
 }
 END_TEST
 
+/* `memspace show --backends`: one line per RAM region shown. */
+START_TEST(guest_show_backends_lists_each_ram_region)
+{
+	struct machine m;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	g_autofree char *ram_line = NULL;
+
+	machine_build(&m);
+	tt_add(m.root, 5 * GIB, tt_ram("plain", 0x1000));
+	ck_assert_int_eq(memspace_show_backends(tt_ms, out), 0);
+	fclose(out);
+	ram_line = g_strdup_printf("  memory 0000000010000000 ram0: memfd shared "
+				   "page=%ld numa=default offset=0x0 "
+				   "fd-offset=0x0\n",
+				   sysconf(_SC_PAGESIZE));
+	ck_assert_msg(g_str_has_prefix(text, "backends:\n"), "%s", text);
+	ck_assert_msg(strstr(text, ram_line), "%s", text);
+	ck_assert_msg(strstr(text, "  memory 0000000100010000 bios: memfd shared "),
+		      "%s", text);
+	ck_assert_msg(strstr(text, " plain: anon private page="), "%s", text);
+	ck_assert_msg(strstr(text, "(mapped by memspace)\n"), "%s", text);
+	ck_assert_int_eq(memspace_show_backends(NULL, stdout), -EINVAL);
+	free(text);
+	machine_free(&m);
+}
+END_TEST
+
 static Suite *
 guest_memory_suite(void)
 {
@@ -644,6 +675,7 @@ guest_memory_suite(void)
 	tcase_add_test(to, guest_tree_machine_ram_and_windows);
 	tcase_add_test(to, guest_ram_split_around_hole_shares_one_ram);
 	tcase_add_test(to, guest_hotplug_and_unplug_reach_listeners);
+	tcase_add_test(to, guest_show_backends_lists_each_ram_region);
 	suite_add_tcase(s, to);
 	tcase_add_checked_fixture(tb, setup, teardown);
 	tcase_add_test(tb, guest_regions_on_backends_and_fds);
