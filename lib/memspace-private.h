@@ -42,6 +42,32 @@ size_to_api(u128 size)
 }
 
 struct listener_registry;
+struct memspace_addrspace;
+
+/**
+ * struct commit_hook - the one seam through which the model reaches up.
+ *
+ * The folders depend one way: lib/ (the model) <- flatview/ (views and their
+ * readers) <- listeners/ (the commit pipeline's diff and notify, and the KVM
+ * listeners).  The model must still start a commit when a mutation closes
+ * the outermost transaction, and must let the upper layers drop what they
+ * hang off the context.  It does so only through this table, which
+ * memspace_new() (listeners/commit.c, the one place that knows every layer)
+ * installs when it builds the context.  Called with the updater lock held.
+ *
+ * @commit: render, publish, diff and notify what changed since the last
+ *	commit (listeners/commit.c: commit_pipeline()); called at depth 0.
+ *	Return: 0, or -EREMOTEIO when a listener failed.
+ * @addrspace_detach: unregister the listeners of an address space that is
+ *	being destroyed (flatview/addrspace.c calls it).
+ * @finish: release the upper layers' state of a context whose last
+ *	reference went (listener registry, empty view).
+ */
+struct commit_hook {
+	int (*commit)(struct memspace *ms);
+	void (*addrspace_detach)(struct memspace_addrspace *as);
+	void (*finish)(struct memspace *ms);
+};
 
 /**
  * struct memspace - the context: owns all state of one memory model
@@ -64,6 +90,8 @@ struct listener_registry;
  * @log_global: nesting count of memspace_log_global_start().
  * @ram_regions: every region with host memory (lib/dirty-log.c), so that
  *	global dirty logging reaches regions not mapped anywhere yet.
+ * @hook: the commit pipeline and the upper layers' cleanup (see struct
+ *	commit_hook); set once by memspace_new().
  */
 struct memspace {
 	gint refcount;
@@ -83,7 +111,14 @@ struct memspace {
 	GMutex reclaim_lock;
 	GQueue reclaim_epochs;
 	uint64_t reclaim_seq;
+	const struct commit_hook *hook;
 };
+
+/*
+ * Build a context whose commits run @hook (lib/context.c); only
+ * memspace_new() calls it.
+ */
+struct memspace *context_new(const struct commit_hook *hook);
 
 /* Drop a reference taken by an object (never waits for RCU callbacks). */
 void memspace_unref_internal(struct memspace *ms);
