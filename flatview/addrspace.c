@@ -113,7 +113,7 @@ memspace_addrspace_new(struct memspace *ms, const char *name,
 		as->current = view_for_root(ms, reduced, ms->gen - 1);
 	}
 	g_ptr_array_add(ms->addrspaces, as);
-	updater_leave(ms);
+	updater_commit(ms, 0);
 	return as;
 }
 
@@ -148,7 +148,7 @@ memspace_addrspace_destroy(struct memspace_addrspace *as)
 	}
 	ms->hook->addrspace_detach(as);
 	g_ptr_array_remove(ms->addrspaces, as);
-	updater_leave(ms);
+	updater_commit(ms, 0);
 	/* Readers may still hold @as itself: free it after a grace period. */
 	ms_call_rcu(&as->rcu, addrspace_free_rcu);
 	return 0;

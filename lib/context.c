@@ -151,20 +151,14 @@ updater_enter(struct memspace *ms)
 }
 
 int
-updater_leave(struct memspace *ms)
+updater_commit(struct memspace *ms, int ret)
 {
-	int ret = 0;
+	int r = 0;
 
 	assert(ms->depth > 0);
 	if (--ms->depth == 0) {
-		ret = ms->hook->commit(ms);
+		r = ms->hook->commit(ms);
 	}
 	updater_unlock(ms);
-	return ret;
-}
-
-int
-updater_abort(struct memspace *ms)
-{
-	return updater_leave(ms);
+	return ret < 0 ? ret : r;
 }

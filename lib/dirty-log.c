@@ -141,11 +141,7 @@ memspace_region_set_log(struct memspace_region *mr, unsigned client, bool on)
 		return ret;
 	}
 	ret = set_log_locked(mr, c, on);
-	if (ret < 0) {
-		updater_abort(mr->ms);
-		return ret;
-	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, ret);
 }
 
 MEMSPACE_EXPORT unsigned

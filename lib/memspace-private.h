@@ -124,16 +124,27 @@ struct memspace *context_new(const struct commit_hook *hook);
 void memspace_unref_internal(struct memspace *ms);
 
 /*
- * updater_enter() - take the updater lock and open an implicit transaction.
- * Fails with -EDEADLK (lock released again) when called from a listener
- * callback.  Every successful call is paired with updater_leave() or, when
- * the operation failed before changing anything, updater_abort().
+ * The frame of every updater operation:
+ *
+ *	ret = updater_enter(ms);
+ *	if (ret < 0)
+ *		return ret;
+ *	ret = ...change the model, or fail having changed nothing...;
+ *	return updater_commit(ms, ret);
+ *
+ * updater_enter() takes the updater lock and opens an implicit transaction;
+ * it fails with -EDEADLK (lock released again) when called from a listener
+ * callback.  updater_commit() closes it: at depth 0 it runs the commit
+ * (ms->hook->commit: render, publish, diff, notify; a no-op when nothing is
+ * pending, as after a failed change), then unlocks.  It returns @ret when
+ * that is negative, else the commit's result (0 or -EREMOTEIO).
+ *
+ * Kept as two calls rather than one helper taking a callback: C has no
+ * closures, and an argument struct plus a callback per mutator would hide
+ * the change itself, which is the part a reader looks for.
  */
 int updater_enter(struct memspace *ms);
-/* Close the implicit transaction (committing at depth 0) and unlock. */
-int updater_leave(struct memspace *ms);
-/* Same as updater_leave(); named for paths that changed nothing. */
-int updater_abort(struct memspace *ms);
+int updater_commit(struct memspace *ms, int ret);
 
 /* Lock/unlock without transaction semantics (for readers of the tree). */
 void updater_lock(struct memspace *ms);

@@ -135,7 +135,7 @@ MEMSPACE_EXPORT int
 memspace_region_add_coalescing(struct memspace_region *mr, uint64_t offset,
 			       uint64_t size)
 {
-	int ret, r;
+	int ret;
 
 	if (!mr || size == 0) {
 		return -EINVAL;
@@ -145,15 +145,14 @@ memspace_region_add_coalescing(struct memspace_region *mr, uint64_t offset,
 		return ret;
 	}
 	ret = add_locked(mr, offset, size);
-	r = updater_leave(mr->ms);
-	return ret ? ret : r;
+	return updater_commit(mr->ms, ret);
 }
 
 MEMSPACE_EXPORT int
 memspace_region_clear_coalescing(struct memspace_region *mr)
 {
 	g_autoptr(GArray) events = NULL;
-	int ret, r;
+	int ret;
 
 	if (!mr) {
 		return -EINVAL;
@@ -167,6 +166,5 @@ memspace_region_clear_coalescing(struct memspace_region *mr)
 		g_array_free(g_steal_pointer(&mr->coalesced), TRUE);
 		ret = deliver(mr->ms, events, LCB_COALESCED_DEL);
 	}
-	r = updater_leave(mr->ms);
-	return ret ? ret : r;
+	return updater_commit(mr->ms, ret);
 }

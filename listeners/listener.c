@@ -420,12 +420,12 @@ memspace_listener_register(struct memspace_addrspace *as,
 		/* All or nothing: take back what the replay delivered. */
 		(void)replay(l, REPLAY_DEL);
 		listener_unlink(l);
-		updater_leave(as->ms);
+		updater_commit(as->ms, 0);
 		listener_free(l);
 		errno = -ret;
 		return NULL;
 	}
-	updater_leave(as->ms);
+	updater_commit(as->ms, 0);
 	return l;
 }
 
@@ -447,7 +447,7 @@ memspace_listener_unregister(struct memspace_listener *l)
 		first = replay(l, REPLAY_DEL);
 		listener_unlink(l);
 	}
-	updater_leave(ms);
+	updater_commit(ms, 0);
 	listener_free(l);
 	return first ? -EREMOTEIO : 0;
 }
@@ -465,12 +465,12 @@ memspace_listener_resync(struct memspace_listener *l)
 		return ret;
 	}
 	if (!l->as) {
-		updater_leave(l->ms);
+		updater_commit(l->ms, 0);
 		return -ENOENT;
 	}
 	l->error = 0;
 	ret = replay(l, REPLAY_RESYNC) ? -EREMOTEIO : 0;
-	updater_leave(l->ms);
+	updater_commit(l->ms, 0);
 	return ret;
 }
 

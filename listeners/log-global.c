@@ -49,19 +49,17 @@ memspace_log_global_start(struct memspace *ms)
 		return ret;
 	}
 	if (ms->log_global == UINT_MAX) {
-		updater_abort(ms);
-		return -EOVERFLOW;
+		return updater_commit(ms, -EOVERFLOW);
 	}
 	if (ms->log_global++ == 0) {
 		ret = global_start_listeners(ms);
 		if (ret < 0) {
 			ms->log_global = 0;
-			updater_abort(ms);
-			return ret;
+			return updater_commit(ms, ret);
 		}
 		dirty_log_update_all_masks(ms);
 	}
-	return updater_leave(ms);
+	return updater_commit(ms, 0);
 }
 
 MEMSPACE_EXPORT int
@@ -78,17 +76,16 @@ memspace_log_global_stop(struct memspace *ms)
 		return ret;
 	}
 	if (ms->log_global == 0) {
-		updater_abort(ms);
-		return -EALREADY;
+		return updater_commit(ms, -EALREADY);
 	}
 	if (--ms->log_global > 0) {
-		return updater_leave(ms);
+		return updater_commit(ms, 0);
 	}
 	dirty_log_update_all_masks(ms);
 	/* Commit (at depth 0) so that log_stop precedes log_global_stop;
 	 * the recursive lock stays held across. */
 	updater_lock(ms);
-	ret = updater_leave(ms);
+	ret = updater_commit(ms, 0);
 	ms->in_callback = true;
 	listeners_call(ms->listeners->listeners, &stop, &first);
 	ms->in_callback = false;
@@ -153,7 +150,7 @@ log_sync(struct memspace *ms, struct memspace_addrspace *only_as,
 		}
 	}
 	ms->in_callback = false;
-	ret = updater_leave(ms);
+	ret = updater_commit(ms, 0);
 	return first ? first : ret;
 }
 
