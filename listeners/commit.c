@@ -10,7 +10,8 @@
  *  1. render   - flatview_rerender() for each changed root    (flatview/)
  *  2. publish  - addrspace_publish_views()                     (flatview/)
  *  3. diff     - topology_diff() and ioeventfd_set_diff()      (listeners/)
- *  4. notify   - listener_update_run(): begin, the diffs, commit
+ *  4. notify   - listener_update_run(): begin, queued events, the diffs,
+ *                commit, through listeners_deliver()       (listeners/)
  *  5. release  - drop the old views (freed after a grace period)
  *
  * memspace_new() lives here because it is the one function that knows
@@ -53,7 +54,8 @@ commit_pipeline(struct memspace *ms)
 	GArray *changes;
 	int ret = 0;
 
-	if (!ms->pending && !ms->ioeventfd_pending) {
+	if (!ms->pending && !ms->ioeventfd_pending &&
+	    !listener_queue_pending(ms)) {
 		return 0;
 	}
 	if (ms->pending) {
@@ -64,7 +66,8 @@ commit_pipeline(struct memspace *ms)
 		/* Only ioeventfds changed: nothing is re-rendered. */
 		changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
 	}
-	if (changes->len || ms->ioeventfd_pending) {
+	if (changes->len || ms->ioeventfd_pending ||
+	    listener_queue_pending(ms)) {
 		ret = notify_changes(ms, changes);
 	}
 	release_old_views(changes);

@@ -11,19 +11,19 @@
 #include "listener-internal.h"
 
 /* log_global_start on every listener; all or nothing. */
-static int
-global_start_listeners(struct memspace *ms)
+static void
+send_global_start(void *arg, int *first)
 {
-	GPtrArray *all = ms->listeners->listeners;
+	GPtrArray *all = arg;
 	struct listener_event start = { .cb = LCB_LOG_GLOBAL_START };
 	struct listener_event stop = { .cb = LCB_LOG_GLOBAL_STOP };
 	int ret = 0;
 	guint i;
 
-	ms->in_callback = true;
 	for (i = 0; i < all->len; i++) {
 		ret = listener_call_raw(all->pdata[i], &start);
 		if (ret < 0) {
+			*first = ret;
 			break;
 		}
 	}
@@ -32,8 +32,25 @@ global_start_listeners(struct memspace *ms)
 			(void)listener_call_raw(all->pdata[i], &stop);
 		}
 	}
-	ms->in_callback = false;
-	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Start global logging for the listeners.  Outside a transaction this is
+ * immediate and all or nothing, so that the caller gets the listener's
+ * error and logging stays off (QEMU also calls log_global_start at once).
+ * Inside one, log_global_start is queued for the commit that reports the
+ * transaction (listeners/deliver.c), which cannot take it back: a failing
+ * listener is out of sync and that commit returns -EREMOTEIO.
+ */
+static int
+global_start_listeners(struct memspace *ms)
+{
+	if (ms->depth > 1) {
+		listener_queue_global(ms, LCB_LOG_GLOBAL_START);
+		return 0;
+	}
+	return listeners_deliver(ms, send_global_start,
+				 ms->listeners->listeners);
 }
 
 MEMSPACE_EXPORT int
@@ -65,8 +82,7 @@ memspace_log_global_start(struct memspace *ms)
 MEMSPACE_EXPORT int
 memspace_log_global_stop(struct memspace *ms)
 {
-	struct listener_event stop = { .cb = LCB_LOG_GLOBAL_STOP };
-	int ret, first = 0;
+	int ret;
 
 	if (!ms) {
 		return -EINVAL;
@@ -82,15 +98,9 @@ memspace_log_global_stop(struct memspace *ms)
 		return updater_commit(ms, 0);
 	}
 	dirty_log_update_all_masks(ms);
-	/* Commit (at depth 0) so that log_stop precedes log_global_stop;
-	 * the recursive lock stays held across. */
-	updater_lock(ms);
-	ret = updater_commit(ms, 0);
-	ms->in_callback = true;
-	listeners_call(ms->listeners->listeners, &stop, &first);
-	ms->in_callback = false;
-	updater_unlock(ms);
-	return ret ? ret : first ? -EREMOTEIO : 0;
+	/* Delivered by the commit, after the log_stop calls it reports. */
+	listener_queue_global(ms, LCB_LOG_GLOBAL_STOP);
+	return updater_commit(ms, 0);
 }
 
 MEMSPACE_EXPORT bool
@@ -132,24 +142,42 @@ sync_addrspace(struct memspace_addrspace *as,
 	}
 }
 
+struct sync {
+	struct memspace *ms;
+	struct memspace_addrspace *only_as;
+	const struct memspace_region *only_mr;
+};
+
+static void
+send_sync(void *arg, int *first)
+{
+	struct sync *s = arg;
+
+	for (guint i = 0; i < s->ms->addrspaces->len; i++) {
+		struct memspace_addrspace *as = s->ms->addrspaces->pdata[i];
+
+		if (!s->only_as || as == s->only_as) {
+			sync_addrspace(as, s->only_mr, first);
+		}
+	}
+}
+
+/*
+ * log_sync is a query (the caller wants the dirty bits now), so it is
+ * delivered at once even inside a transaction, against the published
+ * views: the ranges listeners have been told about.
+ */
 static int
 log_sync(struct memspace *ms, struct memspace_addrspace *only_as,
 	 const struct memspace_region *only_mr)
 {
-	int ret = updater_enter(ms), first = 0;
+	int ret = updater_enter(ms), first;
 
 	if (ret < 0) {
 		return ret;
 	}
-	ms->in_callback = true;
-	for (guint i = 0; i < ms->addrspaces->len; i++) {
-		struct memspace_addrspace *as = ms->addrspaces->pdata[i];
-
-		if (!only_as || as == only_as) {
-			sync_addrspace(as, only_mr, &first);
-		}
-	}
-	ms->in_callback = false;
+	first = listeners_deliver(ms, send_sync,
+				  &(struct sync){ ms, only_as, only_mr });
 	ret = updater_commit(ms, 0);
 	return first ? first : ret;
 }
