@@ -15,8 +15,8 @@ struct memspace_addrspace {
 	/* The published view; RCU-protected, the address space holds a ref. */
 	struct memspace_flatview *current;
 	struct memspace_region *machine_ram;
-	bool hyp_ioevtfd_set;
-	bool hyp_ioevtfd_enabled;
+	bool hyp_ioeventfd_set;
+	bool hyp_ioeventfd_enabled;
 	/*
 	 * Bumped (release) after each publication of @current; region
 	 * caches read it (acquire) before the view they fill from, so a

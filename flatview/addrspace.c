@@ -77,7 +77,7 @@ addrspace_publish_views(struct memspace *ms, uint64_t gen)
 }
 
 MEMSPACE_EXPORT struct memspace_addrspace *
-memspace_addrspace_new(struct memspace *ms, const char *name,
+memspace_addrspace_create(struct memspace *ms, const char *name,
 		       struct memspace_region *root)
 {
 	struct memspace_addrspace *as;
@@ -199,7 +199,7 @@ memspace_addrspace_get_machine_ram(const struct memspace_addrspace *as)
 }
 
 MEMSPACE_EXPORT int
-memspace_addrspace_set_hyp_ioevtfd_enabled(struct memspace_addrspace *as,
+memspace_addrspace_set_hyp_ioeventfd_enabled(struct memspace_addrspace *as,
 					   bool enabled)
 {
 	int ret = 0;
@@ -208,20 +208,20 @@ memspace_addrspace_set_hyp_ioevtfd_enabled(struct memspace_addrspace *as,
 		return -EINVAL;
 	}
 	updater_lock(as->ms);
-	if (as->hyp_ioevtfd_set) {
+	if (as->hyp_ioeventfd_set) {
 		ret = -EALREADY;
 	} else {
-		as->hyp_ioevtfd_set = true;
-		as->hyp_ioevtfd_enabled = enabled;
+		as->hyp_ioeventfd_set = true;
+		as->hyp_ioeventfd_enabled = enabled;
 	}
 	updater_unlock(as->ms);
 	return ret;
 }
 
 MEMSPACE_EXPORT bool
-memspace_addrspace_get_hyp_ioevtfd_enabled(const struct memspace_addrspace *as)
+memspace_addrspace_get_hyp_ioeventfd_enabled(const struct memspace_addrspace *as)
 {
-	return as->hyp_ioevtfd_enabled;
+	return as->hyp_ioeventfd_enabled;
 }
 
 MEMSPACE_EXPORT struct memspace_flatview *

@@ -90,8 +90,11 @@ enum memspace_endianness {
  * @accepts: optional veto of an access before it is dispatched.
  * @endianness: byte order of the device.
  * @valid_min_access_size: smallest access the device accepts (0 means 1).
- * @valid_max_access_size: largest access the device accepts (0: any size is
- *	valid; the dispatcher then splits by @impl_max_access_size).
+ * @valid_max_access_size: largest access the device accepts.  0 means 4,
+ *	as in QEMU: guest accesses through an address space reach the device
+ *	in chunks of at most 4 bytes.  (A direct
+ *	memspace_region_dispatch_read()/_write() of any size is then valid,
+ *	and split by @impl_max_access_size: QEMU's compatibility rule.)
  * @valid_unaligned: the device accepts unaligned accesses.
  * @impl_min_access_size: smallest access the callbacks implement (0 means 1).
  * @impl_max_access_size: largest access the callbacks implement (0 means 4).

@@ -163,7 +163,7 @@ bench_pc(struct vm *vm, size_t n)
 		memspace_region_add_subregion(root, 0xe0000000 + i * 0x100000,
 					      bar[i]);
 	}
-	as = memspace_addrspace_new(ms, "memory", root);
+	as = memspace_addrspace_create(ms, "memory", root);
 	kl = memspace_kvm_listener_register_memory(vm->kvm, as, 0);
 	time_moves(bar[7], 0xe0700000, 0xf0000000, ns, n);
 	report("pc, 2 GiB + 16 RAM-device BARs: move one BAR (slot move)", ns,

@@ -567,7 +567,7 @@ START_TEST(access_soft_ioeventfd_replaces_the_device_write)
 		memspace_region_add_eventfd(mr, 0x10, 4, true, 0x1234, efd), 0);
 	ck_assert_int_eq(
 		memspace_region_add_eventfd(mr, 0x20, 0, false, 0, any), 0);
-	/* hyp_ioevtfd_enabled is false until set: memspace matches. */
+	/* hyp_ioeventfd_enabled is false until set: memspace matches. */
 	ck_assert_int_eq(wr(0x1010, &v, 4), MEMSPACE_ACCESS_OK);
 	ck_assert_uint_eq(eventfd_count(efd), 1);
 	ck_assert_str_eq(dev_log(d), "");
@@ -597,7 +597,7 @@ START_TEST(access_soft_ioeventfd_off_when_the_hypervisor_matches)
 
 	ck_assert_int_eq(
 		memspace_region_add_eventfd(mr, 0x10, 4, true, 0x1234, efd), 0);
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(as, true),
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(as, true),
 			 0);
 	ck_assert_int_eq(wr(0x1010, &v, 4), MEMSPACE_ACCESS_OK);
 	ck_assert_uint_eq(eventfd_count(efd), 0);

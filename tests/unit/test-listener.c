@@ -380,7 +380,7 @@ hook_mutate(struct recorder *rec)
 	errno = 0;
 	bad += memspace_listener_register(as, &recorder_ops, rec, 0, "x") !=
 	       NULL || errno != EDEADLK;
-	bad += memspace_addrspace_new(tt_ms, "x", t->io) != NULL;
+	bad += memspace_addrspace_create(tt_ms, "x", t->io) != NULL;
 	bad += memspace_addrspace_destroy(as) != -EDEADLK;
 	return bad;
 }
