@@ -10,10 +10,12 @@
  *
  * Regions are reference counted.  A constructor returns a region holding one
  * reference, which the caller owns.  A parent holds a reference on each of
- * its subregions, an alias on its target, an address space on its root and a
- * flat view on every region it shows, so a region stays valid while any
- * published view (or a reader inside an RCU read-side section that saw such a
- * view) can still reach it.
+ * its subregions, an alias on its target and an address space on its root.
+ * Flat views take no reference per region they show; instead a region whose
+ * last reference goes is freed only once every view that could show it is
+ * gone (epoch reclamation), so a region stays valid while any published
+ * view (or a reader inside an RCU read-side section that saw such a view)
+ * can still reach it.
  *
  * Every mutator below takes effect at the end of the outermost transaction
  * (memspace_transaction_commit()); outside a transaction it commits at once.
@@ -247,8 +249,10 @@ struct memspace_region *memspace_region_ref(struct memspace_region *mr);
  * memspace_region_unref() - drop a reference on a region
  * @mr: the region (may be NULL).
  *
- * The region is freed when its last reference goes; a region still mapped
- * in a container or shown by a view is kept alive by those references.
+ * The region is freed when its last reference goes and every view that
+ * could show it is gone: a region still mapped in a container is kept alive
+ * by that reference, and one shown by a view is kept until the view goes
+ * (views hold no reference, see above).
  *
  * Context: any.
  * Return: NULL.
