@@ -31,6 +31,7 @@
 #include <memspace/kvm.h>
 
 #include "map-load.h"
+#include "test-common.h"
 
 #define NR_BARS 16
 #define BAR_SIZE 0x10000ull
@@ -74,11 +75,7 @@ vm_open(struct vm *vm, bool fake)
 	*vm = (struct vm){ .kvm_fd = -1, .vm_fd = -1 };
 #if MEMSPACE_HAVE_KVM
 	if (!fake) {
-		vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-		if (vm->kvm_fd >= 0) {
-			vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-		}
-		if (vm->vm_fd >= 0) {
+		if (test_kvm_open_vm(&vm->kvm_fd, &vm->vm_fd) == 0) {
 			vm->kvm = memspace_kvm_new(vm->vm_fd);
 		}
 		if (vm->kvm) {

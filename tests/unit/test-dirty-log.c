@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Dirty logging: per-region clients and their log_start / log_stop (§12
- * T16), global logging with roll-back on failure, the log_sync fan-out,
+ * Dirty logging: per-region clients and their log_start / log_stop
+ * (reported in place with region_nop), global logging with roll-back on failure, the log_sync fan-out,
  * and the page-granular dirty bitmaps.
  */
 #include <errno.h>
@@ -46,7 +46,7 @@ map_build(struct map *m)
 	m->as = tt_as("as", m->root);
 }
 
-START_TEST(dirty_t16_set_log_reports_in_place)
+START_TEST(dirty_set_log_reports_in_place)
 {
 	struct map m;
 	struct recorder la, lb;
@@ -446,7 +446,7 @@ dirty_suite(void)
 	TCase *tb = tcase_create("dirty:bitmap");
 
 	tcase_add_checked_fixture(tl, setup, teardown);
-	tcase_add_test(tl, dirty_t16_set_log_reports_in_place);
+	tcase_add_test(tl, dirty_set_log_reports_in_place);
 	tcase_add_test(tl, dirty_set_log_nests_per_client);
 	tcase_add_test(tl,
 		       dirty_global_calls_inside_transaction_wait_for_its_commit);

@@ -23,7 +23,7 @@ find_section(struct memspace_addrspace *as, uint64_t addr,
 	return found;
 }
 
-/* ---- T1 / T1b: holes in a higher-priority container ------------------- */
+/* ---- holes in a higher-priority container ------------------- */
 
 START_TEST(render_hole_shows_lower_sibling)
 {
@@ -76,7 +76,7 @@ START_TEST(render_hole_filled_by_terminating_parent)
 }
 END_TEST
 
-/* ---- T2: priority ties ------------------------------------------------- */
+/* ---- priority ties ------------------------------------------------- */
 
 START_TEST(render_tie_newest_wins)
 {
@@ -179,7 +179,7 @@ START_TEST(render_tie_add_resets_priority)
 }
 END_TEST
 
-/* ---- T3 and other priority orderings ----------------------------------- */
+/* ---- other priority orderings ----------------------------------- */
 
 START_TEST(render_priority_background_below_siblings)
 {
@@ -271,7 +271,7 @@ START_TEST(render_priority_local_to_container)
 }
 END_TEST
 
-/* ---- T4 and disabled regions -------------------------------------------- */
+/* ---- disabled regions -------------------------------------------- */
 
 START_TEST(render_disabled_overlay_shows_lower)
 {
@@ -369,7 +369,7 @@ START_TEST(render_disabled_alias_target_hidden)
 }
 END_TEST
 
-/* ---- T5: zero sizes ----------------------------------------------------- */
+/* ---- zero sizes ----------------------------------------------------- */
 
 START_TEST(render_zero_size_hides_subtree)
 {
@@ -406,7 +406,7 @@ START_TEST(render_zero_size_hides_subtree)
 }
 END_TEST
 
-/* ---- T6: 2^64 sizes ----------------------------------------------------- */
+/* ---- 2^64 sizes ----------------------------------------------------- */
 
 START_TEST(render_size_2_64_io_root)
 {
@@ -540,7 +540,7 @@ START_TEST(render_size_top_of_space)
 }
 END_TEST
 
-/* ---- T7 / T8: alias windows --------------------------------------------- */
+/* ---- alias windows --------------------------------------------- */
 
 START_TEST(render_alias_window_past_target_end)
 {
@@ -668,7 +668,7 @@ START_TEST(render_alias_set_size_resizes_window)
 }
 END_TEST
 
-/* ---- T9: merging -------------------------------------------------------- */
+/* ---- merging -------------------------------------------------------- */
 
 struct merge_tree {
 	struct memspace_region *root, *ram, *l, *h;
@@ -799,7 +799,7 @@ START_TEST(render_merge_needs_same_region)
 }
 END_TEST
 
-/* ---- T10 / T11: terminating parents and clipping ------------------------ */
+/* ---- terminating parents and clipping ------------------------ */
 
 START_TEST(render_terminating_parent_children_win)
 {
@@ -1002,7 +1002,7 @@ START_TEST(render_del_subregion_removes_range)
 }
 END_TEST
 
-/* ---- T12 and region kinds ----------------------------------------------- */
+/* ---- region kinds ----------------------------------------------- */
 
 START_TEST(render_romd_toggles_section_flag)
 {
@@ -1090,7 +1090,7 @@ START_TEST(render_ram_device_section)
 }
 END_TEST
 
-/* ---- T13 and inherited flags -------------------------------------------- */
+/* ---- inherited flags -------------------------------------------- */
 
 START_TEST(render_readonly_inherited)
 {
@@ -1170,7 +1170,7 @@ START_TEST(render_nonvolatile_inherited)
 }
 END_TEST
 
-/* ---- T14: flat-view sharing --------------------------------------------- */
+/* ---- flat-view sharing --------------------------------------------- */
 
 struct share_tree {
 	struct memspace_region *system, *ram;
@@ -1396,7 +1396,7 @@ START_TEST(render_root_address_with_single_child)
 }
 END_TEST
 
-/* ---- T26 / T27: transactions ------------------------------------------- */
+/* ---- transactions ------------------------------------------- */
 
 START_TEST(render_txn_empty_keeps_view)
 {
