@@ -78,14 +78,6 @@ flatview_find(const struct memspace_flatview *fv, uint64_t addr)
 /* A view with no ranges rendered from @root (which may be NULL). */
 struct memspace_flatview *flatview_new_empty(struct memspace_region *root);
 
-/*
- * Render @root (the reduced root; not NULL) into a new view with one
- * reference.  Exactly QEMU's visibility and merge rules; O(n log n) in the
- * number of regions visited.
- */
-struct memspace_flatview *flatview_render(struct memspace_region *root,
-					  uint64_t gen);
-
 /* QEMU's root reduction; NULL when the address space renders nothing. */
 struct memspace_region *flatview_reduce_root(struct memspace_region *root);
 

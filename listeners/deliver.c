@@ -41,7 +41,7 @@ listeners_deliver(struct memspace *ms, void (*send)(void *arg, int *first),
 	return first;
 }
 
-void
+static void
 listener_target_call(const struct listener_target *t,
 		     const struct listener_event *ev, int *first)
 {

@@ -137,9 +137,6 @@ struct listener_target {
 	struct memspace_listener *one;
 };
 
-void listener_target_call(const struct listener_target *t,
-			  const struct listener_event *ev, int *first);
-
 /*
  * range_report() - the events of one range entering (@adding) or leaving
  * a listener's view, written once for the topology diff and the replays.
