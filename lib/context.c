@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The context: lifecycle of struct memspace, the updater lock, and the
- * thin wrappers over the liburcu flavor the library is built against.
+ * The context: lifecycle of struct memspace (built by context_new(), which
+ * memspace_new() in listeners/commit.c calls to install the commit
+ * pipeline), the updater lock and frame (updater_enter(), updater_commit()),
+ * and the thin wrappers over the liburcu flavor the library is built
+ * against.
  */
 #include "config.h"
 

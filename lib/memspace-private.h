@@ -76,7 +76,8 @@ struct commit_hook {
  *	thread can contain that thread's mutators; a transaction holds it from
  *	begin to the outermost commit.
  * @depth: transaction nesting depth (protected by @lock).
- * @in_callback: listener callbacks are running (on the thread holding @lock).
+ * @in_callback: listener callbacks are running (on the thread holding @lock);
+ *	set only by listeners_deliver() (listeners/deliver.c).
  * @pending: an effective topology change awaits the outermost commit.
  * @gen: generation of the commit being prepared; regions changed since the
  *	last commit carry it in their dirty_gen.
