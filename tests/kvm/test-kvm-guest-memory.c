@@ -81,7 +81,7 @@ setup(void)
 	g.ms = memspace_new();
 	g.root = memspace_region_new_container(g.ms, "system",
 					       MEMSPACE_SIZE_2_64);
-	g.mem = memspace_addrspace_new(g.ms, "memory", g.root);
+	g.mem = memspace_addrspace_create(g.ms, "memory", g.root);
 	g.kvm = memspace_kvm_new(g.vm.vm_fd);
 	ck_assert_ptr_nonnull(g.kvm);
 	g.kl = memspace_kvm_listener_register_memory(g.kvm, g.mem, 0);

@@ -409,7 +409,7 @@ START_TEST(access_window_cache_writes_mark_dirty)
 						m.a) +
 					3 * page + 4),
 			  5);
-	memspace_window_cache_destroy(&w);
+	memspace_window_cache_finish(&w);
 }
 END_TEST
 

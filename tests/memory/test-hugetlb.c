@@ -209,7 +209,7 @@ START_TEST(hugetlb_kvm_slots_use_backend_page_size)
 					  huge + huge / 2);
 	ck_assert_int_eq(memspace_region_add_subregion(root, huge / 2, alias),
 			 0);
-	as = memspace_addrspace_new(ms, "memory", root);
+	as = memspace_addrspace_create(ms, "memory", root);
 	kl = memspace_kvm_listener_register_memory(kvm, as, 0);
 	ck_assert_ptr_nonnull(kl);
 	ck_assert_uint_eq(memspace_kvm_listener_nr_slots(kl), 1);
