@@ -434,7 +434,7 @@ gm_free(struct memspace_guest_memory *gm)
 	g_ptr_array_free(gm->entries, true);
 	g_ptr_array_free(gm->rams, true);
 	g_rw_lock_clear(&gm->lock);
-	memspace_unref(gm->ms);
+	memspace_unref_internal(gm->ms);
 	g_free(gm);
 }
 

@@ -141,8 +141,12 @@ prealloc_run(struct prealloc *pa, unsigned threads,
 	     memspace_prealloc_progress_fn progress, void *opaque,
 	     const bool *cancel)
 {
-	g_autoptr(GPtrArray) workers = g_ptr_array_new();
+	g_autoptr(GPtrArray) workers = NULL;
 
+	if (cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED)) {
+		return -ECANCELED;
+	}
+	workers = g_ptr_array_new();
 	g_mutex_init(&pa->lock);
 	g_cond_init(&pa->cond);
 	g_mutex_lock(&pa->lock);
@@ -190,9 +194,8 @@ memspace_backend_prealloc(struct memspace_backend *be, uint64_t offset,
 	pa.size = end - first;
 	pa.page_size = be->page_size;
 	pa.readonly = be->readonly;
-	ret = size ? prealloc_run(&pa, threads ? threads : 1, progress, opaque,
-				  cancel)
-		   : 0;
+	threads = threads ? MIN(threads, 64u) : 1;
+	ret = size ? prealloc_run(&pa, threads, progress, opaque, cancel) : 0;
 	if (ret == 0 && progress) {
 		progress(opaque, pa.size, pa.size);
 	}

@@ -12,10 +12,12 @@ static int show_run(int argc, char **argv);
 
 /* --kvm: not a memspace_show() flag; handled by cmd-kvm.c. */
 #define SHOW_KVM (1u << 31)
+/* --backends: memspace_show_backends() after the dump. */
+#define SHOW_BACKENDS (1u << 30)
 
 const struct tool_command tool_show_command = {
 	.name = "show",
-	.synopsis = "[--flat|-f] [--disabled|-D] [--owners|-o] [--kvm] [MAP]",
+	.synopsis = "[--flat|-f] [--disabled|-D] [--owners|-o] [--backends|-b] [--kvm] [MAP]",
 	.summary = "print a map like QEMU's `info mtree`",
 	.run = show_run,
 };
@@ -31,6 +33,8 @@ show_help(void)
 	      "  -f, --flat      print the rendered flat views instead\n"
 	      "  -D, --disabled  also print disabled regions (tree only)\n"
 	      "  -o, --owners    print the owner of every region\n"
+	      "  -b, --backends  then print the host memory behind each RAM\n"
+	      "                  region: source, page size, shared, NUMA\n"
 	      "      --kvm       map \"memory\" into a KVM VM (/dev/kvm) and\n"
 	      "                  mark the ranges with a slot ` KVM`\n"
 	      "  -h, --help      show this help\n",
@@ -45,6 +49,7 @@ show_parse_options(int argc, char **argv, unsigned *ret_flags)
 		{ "flat", no_argument, NULL, 'f' },
 		{ "disabled", no_argument, NULL, 'D' },
 		{ "owners", no_argument, NULL, 'o' },
+		{ "backends", no_argument, NULL, 'b' },
 		{ "kvm", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -52,7 +57,7 @@ show_parse_options(int argc, char **argv, unsigned *ret_flags)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "fDoh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "fDobh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			*ret_flags |= MEMSPACE_SHOW_FLAT;
@@ -65,6 +70,9 @@ show_parse_options(int argc, char **argv, unsigned *ret_flags)
 			break;
 		case 'K':
 			*ret_flags |= SHOW_KVM;
+			break;
+		case 'b':
+			*ret_flags |= SHOW_BACKENDS;
 			break;
 		case 'h':
 			show_help();
@@ -100,12 +108,16 @@ show_run(int argc, char **argv)
 	}
 
 	if (flags & SHOW_KVM) {
-		status = tool_kvm_show(ml, flags & ~SHOW_KVM);
+		status = tool_kvm_show(ml, flags & ~(SHOW_KVM | SHOW_BACKENDS));
 		map_load_free(ml);
 		return status;
 	}
 
-	int ret = memspace_show(ml->ms, stdout, flags);
+	int ret = memspace_show(ml->ms, stdout, flags & ~SHOW_BACKENDS);
+
+	if (ret == 0 && (flags & SHOW_BACKENDS)) {
+		ret = memspace_show_backends(ml->ms, stdout);
+	}
 
 	map_load_free(ml);
 	if (ret < 0) {

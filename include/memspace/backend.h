@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <memspace/types.h>
 
@@ -411,6 +412,25 @@ int memspace_region_get_fd(const struct memspace_region *mr,
  */
 int memspace_section_get_fd(const struct memspace_section *sec,
 			    uint64_t *ret_offset);
+
+/**
+ * memspace_show_backends() - print the host memory behind the RAM ranges
+ * @ms: the context.
+ * @out: where to print.
+ *
+ * Prints "backends:" and then one line per region with host memory shown
+ * by a published view (first seen first, address spaces in creation
+ * order): the address space and address where it is first seen, its name,
+ * and its backend, for example "  memory 0000000000000000 ram0: memfd
+ * shared page=4096 numa=bind:0 offset=0x0 fd-offset=0x0" (source, shared
+ * or private, read-only, page size, NUMA policy and nodes, offset in the
+ * backend and in its fd).  A region not created on a backend prints "anon
+ * private" and whether memspace mapped its memory.
+ *
+ * Context: updater.
+ * Return: 0, or -EINVAL (NULL argument) or -EIO (writing to @out failed).
+ */
+int memspace_show_backends(struct memspace *ms, FILE *out);
 
 #ifdef __cplusplus
 }

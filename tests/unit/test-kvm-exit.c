@@ -91,8 +91,8 @@ setup(void)
 			 0);
 	ck_assert_int_eq(memspace_region_add_subregion(t.io_root, 0x60,
 						       t.port), 0);
-	t.mem = memspace_addrspace_new(t.ms, "memory", t.sys);
-	t.io = memspace_addrspace_new(t.ms, "I/O", t.io_root);
+	t.mem = memspace_addrspace_create(t.ms, "memory", t.sys);
+	t.io = memspace_addrspace_create(t.ms, "I/O", t.io_root);
 	t.run_buf = g_malloc0(RUN_SIZE);
 	t.run = (struct kvm_run *)t.run_buf;
 }

@@ -310,8 +310,8 @@ build_map(struct vmm *v)
 	sys = keep(v, memspace_region_new_container(v->ms, "system",
 						    MEMSPACE_SIZE_2_64));
 	io_root = io_new(v, "io", 0x10000, NULL);
-	v->mem = memspace_addrspace_new(v->ms, "memory", sys);
-	v->io = memspace_addrspace_new(v->ms, "I/O", io_root);
+	v->mem = memspace_addrspace_create(v->ms, "memory", sys);
+	v->io = memspace_addrspace_create(v->ms, "I/O", io_root);
 	memspace_transaction_begin(v->ms);
 	/* RAM and ROM through the guest-memory layer. */
 	memspace_guest_region_init(&r[0], MEMSPACE_GUEST_DEFAULT_MEMORY,
