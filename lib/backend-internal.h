@@ -14,18 +14,18 @@ struct memspace_backend {
 	uint8_t *host;
 	uint64_t size;
 	uint64_t page_size;
-	int fd;			/* -1 for anonymous memory */
-	uint64_t offset;	/* fd offset of host[0] */
+	int fd; /* -1 for anonymous memory */
+	uint64_t offset; /* fd offset of host[0] */
 	bool shared;
 	bool readonly;
 	enum memspace_numa_policy numa_policy;
-	unsigned *nodes;	/* ascending */
+	unsigned *nodes; /* ascending */
 	unsigned nr_nodes;
 };
 
 /* Check a policy and its nodes against the host (lib/backend-numa.c). */
-int backend_numa_check(enum memspace_numa_policy policy,
-		       const unsigned *nodes, unsigned nr_nodes);
+int backend_numa_check(enum memspace_numa_policy policy, const unsigned *nodes,
+		       unsigned nr_nodes);
 
 /* Apply the policy of @be to its whole mapping. */
 int backend_numa_apply(const struct memspace_backend *be);

@@ -77,9 +77,9 @@ backend_numa_apply(const struct memspace_backend *be)
 		mask[n / BITS_PER_LONG] |= 1ul << (n % BITS_PER_LONG);
 		maxnode = n + 1 > maxnode ? n + 1 : maxnode;
 	}
-	mode = be->numa_policy == MEMSPACE_NUMA_BIND	   ? MPOL_BIND
-	       : be->numa_policy == MEMSPACE_NUMA_PREFERRED ? MPOL_PREFERRED
-							    : MPOL_INTERLEAVE;
+	mode = be->numa_policy == MEMSPACE_NUMA_BIND	  ? MPOL_BIND :
+	       be->numa_policy == MEMSPACE_NUMA_PREFERRED ? MPOL_PREFERRED :
+							    MPOL_INTERLEAVE;
 	/* The kernel reads maxnode - 1 bits: pass one more (as QEMU does). */
 	if (mbind(be->host, be->size, mode, mask, maxnode + 1,
 		  MPOL_MF_STRICT | MPOL_MF_MOVE) < 0) {

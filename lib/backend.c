@@ -27,7 +27,7 @@
 struct backend_file {
 	int fd;
 	uint64_t page_size;
-	char *created;		/* a path this call created, or NULL */
+	char *created; /* a path this call created, or NULL */
 };
 
 static uint64_t
@@ -103,7 +103,8 @@ open_path(const struct memspace_backend_config *cfg, struct backend_file *f)
 		unlink(tmpl);
 		return 0;
 	}
-	f->fd = open(cfg->path, (cfg->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	f->fd = open(cfg->path,
+		     (cfg->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (f->fd < 0 && errno == ENOENT && !cfg->readonly) {
 		f->fd = open(cfg->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 			     0600);
@@ -201,8 +202,8 @@ map_and_advise(struct memspace_backend *be,
 	int flags = (cfg->shared ? MAP_SHARED : MAP_PRIVATE) |
 		    (be->fd < 0 ? MAP_ANONYMOUS : 0) |
 		    (cfg->noreserve ? MAP_NORESERVE : 0);
-	void *host = mmap(NULL, be->size, prot, flags, be->fd,
-			  (off_t)be->offset);
+	void *host =
+		mmap(NULL, be->size, prot, flags, be->fd, (off_t)be->offset);
 
 	if (host == MAP_FAILED) {
 		return -errno;
@@ -273,15 +274,13 @@ memspace_backend_new(const struct memspace_backend_config *cfg)
 	}
 	if (ret == 0) {
 		be = backend_alloc(cfg, &f);
-		f.fd = -1;	/* owned by @be now */
+		f.fd = -1; /* owned by @be now */
 		ret = map_and_advise(be, cfg);
 	}
 	if (ret == 0 && cfg->prealloc) {
-		ret = memspace_backend_prealloc(be, 0, be->size,
-						cfg->prealloc_threads,
-						cfg->progress,
-						cfg->progress_opaque,
-						cfg->cancel);
+		ret = memspace_backend_prealloc(
+			be, 0, be->size, cfg->prealloc_threads, cfg->progress,
+			cfg->progress_opaque, cfg->cancel);
 	}
 	if (ret == 0) {
 		g_free(f.created);
@@ -338,8 +337,7 @@ memspace_backend_get_page_size(const struct memspace_backend *be)
 }
 
 MEMSPACE_EXPORT int
-memspace_backend_get_fd(const struct memspace_backend *be,
-			uint64_t *ret_offset)
+memspace_backend_get_fd(const struct memspace_backend *be, uint64_t *ret_offset)
 {
 	if (ret_offset) {
 		*ret_offset = be->offset;

@@ -67,8 +67,9 @@ map_range(const struct memspace_flatview *fv, uint64_t addr, uint64_t len,
 		}
 		host = range_host(fr, a);
 		chunk = (rem < fr->last - a ? rem : fr->last - a) + 1;
-		if (*n && (uint8_t *)iov[*n - 1].iov_base +
-					  iov[*n - 1].iov_len == host) {
+		if (*n &&
+		    (uint8_t *)iov[*n - 1].iov_base + iov[*n - 1].iov_len ==
+			    host) {
 			iov[*n - 1].iov_len += chunk;
 		} else if (*n == iov_max) {
 			return -E2BIG;
@@ -99,7 +100,7 @@ memspace_flatview_map(const struct memspace_flatview *fv, uint64_t addr,
 	}
 	wraps = len - 1 > UINT64_MAX - addr;
 	if (wraps) {
-		len = UINT64_MAX - addr + 1;	/* addr > 0 here */
+		len = UINT64_MAX - addr + 1; /* addr > 0 here */
 	}
 	ret = map_range(fv, addr, len, is_write, iov, iov_max, ret_iovcnt,
 			ret_done);
@@ -107,8 +108,8 @@ memspace_flatview_map(const struct memspace_flatview *fv, uint64_t addr,
 }
 
 MEMSPACE_EXPORT void
-memspace_flatview_mark_dirty(const struct memspace_flatview *fv,
-			     uint64_t addr, uint64_t len)
+memspace_flatview_mark_dirty(const struct memspace_flatview *fv, uint64_t addr,
+			     uint64_t len)
 {
 	uint64_t last;
 
@@ -163,8 +164,7 @@ memspace_flatview_is_ram(const struct memspace_flatview *fv, uint64_t addr,
 }
 
 MEMSPACE_EXPORT int
-memspace_flatview_ram_end(const struct memspace_flatview *fv,
-			  uint64_t *ret_end)
+memspace_flatview_ram_end(const struct memspace_flatview *fv, uint64_t *ret_end)
 {
 	if (!fv || !ret_end) {
 		return -EINVAL;
@@ -173,8 +173,8 @@ memspace_flatview_ram_end(const struct memspace_flatview *fv,
 		const struct flat_range *fr = &fv->ranges[i];
 
 		if (range_is_ram(fr, false)) {
-			*ret_end = fr->last == UINT64_MAX ? UINT64_MAX
-							  : fr->last + 1;
+			*ret_end = fr->last == UINT64_MAX ? UINT64_MAX :
+							    fr->last + 1;
 			return 0;
 		}
 	}
@@ -214,8 +214,8 @@ memspace_addrspace_ram_end(struct memspace_addrspace *as, uint64_t *ret_end)
 
 /* The host address of an aligned @size-byte value at @addr, or an error. */
 static int
-atomic_target(const struct memspace_flatview *fv, uint64_t addr,
-	      unsigned size, bool is_write, uint8_t **ret_host,
+atomic_target(const struct memspace_flatview *fv, uint64_t addr, unsigned size,
+	      bool is_write, uint8_t **ret_host,
 	      const struct flat_range **ret_fr)
 {
 	const struct flat_range *fr;
@@ -309,8 +309,8 @@ memspace_addrspace_store(struct memspace_addrspace *as, uint64_t addr,
 			    true, &host, &fr);
 	if (ret == 0) {
 		atomic_store_sized(host, size, val);
-		memspace_region_set_dirty(fr->mr, fr->offset + (addr - fr->start),
-					  size);
+		memspace_region_set_dirty(
+			fr->mr, fr->offset + (addr - fr->start), size);
 	}
 	memspace_read_unlock();
 	return ret;
@@ -320,18 +320,17 @@ memspace_addrspace_store(struct memspace_addrspace *as, uint64_t addr,
 
 /* One readv/writev (or the p- variant) over @iov, EINTR retried. */
 static ssize_t
-fd_io(int fd, const struct iovec *iov, unsigned n, off_t offset,
-      bool to_guest)
+fd_io(int fd, const struct iovec *iov, unsigned n, off_t offset, bool to_guest)
 {
 	ssize_t r;
 
 	do {
 		if (offset < 0) {
-			r = to_guest ? readv(fd, iov, (int)n)
-				     : writev(fd, iov, (int)n);
+			r = to_guest ? readv(fd, iov, (int)n) :
+				       writev(fd, iov, (int)n);
 		} else {
-			r = to_guest ? preadv(fd, iov, (int)n, offset)
-				     : pwritev(fd, iov, (int)n, offset);
+			r = to_guest ? preadv(fd, iov, (int)n, offset) :
+				       pwritev(fd, iov, (int)n, offset);
 		}
 	} while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : r;
@@ -374,7 +373,7 @@ fd_stream(struct memspace_addrspace *as, uint64_t addr, int fd, off_t offset,
 		}
 		total += (uint64_t)r;
 		if ((uint64_t)r < mapped) {
-			break;	/* short read or write: EOF, pipe, ... */
+			break; /* short read or write: EOF, pipe, ... */
 		}
 	}
 	memspace_flatview_unref(fv);

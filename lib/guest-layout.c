@@ -66,7 +66,8 @@ memspace_guest_ranges_intersect(uint64_t a_base, uint64_t a_size,
 	if (!a_size || !b_size) {
 		return false;
 	}
-	if (range_overflows(a_base, a_size) || range_overflows(b_base, b_size)) {
+	if (range_overflows(a_base, a_size) ||
+	    range_overflows(b_base, b_size)) {
 		return true;
 	}
 	return a_base < b_base + b_size && b_base < a_base + a_size;
@@ -100,7 +101,7 @@ memspace_guest_split_ram(uint64_t base, uint64_t size, uint64_t hole_start,
 		return one_piece(base, size, pieces);
 	}
 	if (base >= hole_start) {
-		return one_piece(hole_end, size, pieces);	/* in the hole */
+		return one_piece(hole_end, size, pieces); /* in the hole */
 	}
 	below = hole_start - base;
 	if (below < min_below) {

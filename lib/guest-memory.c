@@ -22,14 +22,14 @@
 struct gm_ram {
 	struct memspace_backend *be;
 	struct memspace_region *mr;
-	uint64_t offset;	/* in machine_ram */
-	unsigned users;		/* guest regions aliasing it */
+	uint64_t offset; /* in machine_ram */
+	unsigned users; /* guest regions aliasing it */
 };
 
 struct gm_entry {
-	struct memspace_guest_region desc;	/* name and backend owned */
-	struct memspace_region *mr;	/* what sits in the root */
-	struct gm_ram *ram;		/* default memory only */
+	struct memspace_guest_region desc; /* name and backend owned */
+	struct memspace_region *mr; /* what sits in the root */
+	struct gm_ram *ram; /* default memory only */
 };
 
 struct memspace_guest_memory {
@@ -38,11 +38,11 @@ struct memspace_guest_memory {
 	struct memspace_region *root;
 	struct memspace_region *machine_ram;
 	struct memspace_guest_layout layout;
-	GRWLock lock;		/* guards @entries and @last_addr */
-	GPtrArray *entries;	/* struct gm_entry, sorted by base */
-	GPtrArray *rams;	/* struct gm_ram, sorted by offset */
+	GRWLock lock; /* guards @entries and @last_addr */
+	GPtrArray *entries; /* struct gm_entry, sorted by base */
+	GPtrArray *rams; /* struct gm_ram, sorted by offset */
 	uint64_t last_addr;
-	unsigned ram_seq;	/* for RAM region names */
+	unsigned ram_seq; /* for RAM region names */
 };
 
 static void
@@ -144,9 +144,8 @@ check_free(const struct memspace_guest_memory *gm,
 	for (size_t k = i ? i - 1 : 0; k < i + 1 && k < gm->entries->len; k++) {
 		const struct gm_entry *e = gm->entries->pdata[k];
 
-		if (memspace_guest_ranges_intersect(r->base, r->size,
-						    e->desc.base,
-						    e->desc.size)) {
+		if (memspace_guest_ranges_intersect(
+			    r->base, r->size, e->desc.base, e->desc.size)) {
 			if (ret_bad) {
 				*ret_bad = (struct memspace_guest_range){
 					r->base, r->size
@@ -160,8 +159,8 @@ check_free(const struct memspace_guest_memory *gm,
 
 /* First free offset in machine_ram for @size bytes. */
 static uint64_t
-ram_place(const struct memspace_guest_memory *gm, uint64_t size,
-	  uint64_t align, size_t *ret_index)
+ram_place(const struct memspace_guest_memory *gm, uint64_t size, uint64_t align,
+	  size_t *ret_index)
 {
 	uint64_t at = 0;
 	size_t i;
@@ -196,11 +195,10 @@ ram_get(struct memspace_guest_memory *gm, struct memspace_backend *be)
 	name = g_strdup_printf("ram%u", gm->ram_seq++);
 	ram->be = memspace_backend_ref(be);
 	ram->offset = ram_place(gm, be->size, be->page_size, &idx);
-	ram->mr = memspace_region_new_ram_backend(gm->ms, name, be, 0,
-						  be->size);
-	if (!ram->mr ||
-	    memspace_region_add_subregion(gm->machine_ram, ram->offset,
-					  ram->mr) < 0) {
+	ram->mr =
+		memspace_region_new_ram_backend(gm->ms, name, be, 0, be->size);
+	if (!ram->mr || memspace_region_add_subregion(
+				gm->machine_ram, ram->offset, ram->mr) < 0) {
 		memspace_region_unref(ram->mr);
 		memspace_backend_unref(ram->be);
 		g_free(ram);
@@ -307,12 +305,12 @@ entry_new(const struct memspace_guest_region *r)
 	unsigned type = (unsigned)r->type;
 
 	e->desc = *r;
-	e->desc.name = r->name ? g_strdup(r->name)
-			       : g_strdup_printf("%s@0x%" PRIx64,
+	e->desc.name = r->name ? g_strdup(r->name) :
+				 g_strdup_printf("%s@0x%" PRIx64,
 						 type_prefix[type], r->base);
-	e->desc.backend = r->type == MEMSPACE_GUEST_DEVICE_MEMORY
-				  ? NULL
-				  : memspace_backend_ref(r->backend);
+	e->desc.backend = r->type == MEMSPACE_GUEST_DEVICE_MEMORY ?
+				  NULL :
+				  memspace_backend_ref(r->backend);
 	return e;
 }
 
@@ -411,7 +409,8 @@ static struct memspace_guest_memory *
 gm_alloc(struct memspace_addrspace *as,
 	 const struct memspace_guest_layout *layout)
 {
-	struct memspace_guest_memory *gm = g_new0(struct memspace_guest_memory, 1);
+	struct memspace_guest_memory *gm =
+		g_new0(struct memspace_guest_memory, 1);
 
 	gm->ms = memspace_ref(memspace_addrspace_get_context(as));
 	gm->as = as;
@@ -577,8 +576,7 @@ memspace_guest_memory_find(struct memspace_guest_memory *gm, uint64_t gpa,
 }
 
 MEMSPACE_EXPORT struct memspace_region *
-memspace_guest_memory_get_region(struct memspace_guest_memory *gm,
-				 uint64_t gpa)
+memspace_guest_memory_get_region(struct memspace_guest_memory *gm, uint64_t gpa)
 {
 	const struct gm_entry *e;
 

@@ -27,11 +27,11 @@ struct prealloc {
 	uint64_t size;
 	uint64_t page_size;
 	bool readonly;
-	uint64_t next;		/* next chunk offset (atomic) */
-	uint64_t done;		/* bytes populated (atomic) */
-	int error;		/* first error, negative (atomic) */
-	bool stop;		/* atomic */
-	unsigned running;	/* workers still running (under @lock) */
+	uint64_t next; /* next chunk offset (atomic) */
+	uint64_t done; /* bytes populated (atomic) */
+	int error; /* first error, negative (atomic) */
+	bool stop; /* atomic */
+	unsigned running; /* workers still running (under @lock) */
 	GMutex lock;
 	GCond cond;
 };
@@ -76,8 +76,8 @@ prealloc_worker(gpointer opaque)
 	uint64_t chunk = CHUNK < pa->page_size ? pa->page_size : CHUNK;
 
 	while (!__atomic_load_n(&pa->stop, __ATOMIC_RELAXED)) {
-		uint64_t off = __atomic_fetch_add(&pa->next, chunk,
-						  __ATOMIC_RELAXED);
+		uint64_t off =
+			__atomic_fetch_add(&pa->next, chunk, __ATOMIC_RELAXED);
 		uint64_t len;
 		int ret;
 
@@ -111,7 +111,8 @@ prealloc_wait(struct prealloc *pa, memspace_prealloc_progress_fn progress,
 {
 	g_mutex_lock(&pa->lock);
 	while (pa->running) {
-		gint64 until = g_get_monotonic_time() + 10 * G_TIME_SPAN_MILLISECOND;
+		gint64 until =
+			g_get_monotonic_time() + 10 * G_TIME_SPAN_MILLISECOND;
 		bool stop = cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED);
 
 		g_cond_wait_until(&pa->cond, &pa->lock, until);
@@ -163,7 +164,7 @@ prealloc_run(struct prealloc *pa, unsigned threads,
 	g_mutex_unlock(&pa->lock);
 	if (!workers->len) {
 		pa->running = 1;
-		prealloc_worker(pa);	/* no thread: do it here */
+		prealloc_worker(pa); /* no thread: do it here */
 	}
 	prealloc_wait(pa, progress, opaque, cancel);
 	for (unsigned i = 0; i < workers->len; i++) {

@@ -25,8 +25,8 @@ new_on_backend(struct memspace *ms, const char *name,
 		return NULL;
 	}
 	host = be->host + offset;
-	mr = device ? memspace_region_new_ram_device(ms, name, size, host)
-		    : memspace_region_new_ram(ms, name, size, host);
+	mr = device ? memspace_region_new_ram_device(ms, name, size, host) :
+		      memspace_region_new_ram(ms, name, size, host);
 	if (!mr) {
 		return NULL;
 	}
@@ -83,7 +83,8 @@ MEMSPACE_EXPORT int
 memspace_region_get_fd(const struct memspace_region *mr, uint64_t *ret_offset)
 {
 	uint64_t off;
-	const struct memspace_backend *be = memspace_region_get_backend(mr, &off);
+	const struct memspace_backend *be =
+		memspace_region_get_backend(mr, &off);
 
 	if (!be || be->fd < 0) {
 		return -1;

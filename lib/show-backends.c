@@ -16,7 +16,7 @@
 struct show_ctx {
 	FILE *out;
 	const char *as_name;
-	GHashTable *seen;	/* regions already printed */
+	GHashTable *seen; /* regions already printed */
 };
 
 static void
@@ -38,7 +38,8 @@ print_region(FILE *out, const char *as_name, uint64_t start,
 	if (!be) {
 		fprintf(out, "anon private page=%ld numa=default (%s)\n",
 			sysconf(_SC_PAGESIZE),
-			mr->host_owned ? "mapped by memspace" : "caller memory");
+			mr->host_owned ? "mapped by memspace" :
+					 "caller memory");
 		return;
 	}
 	fprintf(out, "%s %s%s page=%" PRIu64,

@@ -116,7 +116,8 @@ typedef bool (*memspace_prealloc_progress_fn)(void *opaque, uint64_t done,
  *	MEMSPACE_BACKEND_MAX_NODES); PREFERRED takes exactly one.
  * @nr_host_nodes: number of entries in @host_nodes.
  * @prealloc: populate every page before memspace_backend_new() returns.
- * @prealloc_threads: threads that populate (0 means 1).
+ * @prealloc_threads: threads that populate (0 means 1; at most 64 are
+ *	used).
  * @progress: optional progress callback of the preallocation.
  * @progress_opaque: first argument of @progress.
  * @cancel: optional flag another thread may set to true (a plain or
@@ -203,7 +204,7 @@ struct memspace_backend *memspace_backend_unref(struct memspace_backend *be);
  * @be: the backend.
  * @offset: first byte to populate.
  * @size: number of bytes (rounded out to whole pages).
- * @threads: number of threads (0 means 1).
+ * @threads: number of threads (0 means 1; at most 64 are used).
  * @progress: optional progress callback (false cancels).
  * @opaque: first argument of @progress.
  * @cancel: optional flag another thread may set to cancel.

@@ -100,8 +100,8 @@ void memspace_flatview_mark_dirty(const struct memspace_flatview *fv,
  * Return: true if every byte is served by a RAM range (RAM, or a ROM
  * device in romd mode), false otherwise or if the range wraps.
  */
-bool memspace_flatview_is_ram(const struct memspace_flatview *fv,
-			      uint64_t addr, uint64_t len);
+bool memspace_flatview_is_ram(const struct memspace_flatview *fv, uint64_t addr,
+			      uint64_t len);
 
 /**
  * memspace_flatview_ram_end() - end of RAM

@@ -146,9 +146,10 @@ void memspace_guest_region_init(struct memspace_guest_region *r,
  * Return: true if the region is non-empty, does not reach 2^64 and lies in
  * the window its type allows.
  */
-bool memspace_guest_layout_region_valid(const struct memspace_guest_layout *layout,
-					enum memspace_guest_region_type type,
-					uint64_t base, uint64_t size);
+bool
+memspace_guest_layout_region_valid(const struct memspace_guest_layout *layout,
+				   enum memspace_guest_region_type type,
+				   uint64_t base, uint64_t size);
 
 /**
  * memspace_guest_ranges_intersect() - whether two ranges overlap
@@ -200,9 +201,8 @@ struct memspace_guest_ram_piece {
  * or @hole_start > @hole_end) or -EOVERFLOW (a piece would reach past
  * 2^64 - 1).
  */
-int memspace_guest_split_ram(uint64_t base, uint64_t size,
-			     uint64_t hole_start, uint64_t hole_end,
-			     uint64_t min_below,
+int memspace_guest_split_ram(uint64_t base, uint64_t size, uint64_t hole_start,
+			     uint64_t hole_end, uint64_t min_below,
 			     struct memspace_guest_ram_piece pieces[2]);
 
 /**
@@ -391,8 +391,8 @@ int memspace_guest_memory_get_numa_node(struct memspace_guest_memory *gm,
  *
  * Return: 0 to go on; anything else stops the walk and is returned.
  */
-typedef int (*memspace_guest_walk_fn)(void *opaque,
-				      const struct memspace_guest_region *region);
+typedef int (*memspace_guest_walk_fn)(
+	void *opaque, const struct memspace_guest_region *region);
 
 /**
  * memspace_guest_memory_walk() - visit each region in address order

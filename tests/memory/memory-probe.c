@@ -55,6 +55,24 @@ probe_map_count(void)
 	return n;
 }
 
+unsigned
+probe_map_count_size(uint64_t size)
+{
+	g_autofree char *text = read_proc("/proc/self/maps");
+	g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+	unsigned n = 0;
+
+	for (char **l = lines; *l; l++) {
+		unsigned long long start, end;
+
+		if (sscanf(*l, "%llx-%llx", &start, &end) == 2 &&
+		    end - start == size) {
+			n++;
+		}
+	}
+	return n;
+}
+
 uint64_t
 probe_rss(void)
 {

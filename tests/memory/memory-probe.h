@@ -14,6 +14,12 @@
 unsigned probe_fd_count(void);
 /* Lines of /proc/self/maps (one per mapping). */
 unsigned probe_map_count(void);
+/*
+ * Mappings of exactly @size bytes: what a leaked backend mapping of that
+ * size would add (sanitizers map memory of their own at any time, so a
+ * total count is not comparable under them).
+ */
+unsigned probe_map_count_size(uint64_t size);
 /* Entries of directory @path (without . and ..). */
 unsigned probe_dir_count(const char *path);
 /* Resident set size of the process in bytes (/proc/self/statm). */

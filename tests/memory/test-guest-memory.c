@@ -585,14 +585,15 @@ START_TEST(guest_ten_thousand_cycles_are_flat)
 {
 	struct memspace_region *root = tt_container("system", MEMSPACE_SIZE_2_64);
 	struct memspace_addrspace *as = tt_as("memory", root);
-	unsigned fds = probe_fd_count(), maps = 0;
+	const uint64_t size = MIB + 0x5000;	/* a size nothing else maps */
+	unsigned fds = probe_fd_count(), maps = probe_map_count_size(size);
 	uint64_t rss0 = 0;
 	int next;
 
 	for (unsigned i = 0; i < 10000; i++) {
-		struct memspace_backend *be = memfd_backend(MIB);
+		struct memspace_backend *be = memfd_backend(size);
 		struct memspace_guest_region r =
-			region(MEMSPACE_GUEST_DEFAULT_MEMORY, 256 * MIB, MIB);
+			region(MEMSPACE_GUEST_DEFAULT_MEMORY, 256 * MIB, size);
 		struct memspace_guest_memory *gm;
 		uint32_t v = i;
 
@@ -606,7 +607,6 @@ START_TEST(guest_ten_thousand_cycles_are_flat)
 		ck_assert_int_eq(memspace_guest_memory_destroy(gm), 0);
 		if (i == 100) {
 			rss0 = probe_rss();
-			maps = probe_map_count();
 		}
 	}
 	/* Regions (and the backends they hold) are freed after a grace
@@ -615,10 +615,15 @@ START_TEST(guest_ten_thousand_cycles_are_flat)
 		g_usleep(10000);
 	}
 	ck_assert_uint_eq(probe_fd_count(), fds);
-	ck_assert_uint_le(probe_map_count(), maps);
-	/* What malloc keeps for reuse is not a leak: give it back first. */
+	ck_assert_uint_eq(probe_map_count_size(size), maps);
+	/* What malloc keeps for reuse is not a leak: give it back first.
+	 * (Under ASan freed memory sits in a quarantine instead.) */
 	malloc_trim(0);
+#if !defined(__SANITIZE_ADDRESS__)
 	ck_assert_uint_lt(probe_rss(), rss0 + 4 * MIB);
+#else
+	(void)rss0;
+#endif
 	next = dup(0);
 	ck_assert_int_lt(next, 1000);
 	close(next);
