@@ -14,6 +14,7 @@ static const struct tool_command *const commands[] = {
 	&tool_lookup_command,
 	&tool_kvm_slots_command,
 	&tool_export_command,
+	&tool_import_command,
 };
 
 static void
