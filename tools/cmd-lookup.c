@@ -60,28 +60,6 @@ parse_addr(const char *s, uint64_t *ret)
 	return true;
 }
 
-/* The type word of a flat range, as the flat dump prints it. */
-static const char *
-range_type(const struct memspace_section *sec)
-{
-	if (sec->readonly) {
-		return "rom";
-	}
-	switch (memspace_region_get_kind(sec->mr)) {
-	case MEMSPACE_REGION_RAM_DEVICE:
-		return "ramd";
-	case MEMSPACE_REGION_ROM_DEVICE:
-		return sec->romd ? "romd" : "i/o";
-	case MEMSPACE_REGION_RAM:
-		return "ram";
-	case MEMSPACE_REGION_IO:
-	case MEMSPACE_REGION_CONTAINER:
-	case MEMSPACE_REGION_ALIAS:
-		break;
-	}
-	return "i/o";
-}
-
 static void
 print_lookup(const struct memspace_flatview *fv, uint64_t addr)
 {
@@ -95,7 +73,7 @@ print_lookup(const struct memspace_flatview *fv, uint64_t addr)
 	printf("%016" PRIx64 ": %016" PRIx64 "-%016" PRIx64 " (prio %" PRId32
 	       ", %s%s): %s @%016" PRIx64 "\n",
 	       addr, sec.start, sec.last, memspace_region_get_priority(sec.mr),
-	       sec.nonvolatile ? "nv-" : "", range_type(&sec),
+	       sec.nonvolatile ? "nv-" : "", tool_range_type(&sec),
 	       memspace_region_get_name(sec.mr), off);
 }
 

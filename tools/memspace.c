@@ -15,6 +15,7 @@ static const struct tool_command *const commands[] = {
 	&tool_kvm_slots_command,
 	&tool_export_command,
 	&tool_import_command,
+	&tool_diff_command,
 };
 
 static void
