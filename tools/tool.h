@@ -84,6 +84,9 @@ void tool_json_range_members(JsonBuilder *b,
 /* Print the builder's document on stdout; returns an enum tool_status. */
 int tool_json_print(JsonBuilder *b);
 
+/* `show --flat --json` (show-json.c); returns an enum tool_status. */
+int tool_show_flat_json(const struct map_load *ml);
+
 /* The built-in q35-like PC shown when no map file is given. */
 struct map_load *default_map_new(void);
 
