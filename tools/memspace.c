@@ -16,6 +16,7 @@ static const struct tool_command *const commands[] = {
 	&tool_export_command,
 	&tool_import_command,
 	&tool_diff_command,
+	&tool_draw_command,
 };
 
 static void

@@ -39,6 +39,7 @@ extern const struct tool_command tool_kvm_slots_command;
 extern const struct tool_command tool_export_command;
 extern const struct tool_command tool_import_command;
 extern const struct tool_command tool_diff_command;
+extern const struct tool_command tool_draw_command;
 
 /*
  * `show --kvm` (cmd-kvm.c): map the "memory" address space of @ml into a
