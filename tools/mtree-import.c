@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mtree-text.h"
+#include "tool.h"
 
 #define MT_ERROR (g_quark_from_static_string("mtree-text-error"))
 
@@ -580,15 +581,6 @@ mt_import_regions(struct mt_tree *t)
 /* JSON. */
 
 static void
-add_hex(JsonBuilder *b, const char *key, uint64_t v)
-{
-	g_autofree char *s = g_strdup_printf("0x%" PRIx64, v);
-
-	json_builder_set_member_name(b, key);
-	json_builder_add_string_value(b, s);
-}
-
-static void
 add_bool(JsonBuilder *b, const char *key, bool v)
 {
 	json_builder_set_member_name(b, key);
@@ -626,7 +618,7 @@ add_region(JsonBuilder *b, const struct mt_node *n)
 	json_builder_add_string_value(b, n->name);
 	json_builder_set_member_name(b, "type");
 	json_builder_add_string_value(b, n->type);
-	add_hex(b, "addr", node_addr(n));
+	tool_json_hex(b, "addr", node_addr(n));
 	json_builder_set_member_name(b, "size");
 	if (n->size == UINT64_MAX) {
 		json_builder_add_string_value(b, "0x10000000000000000");
@@ -662,7 +654,7 @@ add_region(JsonBuilder *b, const struct mt_node *n)
 		json_builder_add_int_value(b, n->target->id);
 		json_builder_set_member_name(b, "target_name");
 		json_builder_add_string_value(b, n->target->name);
-		add_hex(b, "offset", n->alias_offset);
+		tool_json_hex(b, "offset", n->alias_offset);
 		json_builder_end_object(b);
 	}
 	if (n->size_ambiguous) {

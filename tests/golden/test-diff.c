@@ -289,10 +289,5 @@ diff_suite(void)
 int
 main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs("usage: test-diff PATH-TO-MEMSPACE\n", stderr);
-		return 2;
-	}
-	tool_run_set_path(argv[1]);
-	return test_run_suite(diff_suite());
+	return tool_run_main(argc, argv, diff_suite);
 }

@@ -170,16 +170,11 @@ draw_suite(void)
 int
 main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs("usage: test-draw PATH-TO-MEMSPACE\n", stderr);
-		return 2;
-	}
 	rsvg = g_find_program_in_path("rsvg-convert");
 	if (!rsvg) {
 		fputs("rsvg-convert (librsvg2-bin) not found: skipped\n",
 		      stderr);
 		return 77;
 	}
-	tool_run_set_path(argv[1]);
-	return test_run_suite(draw_suite());
+	return tool_run_main(argc, argv, draw_suite);
 }

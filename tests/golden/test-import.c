@@ -321,10 +321,5 @@ import_suite(void)
 int
 main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs("usage: test-import PATH-TO-MEMSPACE\n", stderr);
-		return 2;
-	}
-	tool_run_set_path(argv[1]);
-	return test_run_suite(import_suite());
+	return tool_run_main(argc, argv, import_suite);
 }

@@ -268,10 +268,5 @@ json_suite(void)
 int
 main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs("usage: test-json PATH-TO-MEMSPACE\n", stderr);
-		return 2;
-	}
-	tool_run_set_path(argv[1]);
-	return test_run_suite(json_suite());
+	return tool_run_main(argc, argv, json_suite);
 }

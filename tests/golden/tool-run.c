@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Running the memspace tool from a test. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
 #include <check.h>
 #include <glib/gstdio.h>
 
+#include "test-common.h"
 #include "tool-run.h"
 
 static const char *tool_path;
@@ -15,6 +17,12 @@ void
 tool_run_set_path(const char *path)
 {
 	tool_path = path;
+}
+
+const char *
+tool_run_path(void)
+{
+	return tool_path;
 }
 
 struct tool_run
@@ -86,4 +94,15 @@ tool_run_file(const char *name, const char *text)
 		ck_assert(g_file_set_contents(path, text, -1, NULL));
 	}
 	return path;
+}
+
+int
+tool_run_main(int argc, char **argv, Suite *(*make)(void))
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s PATH-TO-MEMSPACE\n", argv[0]);
+		return 2;
+	}
+	tool_run_set_path(argv[1]);
+	return test_run_suite(make());
 }

@@ -6,6 +6,7 @@
 #ifndef MEMSPACE_TESTS_TOOL_RUN_H
 #define MEMSPACE_TESTS_TOOL_RUN_H
 
+#include <check.h>
 #include <glib.h>
 
 /* A finished run of the tool. */
@@ -17,6 +18,9 @@ struct tool_run {
 
 /* Set the tool's path (argv[1] of the test) before running it. */
 void tool_run_set_path(const char *path);
+
+/* The tool's path. */
+const char *tool_run_path(void);
 
 /* Run the tool with @args (NULL-terminated, without argv[0]). */
 struct tool_run tool_run_argv(const char *const *args);
@@ -31,5 +35,11 @@ char *tool_run_file(const char *name, const char *text);
 
 /* The directory of tool_run_file(), removed with its files at exit. */
 const char *tool_run_dir(void);
+
+/*
+ * main() of a test of the tool: argv[1] is the tool's path; runs the
+ * suite @make builds.  Returns the exit status.
+ */
+int tool_run_main(int argc, char **argv, Suite *(*make)(void));
 
 #endif /* MEMSPACE_TESTS_TOOL_RUN_H */
