@@ -66,6 +66,7 @@ memspace_new(void)
 	ms->refcount = 1;
 	g_rec_mutex_init(&ms->lock);
 	ms->gen = 1;
+	ms->instance = (uint64_t)g_random_int() << 32 | g_random_int();
 	ms->addrspaces = g_ptr_array_new();
 	reclaim_init(ms);
 	ms->empty_view = flatview_new_empty(NULL);

@@ -64,6 +64,8 @@ struct listener_registry;
  * @log_global: nesting count of memspace_log_global_start().
  * @ram_regions: every region with host memory (lib/dirty-log.c), so that
  *	global dirty logging reaches regions not mapped anywhere yet.
+ * @instance: a random number naming this context in exports.
+ * @region_serial: regions created so far (atomic): each region's serial.
  */
 struct memspace {
 	gint refcount;
@@ -79,6 +81,8 @@ struct memspace {
 	bool ioeventfd_pending;
 	unsigned log_global;
 	GQueue ram_regions;
+	uint64_t instance;
+	uint64_t region_serial;
 	/* Region reclamation (reclaim.c), under @reclaim_lock. */
 	GMutex reclaim_lock;
 	GQueue reclaim_epochs;

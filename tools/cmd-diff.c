@@ -5,13 +5,16 @@
  * then the ranges added and kept, merged by address (QEMU's and memspace's
  * two-pass topology diff).
  *
- * The two maps are separate contexts, so "the same region" is decided by
- * matching the trees: address spaces by name (and rank among equal names),
- * their roots, then subregions and alias targets of matched regions by
- * name, identical attributes first, then in order; remaining regions
- * without a container by name.
+ * The two maps are separate contexts.  Two exports of one context say
+ * which regions are the same (memspace_export_json()'s "uid" under one
+ * "source.context"); otherwise it is decided by matching the trees:
+ * address spaces by name (and rank among equal names), their roots, then
+ * subregions and alias targets of matched regions by name, identical
+ * attributes first, then in order; remaining regions without a container
+ * by name.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "tool.h"
@@ -51,6 +54,15 @@ struct dnode {
 	GArray *children; /* int indices */
 	int alias_target;
 	int match; /* index in the other map, or -1 */
+	GArray *evs; /* struct dev: the region's ioeventfds */
+};
+
+/* An ioeventfd as the export writes it (offset in its region). */
+struct dev {
+	uint64_t addr;
+	uint64_t size;
+	bool match_data;
+	uint64_t data;
 };
 
 struct dmap {
@@ -69,6 +81,7 @@ dmap_clear(struct dmap *m)
 	g_clear_object(&m->parser);
 	for (guint i = 0; i < m->nr; i++) {
 		g_array_free(m->nodes[i].children, TRUE);
+		g_array_free(m->nodes[i].evs, TRUE);
 	}
 	g_free(m->nodes);
 	if (m->index) {
@@ -82,6 +95,47 @@ member_int(JsonObject *o, const char *key)
 	JsonNode *n = json_object_get_member(o, key);
 
 	return n && JSON_NODE_HOLDS_VALUE(n) ? (int)json_node_get_int(n) : -1;
+}
+
+static uint64_t
+hex_member(JsonObject *o, const char *key)
+{
+	const char *s = json_object_get_string_member_with_default(o, key, "0");
+
+	return g_ascii_strtoull(s, NULL, 16);
+}
+
+/* The "ioeventfds" extension of memspace_export_json(), if any. */
+static GArray *
+read_ioeventfds(JsonObject *o)
+{
+	GArray *evs = g_array_new(FALSE, FALSE, sizeof(struct dev));
+	JsonArray *a;
+
+	if (!json_object_has_member(o, "ioeventfds") ||
+	    !JSON_NODE_HOLDS_ARRAY(json_object_get_member(o, "ioeventfds"))) {
+		return evs;
+	}
+	a = json_object_get_array_member(o, "ioeventfds");
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonNode *n = json_array_get_element(a, i);
+		JsonObject *e;
+		struct dev d;
+
+		if (!JSON_NODE_HOLDS_OBJECT(n)) {
+			continue;
+		}
+		e = json_node_get_object(n);
+		d = (struct dev){
+			.addr = hex_member(e, "addr"),
+			.size = hex_member(e, "size"),
+			.match_data = json_object_get_boolean_member_with_default(
+				e, "match_data", FALSE),
+			.data = hex_member(e, "data"),
+		};
+		g_array_append_val(evs, d);
+	}
+	return evs;
 }
 
 static int
@@ -123,6 +177,7 @@ dmap_index(struct dmap *m)
 		n->alias_target = -1;
 		n->match = -1;
 		n->children = g_array_new(FALSE, FALSE, sizeof(int));
+		n->evs = read_ioeventfds(o);
 		for (guint k = 0; k < json_array_get_length(c); k++) {
 			int child = lookup_id(
 				by_id, (int)json_array_get_int_element(c, k));
@@ -291,6 +346,60 @@ region_index(const struct dmap *m, const struct memspace_region *mr)
 	return (int)GPOINTER_TO_UINT(g_hash_table_lookup(m->index, mr)) - 1;
 }
 
+/* The context number of an export, or NULL. */
+static const char *
+doc_context(const struct dmap *m)
+{
+	JsonObject *doc = json_node_get_object(json_parser_get_root(m->parser));
+	JsonNode *src = json_object_get_member(doc, "source");
+
+	if (!src || !JSON_NODE_HOLDS_OBJECT(src)) {
+		return NULL;
+	}
+	return json_object_get_string_member_with_default(
+		json_node_get_object(src), "context", NULL);
+}
+
+/*
+ * Two exports of one context (same "source.context") name every region
+ * with its creation number ("uid"): then a region is the same exactly when
+ * its number is.  Returns false when that does not apply.
+ */
+static bool
+match_by_uid(struct dmap *a, struct dmap *b)
+{
+	const char *ca = doc_context(a), *cb = doc_context(b);
+	g_autoptr(GHashTable) uids = g_hash_table_new(g_int64_hash,
+						      g_int64_equal);
+	g_autofree gint64 *keys = g_new(gint64, b->nr);
+
+	if (!ca || !cb || strcmp(ca, cb) != 0) {
+		return false;
+	}
+	for (guint j = 0; j < b->nr; j++) {
+		if (!json_object_has_member(b->nodes[j].obj, "uid")) {
+			return false;
+		}
+		keys[j] = json_object_get_int_member(b->nodes[j].obj, "uid");
+		g_hash_table_insert(uids, &keys[j], GUINT_TO_POINTER(j + 1));
+	}
+	for (guint i = 0; i < a->nr; i++) {
+		gint64 uid;
+		guint j;
+
+		if (!json_object_has_member(a->nodes[i].obj, "uid")) {
+			return false;
+		}
+		uid = json_object_get_int_member(a->nodes[i].obj, "uid");
+		j = GPOINTER_TO_UINT(g_hash_table_lookup(uids, &uid));
+		if (j) {
+			a->nodes[i].match = (int)j - 1;
+			b->nodes[j - 1].match = (int)i;
+		}
+	}
+	return true;
+}
+
 static void
 match_maps(struct dmap *a, struct dmap *b)
 {
@@ -298,6 +407,9 @@ match_maps(struct dmap *a, struct dmap *b)
 	g_autoptr(GArray) la = parentless(a);
 	g_autoptr(GArray) lb = parentless(b);
 
+	if (match_by_uid(a, b)) {
+		return;
+	}
 	for (guint k = 0; k < b->ml->addrspaces->len; k++) {
 		struct memspace_addrspace *as_a =
 			as_partner(a->ml, b->ml, k);
@@ -360,6 +472,107 @@ drange_equal(const struct drange *x, const struct drange *y)
 	       x->sec.nonvolatile == y->sec.nonvolatile &&
 	       x->sec.romd == y->sec.romd &&
 	       x->sec.unmergeable == y->sec.unmergeable;
+}
+
+/*
+ * An ioeventfd of an address space: visible where its whole byte range
+ * (first byte for any size) lies in one flat range showing its region, at
+ * that range's address (memspace's rule); @key and @ord identify the
+ * registration across the maps (region, and rank among equal entries).
+ */
+struct dfd {
+	struct dev e; /* addr: guest address */
+	int key;
+	guint ord;
+	const struct memspace_section *sec; /* the range showing it */
+	uint64_t offset;		     /* in the region */
+};
+
+static int
+dfd_cmp(const void *pa, const void *pb)
+{
+	const struct dfd *a = pa, *b = pb;
+
+	if (a->e.addr != b->e.addr) {
+		return a->e.addr < b->e.addr ? -1 : 1;
+	}
+	if (a->e.size != b->e.size) {
+		return a->e.size < b->e.size ? -1 : 1;
+	}
+	if (a->e.match_data != b->e.match_data) {
+		return a->e.match_data ? 1 : -1;
+	}
+	if (a->e.data != b->e.data) {
+		return a->e.data < b->e.data ? -1 : 1;
+	}
+	if (a->key != b->key) {
+		return a->key < b->key ? -1 : 1;
+	}
+	return (a->ord > b->ord) - (a->ord < b->ord);
+}
+
+static GArray *
+ioeventfd_set(const struct dmap *m, const GArray *ranges)
+{
+	GArray *set = g_array_new(FALSE, FALSE, sizeof(struct dfd));
+
+	for (guint i = 0; i < ranges->len; i++) {
+		const struct drange *r = &g_array_index(ranges, struct drange, i);
+		const GArray *evs =
+			m->nodes[region_index(m, r->sec.mr)].evs;
+		uint64_t lo = r->sec.offset_in_region;
+		uint64_t hi = lo + (r->sec.last - r->sec.start);
+
+		for (guint k = 0; k < evs->len; k++) {
+			const struct dev *e = &g_array_index(evs, struct dev, k);
+			uint64_t elast = e->addr + (e->size ? e->size - 1 : 0);
+			struct dfd f = { .e = *e, .key = r->key, .sec = &r->sec,
+					 .offset = e->addr };
+
+			if (e->addr < lo || e->addr > hi || elast > hi ||
+			    elast < e->addr) {
+				continue;
+			}
+			for (guint p = 0; p < k; p++) {
+				const struct dev *q =
+					&g_array_index(evs, struct dev, p);
+
+				f.ord += q->addr == e->addr &&
+					 q->size == e->size &&
+					 q->match_data == e->match_data &&
+					 q->data == e->data;
+			}
+			f.e.addr = r->sec.start + (e->addr - lo);
+			g_array_append_val(set, f);
+		}
+	}
+	g_array_sort(set, dfd_cmp);
+	return set;
+}
+
+/* Entries only in @a (deleted: @del) or only in @b. */
+static GArray *
+ioeventfd_only(const GArray *a, const GArray *b)
+{
+	GArray *only = g_array_new(FALSE, FALSE, sizeof(struct dfd));
+	guint i = 0, j = 0;
+
+	while (i < a->len) {
+		const struct dfd *x = &g_array_index(a, struct dfd, i);
+		int c = j < b->len ? dfd_cmp(x, &g_array_index(b, struct dfd, j)) :
+				     -1;
+
+		if (c < 0) {
+			g_array_append_val(only, *x);
+			i++;
+		} else if (c > 0) {
+			j++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+	return only;
 }
 
 enum dop { DOP_DEL, DOP_ADD, DOP_NOP };
@@ -436,6 +649,7 @@ struct das {
 	guint index; /* in A, or in B if only there */
 	struct memspace_addrspace *a, *b;
 	GArray *old_r, *new_r, *events;
+	GArray *old_fds, *new_fds, *fd_del, *fd_add;
 };
 
 static void
@@ -444,6 +658,18 @@ das_clear(struct das *d)
 	g_array_free(d->old_r, TRUE);
 	g_array_free(d->new_r, TRUE);
 	g_array_free(d->events, TRUE);
+	g_array_free(d->old_fds, TRUE);
+	g_array_free(d->new_fds, TRUE);
+	g_array_free(d->fd_del, TRUE);
+	g_array_free(d->fd_add, TRUE);
+}
+
+/* Whether listeners of @d are told anything. */
+static bool
+das_changed(const struct das *d)
+{
+	return !d->a || !d->b || events_change(d->events) || d->fd_del->len ||
+	       d->fd_add->len;
 }
 
 static GArray *
@@ -473,8 +699,58 @@ collect(struct dmap *a, struct dmap *b)
 		d->old_r = view_ranges(a, b, d->a, false);
 		d->new_r = view_ranges(b, a, d->b, true);
 		d->events = diff_views(d->old_r, d->new_r);
+		/* A view that did not change is not re-reported. */
+		if (!events_change(d->events)) {
+			g_array_set_size(d->events, 0);
+		}
+		d->old_fds = ioeventfd_set(a, d->old_r);
+		d->new_fds = ioeventfd_set(b, d->new_r);
+		d->fd_del = ioeventfd_only(d->old_fds, d->new_fds);
+		d->fd_add = ioeventfd_only(d->new_fds, d->old_fds);
 	}
 	return all;
+}
+
+/* "- ioeventfd ADDR/SIZE any|=DATA: NAME @OFFSET" */
+static void
+print_fds(const GArray *fds, char mark)
+{
+	for (guint i = 0; i < fds->len; i++) {
+		const struct dfd *f = &g_array_index(fds, struct dfd, i);
+
+		printf("%c ioeventfd %016" PRIx64 "/%" PRIu64, mark, f->e.addr,
+		       f->e.size);
+		if (f->e.match_data) {
+			printf(" =%#" PRIx64, f->e.data);
+		} else {
+			fputs(" any", stdout);
+		}
+		printf(": %s @%016" PRIx64 "\n",
+		       memspace_region_get_name(f->sec->mr), f->offset);
+	}
+}
+
+static void
+json_fds(JsonBuilder *jb, const char *key, const GArray *fds)
+{
+	json_builder_set_member_name(jb, key);
+	json_builder_begin_array(jb);
+	for (guint i = 0; i < fds->len; i++) {
+		const struct dfd *f = &g_array_index(fds, struct dfd, i);
+
+		json_builder_begin_object(jb);
+		tool_json_hex(jb, "addr", f->e.addr);
+		tool_json_hex(jb, "size", f->e.size);
+		json_builder_set_member_name(jb, "match_data");
+		json_builder_add_boolean_value(jb, f->e.match_data);
+		tool_json_hex(jb, "data", f->e.data);
+		json_builder_set_member_name(jb, "name");
+		json_builder_add_string_value(
+			jb, memspace_region_get_name(f->sec->mr));
+		tool_json_hex(jb, "offset", f->offset);
+		json_builder_end_object(jb);
+	}
+	json_builder_end_array(jb);
 }
 
 static void
@@ -485,7 +761,7 @@ print_text(const struct dmap *a, const struct dmap *b, const GArray *all)
 	for (guint k = 0; k < all->len; k++) {
 		const struct das *d = &g_array_index(all, struct das, k);
 
-		if (!events_change(d->events) && d->a && d->b) {
+		if (!das_changed(d)) {
 			continue;
 		}
 		if (!header) {
@@ -502,6 +778,8 @@ print_text(const struct dmap *a, const struct dmap *b, const GArray *all)
 			tool_print_range(stdout, e->sec);
 			putchar('\n');
 		}
+		print_fds(d->fd_del, '-');
+		print_fds(d->fd_add, '+');
 	}
 }
 
@@ -518,7 +796,7 @@ print_json(const GArray *all, bool changed)
 	for (guint k = 0; k < all->len; k++) {
 		const struct das *d = &g_array_index(all, struct das, k);
 
-		if (!events_change(d->events) && d->a && d->b) {
+		if (!das_changed(d)) {
 			continue;
 		}
 		json_builder_begin_object(jb);
@@ -542,13 +820,8 @@ print_json(const GArray *all, bool changed)
 			json_builder_end_object(jb);
 		}
 		json_builder_end_array(jb);
-		/* Maps carry no ioeventfds (qemu-mtree-tree/1 has none). */
-		json_builder_set_member_name(jb, "eventfd_del");
-		json_builder_begin_array(jb);
-		json_builder_end_array(jb);
-		json_builder_set_member_name(jb, "eventfd_add");
-		json_builder_begin_array(jb);
-		json_builder_end_array(jb);
+		json_fds(jb, "eventfd_del", d->fd_del);
+		json_fds(jb, "eventfd_add", d->fd_add);
 		json_builder_end_object(jb);
 	}
 	json_builder_end_array(jb);
@@ -571,7 +844,7 @@ diff_maps(const char *path_a, const char *path_b, bool json)
 		for (guint k = 0; k < all->len; k++) {
 			const struct das *d = &g_array_index(all, struct das, k);
 
-			changed |= events_change(d->events) || !d->a || !d->b;
+			changed |= das_changed(d);
 		}
 		if (json) {
 			status = print_json(all, changed) == TOOL_OK ?

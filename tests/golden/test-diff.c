@@ -5,11 +5,15 @@
  * whose address spaces carry recorders; the maps exported before and after
  * each commit are diffed by the tool, and its events (per address space,
  * in order) must equal the recorded callbacks; the exit status says whether
- * anything changed.  The tool's path is the first argument.
+ * anything changed.  Mutations include adding and removing ioeventfds,
+ * which the export carries and diff reports.  The tool's path is the first
+ * argument.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -38,6 +42,34 @@ parse_hex(JsonObject *o, const char *key)
 				16);
 }
 
+/* The tool's ioeventfd changes of one address space, in the recorder's
+ * format ("asK eventfd_add ADDR/SIZE any|=DATA name@off"). */
+static void
+add_eventfd_lines(GPtrArray *lines, JsonObject *as, const char *key,
+		  bool on)
+{
+	JsonArray *a = json_object_get_array_member(as, key);
+
+	for (guint i = 0; on && i < json_array_get_length(a); i++) {
+		JsonObject *e = json_array_get_object_element(a, i);
+		g_autofree char *data =
+			json_object_get_boolean_member(e, "match_data") ?
+				g_strdup_printf("=%" PRIx64,
+						parse_hex(e, "data")) :
+				g_strdup("any");
+
+		g_ptr_array_add(lines,
+				g_strdup_printf(
+					"as%" PRId64 " %s %" PRIx64 "/%" PRIu64
+					" %s %s@%" PRIx64,
+					json_object_get_int_member(as, "index"),
+					key, parse_hex(e, "addr"),
+					parse_hex(e, "size"), data,
+					json_object_get_string_member(e, "name"),
+					parse_hex(e, "offset")));
+	}
+}
+
 /* The tool's events in the recorder's format ("asK add|del|nop [s-l]
  * name@off[ ro][ romd]"), address space by address space. */
 static GPtrArray *
@@ -57,6 +89,7 @@ tool_events(const char *json)
 
 		ck_assert_str_eq(json_object_get_string_member(as, "in"),
 				 "both");
+
 		for (guint i = 0; i < json_array_get_length(ev); i++) {
 			JsonObject *e = json_array_get_object_element(ev, i);
 
@@ -83,6 +116,8 @@ tool_events(const char *json)
 						" romd" :
 						""));
 		}
+		add_eventfd_lines(lines, as, "eventfd_del", true);
+		add_eventfd_lines(lines, as, "eventfd_add", true);
 	}
 	return lines;
 }
@@ -104,7 +139,8 @@ recorded_events(GPtrArray *log, guint nr_as)
 			if (g_str_has_prefix(l, tag) &&
 			    (g_str_has_prefix(cb, "add ") ||
 			     g_str_has_prefix(cb, "del ") ||
-			     g_str_has_prefix(cb, "nop "))) {
+			     g_str_has_prefix(cb, "nop ") ||
+			     g_str_has_prefix(cb, "eventfd_"))) {
 				g_ptr_array_add(lines, g_strdup(l));
 			}
 		}
@@ -123,10 +159,63 @@ join(GPtrArray *lines)
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
+/* An ioeventfd the test registered, for removing it again. */
+struct test_fd {
+	struct memspace_region *mr;
+	uint64_t addr, size, data;
+	bool match;
+	int fd;
+};
+
+/* Register an ioeventfd on a random I/O or ROM device region, or remove
+ * one registered before. */
+static void
+mutate_eventfd(GRand *rand, struct map_load *ml, GArray *fds)
+{
+	struct memspace_region *mr =
+		ml->regions->pdata[g_rand_int_range(rand, 0,
+						    (gint32)ml->regions->len)];
+	enum memspace_region_kind kind = memspace_region_get_kind(mr);
+	static const uint64_t sizes[] = { 0, 1, 2, 4, 8 };
+	struct test_fd t = { .mr = mr };
+
+	if (fds->len && g_rand_boolean(rand)) {
+		guint i = (guint)g_rand_int_range(rand, 0, (gint32)fds->len);
+		struct test_fd *d = &g_array_index(fds, struct test_fd, i);
+
+		ck_assert_int_eq(memspace_region_del_eventfd(d->mr, d->addr,
+							     d->size, d->match,
+							     d->data, d->fd),
+				 0);
+		close(d->fd);
+		g_array_remove_index_fast(fds, i);
+		return;
+	}
+	if ((kind != MEMSPACE_REGION_IO &&
+	     kind != MEMSPACE_REGION_ROM_DEVICE) ||
+	    memspace_region_get_size(mr) < 16) {
+		return;
+	}
+	t.size = sizes[g_rand_int_range(rand, 0, G_N_ELEMENTS(sizes))];
+	t.addr = (uint64_t)g_rand_int_range(
+			 rand, 0, (gint32)MIN(memspace_region_get_size(mr), 64)) &
+		 ~(uint64_t)7;
+	t.match = t.size && g_rand_boolean(rand);
+	t.data = t.match ? (uint64_t)g_rand_int_range(rand, 0, 4) : 0;
+	t.fd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(t.fd, 0);
+	if (memspace_region_add_eventfd(mr, t.addr, t.size, t.match, t.data,
+					t.fd) == 0) {
+		g_array_append_val(fds, t);
+	} else {
+		close(t.fd);
+	}
+}
+
 /* One random change; errors (a move past 2^64, a size beyond host
  * memory) leave the region as it was and are fine. */
 static void
-mutate(GRand *rand, struct map_load *ml)
+mutate(GRand *rand, struct map_load *ml, GArray *fds)
 {
 	struct memspace_region *mr =
 		ml->regions->pdata[g_rand_int_range(rand, 0,
@@ -134,7 +223,11 @@ mutate(GRand *rand, struct map_load *ml)
 	uint64_t page = (uint64_t)0x1000 << g_rand_int_range(rand, 0, 8);
 	uint64_t size = memspace_region_get_size(mr);
 
-	switch (g_rand_int_range(rand, 0, 6)) {
+	switch (g_rand_int_range(rand, 0, 8)) {
+	case 6:
+	case 7:
+		mutate_eventfd(rand, ml, fds);
+		break;
 	case 0:
 		(void)memspace_region_set_enabled(
 			mr, !memspace_region_is_enabled(mr));
@@ -172,7 +265,7 @@ mutate(GRand *rand, struct map_load *ml)
 }
 
 static void
-check_sample(const char *dir, guint seed)
+check_sample(const char *dir, guint seed, guint *total_eventfd_changes)
 {
 	g_autofree char *tree = g_build_filename(dir, "tree.json", NULL);
 	g_autofree char *a = tool_run_file("a.json", NULL);
@@ -181,8 +274,10 @@ check_sample(const char *dir, guint seed)
 	g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
 	g_autoptr(GError) error = NULL;
 	struct map_load *ml = map_load_file(tree, &error);
+	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE,
+					    sizeof(struct test_fd));
 	struct recorder *recs;
-	guint changed = 0;
+	guint changed = 0, eventfd_changes = 0;
 
 	ck_assert_msg(ml, "%s: %s", tree, error ? error->message : "?");
 	recs = g_new0(struct recorder, ml->addrspaces->len);
@@ -195,7 +290,7 @@ check_sample(const char *dir, guint seed)
 		recorder_clear(log);
 		ck_assert_int_eq(memspace_transaction_begin(ml->ms), 0);
 		for (gint m = g_rand_int_range(rand, 1, 5); m > 0; m--) {
-			mutate(rand, ml);
+			mutate(rand, ml, fds);
 		}
 		ck_assert_int_eq(memspace_transaction_commit(ml->ms), 0);
 		export_to(ml->ms, b);
@@ -207,7 +302,10 @@ check_sample(const char *dir, guint seed)
 		g_autofree char *got_s = join(got);
 		g_autofree char *want_s = join(want);
 		bool differs = strstr(want_s, " add [") ||
-			       strstr(want_s, " del [");
+			       strstr(want_s, " del [") ||
+			       strstr(want_s, " eventfd_");
+
+		eventfd_changes += strstr(want_s, " eventfd_") != NULL;
 
 		if (strcmp(got_s, want_s) != 0) {
 			/* Check's messages are short: the logs go to stderr. */
@@ -223,6 +321,10 @@ check_sample(const char *dir, guint seed)
 	}
 	/* The sequence really changed the map. */
 	ck_assert_uint_gt(changed, 0);
+	for (guint i = 0; i < fds->len; i++) {
+		close(g_array_index(fds, struct test_fd, i).fd);
+	}
+	*total_eventfd_changes += eventfd_changes;
 	for (guint k = 0; k < ml->addrspaces->len; k++) {
 		recorder_unregister(&recs[k], 0);
 		g_free((char *)recs[k].tag);
@@ -234,11 +336,14 @@ check_sample(const char *dir, guint seed)
 START_TEST(diff_agrees_with_listener)
 {
 	g_autoptr(GPtrArray) dirs = test_sample_dirs();
+	guint eventfd_changes = 0;
 
 	ck_assert_uint_gt(dirs->len, 0);
 	for (guint i = 0; i < dirs->len; i++) {
-		check_sample(dirs->pdata[i], 1000 + i);
+		check_sample(dirs->pdata[i], 1000 + i, &eventfd_changes);
 	}
+	/* The ioeventfd part was exercised too. */
+	ck_assert_uint_gt(eventfd_changes, 3);
 }
 END_TEST
 
