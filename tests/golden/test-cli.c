@@ -13,10 +13,18 @@
 #include <glib/gstdio.h>
 
 #include "test-common.h"
-#include "tool-run.h"
 
+static const char *tool_path;
 static char *fixture_dir;
 
+/* Run the tool with @args (NULL-terminated, without argv[0]). */
+static struct test_run
+run_tool(const char *const *args)
+{
+	return test_run_tool(tool_path, args, true);
+}
+
+#define RUN(...) run_tool((const char *const[]){ __VA_ARGS__, NULL })
 
 /* Write a map file for one test; returns its path. */
 static char *
@@ -33,7 +41,7 @@ fixture(const char *name, const char *text)
 static void
 assert_load_error(const char *path, const char *what)
 {
-	struct tool_run r = TOOL_RUN("show", path);
+	struct test_run r = RUN("show", path);
 	g_autofree char *prefix = g_strdup_printf("memspace: %s: ", path);
 
 	ck_assert_int_eq(r.status, 1);
@@ -42,7 +50,7 @@ assert_load_error(const char *path, const char *what)
 	ck_assert_msg(strstr(r.err, what), "stderr: %s", r.err);
 	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
 		      "not one line: %s", r.err);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 
 #define DOC_HEAD "{\"format\":\"qemu-mtree-tree/1\",\"address_spaces\":[],"
@@ -108,7 +116,7 @@ START_TEST(cli_loads_a_map)
 		"ok.json", "{\"format\":\"qemu-mtree-tree/1\","
 			   "\"address_spaces\":[{\"name\":\"as\",\"root\":0}],"
 			   "\"regions\":[" REGION(0, "") "]}");
-	struct tool_run r = TOOL_RUN("show", "--flat", path);
+	struct test_run r = RUN("show", "--flat", path);
 
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_str_eq(r.out, "FlatView #0\n"
@@ -117,80 +125,80 @@ START_TEST(cli_loads_a_map)
 				"  No rendered FlatView\n"
 				"\n");
 	ck_assert_str_eq(r.err, "");
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 
 /* Bad command lines: status 2 and a usage line on stderr. */
 static void
-assert_usage_error(struct tool_run r)
+assert_usage_error(struct test_run r)
 {
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_msg(strstr(r.err, "usage: memspace"), "stderr: %s", r.err);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 
 START_TEST(cli_usage_errors_exit_2)
 {
 	g_autofree char *a = fixture("a.json", "{}");
 
-	assert_usage_error(TOOL_RUN("show", "--frobnicate"));
-	assert_usage_error(TOOL_RUN("show", "-x"));
-	assert_usage_error(TOOL_RUN("show", a, a));
-	assert_usage_error(TOOL_RUN("frobnicate"));
-	assert_usage_error(tool_run_argv((const char *const[]){ NULL }));
+	assert_usage_error(RUN("show", "--frobnicate"));
+	assert_usage_error(RUN("show", "-x"));
+	assert_usage_error(RUN("show", a, a));
+	assert_usage_error(RUN("frobnicate"));
+	assert_usage_error(run_tool((const char *const[]){ NULL }));
 }
 END_TEST
 
 START_TEST(cli_help_exits_0)
 {
-	struct tool_run r = TOOL_RUN("--help");
+	struct test_run r = RUN("--help");
 
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: memspace"));
 	ck_assert_ptr_nonnull(strstr(r.out, "show"));
-	tool_run_clear(&r);
+	test_run_clear(&r);
 
-	r = TOOL_RUN("show", "--help");
+	r = RUN("show", "--help");
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: memspace show"));
 	ck_assert_str_eq(r.err, "");
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 
 START_TEST(cli_default_machine_shows)
 {
-	struct tool_run r = TOOL_RUN("show");
+	struct test_run r = RUN("show");
 
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "address-space: memory\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "address-space: I/O\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "memory-region: pc.ram\n"));
 	ck_assert_str_eq(r.err, "");
-	tool_run_clear(&r);
+	test_run_clear(&r);
 
-	r = TOOL_RUN("show", "-f", "-o");
+	r = RUN("show", "-f", "-o");
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, " Root memory region: system\n"));
 	ck_assert_ptr_nonnull(strstr(r.out,
 				     "  0000000000000000-000000000009ffff "
 				     "(prio 0, ram): pc.ram owner:"));
 	ck_assert_ptr_nonnull(strstr(r.out, " Root memory region: (none)\n"));
-	tool_run_clear(&r);
+	test_run_clear(&r);
 
-	r = TOOL_RUN("show", "-D");
+	r = RUN("show", "-D");
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "[disabled]"));
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 
 START_TEST(cli_write_error_fails)
 {
 	g_autofree char *cmd =
-		g_strdup_printf("exec '%s' show > /dev/full", tool_run_path());
+		g_strdup_printf("exec '%s' show > /dev/full", tool_path);
 	int status = system(cmd);
 
 	ck_assert(WIFEXITED(status));
@@ -249,7 +257,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s PATH-TO-MEMSPACE-TOOL\n", argv[0]);
 		return EXIT_FAILURE;
 	}
-	tool_run_set_path(argv[1]);
+	tool_path = argv[1];
 	fixture_dir = g_dir_make_tmp("memspace-cli-XXXXXX", &error);
 	if (!fixture_dir) {
 		fprintf(stderr, "%s\n", error->message);

@@ -295,7 +295,7 @@ check_sample(const char *dir, guint seed, guint *total_eventfd_changes)
 		ck_assert_int_eq(memspace_transaction_commit(ml->ms), 0);
 		export_to(ml->ms, b);
 
-		struct tool_run r = TOOL_RUN("diff", "--json", a, b);
+		struct test_run r = TOOL_RUN("diff", "--json", a, b);
 		g_autoptr(GPtrArray) got = tool_events(r.out);
 		g_autoptr(GPtrArray) want =
 			recorded_events(log, ml->addrspaces->len);
@@ -317,7 +317,7 @@ check_sample(const char *dir, guint seed, guint *total_eventfd_changes)
 		}
 		ck_assert_int_eq(r.status, differs ? 1 : 0);
 		changed += differs;
-		tool_run_clear(&r);
+		test_run_clear(&r);
 	}
 	/* The sequence really changed the map. */
 	ck_assert_uint_gt(changed, 0);
@@ -352,11 +352,11 @@ START_TEST(diff_text_and_status)
 	g_autofree char *q35 = test_sample_path("x86-q35-128m", "tree.json");
 	g_autofree char *ports =
 		test_sample_path("x86-q35-pcie-ports-booted", "tree.json");
-	struct tool_run r = TOOL_RUN("diff", q35, q35);
+	struct test_run r = TOOL_RUN("diff", q35, q35);
 
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_str_eq(r.out, "");
-	tool_run_clear(&r);
+	test_run_clear(&r);
 
 	r = TOOL_RUN("diff", q35, ports);
 	ck_assert_int_eq(r.status, 1);
@@ -366,15 +366,15 @@ START_TEST(diff_text_and_status)
 				    "(prio 1, i/o): ahci\n"),
 		      "%s", r.out);
 	ck_assert_msg(strstr(r.out, "address-space: memory\n"), "%s", r.out);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 
 	r = TOOL_RUN("diff", q35);
 	ck_assert_int_eq(r.status, 2);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 	r = TOOL_RUN("diff", q35, "/nonexistent.json");
 	ck_assert_int_eq(r.status, 2);
 	ck_assert(g_str_has_prefix(r.err, "memspace: /nonexistent.json: "));
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 

@@ -51,7 +51,7 @@ assert_renders(const char *svg_text, const char *name)
 static void
 assert_names(const char *map, const char *svg, const char *as)
 {
-	struct tool_run r = map ? TOOL_RUN("show", "--flat", "--json", map) :
+	struct test_run r = map ? TOOL_RUN("show", "--flat", "--json", map) :
 				  TOOL_RUN("show", "--flat", "--json");
 	g_autoptr(JsonParser) p = json_parser_new();
 	JsonArray *views;
@@ -89,7 +89,7 @@ assert_names(const char *map, const char *svg, const char *as)
 		}
 	}
 	ck_assert(found);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 
 START_TEST(draw_renders_every_sample)
@@ -101,13 +101,13 @@ START_TEST(draw_renders_every_sample)
 			g_build_filename(dirs->pdata[i], "tree.json", NULL);
 		g_autofree char *base = g_path_get_basename(dirs->pdata[i]);
 		g_autofree char *name = g_strconcat(base, ".svg", NULL);
-		struct tool_run r = TOOL_RUN("draw", map);
+		struct test_run r = TOOL_RUN("draw", map);
 
 		ck_assert_msg(r.status == 0, "%s: %s", map, r.err);
 		ck_assert(g_str_has_prefix(r.out, "<?xml"));
 		assert_names(map, r.out, "memory");
 		assert_renders(r.out, name);
-		tool_run_clear(&r);
+		test_run_clear(&r);
 	}
 }
 END_TEST
@@ -117,7 +117,7 @@ START_TEST(draw_builtin_matches_readme_picture)
 	g_autofree char *doc = g_build_filename(
 		TEST_SOURCE_DIR, "tools", "doc", "default-map.svg", NULL);
 	g_autofree char *committed = NULL;
-	struct tool_run r = TOOL_RUN("draw");
+	struct test_run r = TOOL_RUN("draw");
 
 	ck_assert_int_eq(r.status, 0);
 	ck_assert(g_file_get_contents(doc, &committed, NULL, NULL));
@@ -128,28 +128,28 @@ START_TEST(draw_builtin_matches_readme_picture)
 	ck_assert_ptr_nonnull(strstr(r.out, "(hides "));
 	assert_names(NULL, r.out, "memory");
 	assert_renders(r.out, "default.svg");
-	tool_run_clear(&r);
+	test_run_clear(&r);
 
 	r = TOOL_RUN("draw", "--as", "I/O");
 	ck_assert_int_eq(r.status, 0);
 	assert_names(NULL, r.out, "I/O");
 	assert_renders(r.out, "io.svg");
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 
 START_TEST(draw_errors)
 {
-	struct tool_run r = TOOL_RUN("draw", "--as", "nowhere");
+	struct test_run r = TOOL_RUN("draw", "--as", "nowhere");
 
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err,
 			 "memspace: draw: no address space \"nowhere\"\n");
-	tool_run_clear(&r);
+	test_run_clear(&r);
 	r = TOOL_RUN("draw", "a", "b");
 	ck_assert_int_eq(r.status, 2);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 

@@ -152,9 +152,9 @@ START_TEST(export_round_trips_corners)
 							   NULL, NULL, NULL));
 	ck_assert_int_eq(memspace_region_add_subregion(root, 0x30000, dev), 0);
 	ck_assert_int_eq(memspace_transaction_commit(ms), 0);
-	as = memspace_addrspace_new(ms, "memory", root);
+	as = memspace_addrspace_create(ms, "memory", root);
 	ck_assert_ptr_nonnull(as);
-	io_as = memspace_addrspace_new(
+	io_as = memspace_addrspace_create(
 		ms, "empty",
 		keep(regions, memspace_region_new_container(ms, "void", 0x100)));
 	ck_assert_ptr_nonnull(io_as);

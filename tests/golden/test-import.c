@@ -37,7 +37,7 @@ static void
 assert_show(const char *map, const char *flags, const char *expected_path,
 	    enum golden_mode mode)
 {
-	struct tool_run r = flags ? TOOL_RUN("show", flags, map) :
+	struct test_run r = flags ? TOOL_RUN("show", flags, map) :
 				    TOOL_RUN("show", map);
 	g_autofree char *expected = read_file(expected_path);
 	g_autofree char *why = NULL;
@@ -47,7 +47,7 @@ assert_show(const char *map, const char *flags, const char *expected_path,
 	why = golden_compare(expected, r.out, mode);
 	ck_assert_msg(!why, "%s: show %s differs: %s", expected_path,
 		      flags ? flags : "", why);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 
 /* Import @form of sample @dir with its flat dump into a file. */
@@ -59,7 +59,7 @@ import_sample(const char *dir, const char *form, bool with_flat)
 	g_autofree char *base = g_path_get_basename(dir);
 	g_autofree char *name = g_strdup_printf("%s-%s%s.json", base, form,
 						with_flat ? "" : "-noflat");
-	struct tool_run r = with_flat ?
+	struct test_run r = with_flat ?
 				    TOOL_RUN("import", "--flat", flat, tree) :
 				    TOOL_RUN("import", tree);
 	char *path;
@@ -68,7 +68,7 @@ import_sample(const char *dir, const char *form, bool with_flat)
 	ck_assert_msg(strcmp(r.err, "") == 0, "import %s: stderr: %s", tree,
 		      r.err);
 	path = tool_run_file(name, r.out);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 	return path;
 }
 
@@ -226,7 +226,7 @@ assert_import_error(const char *name, const char *text, const char *flat,
 	g_autofree char *path = tool_run_file(name, text);
 	g_autofree char *flat_path =
 		flat ? tool_run_file("flat.txt", flat) : NULL;
-	struct tool_run r = flat ? TOOL_RUN("import", "--flat", flat_path, path) :
+	struct test_run r = flat ? TOOL_RUN("import", "--flat", flat_path, path) :
 				   TOOL_RUN("import", path);
 	g_autofree char *prefix = g_strdup_printf(
 		"memspace: %s:%u: ", flat ? flat_path : path, line);
@@ -237,7 +237,7 @@ assert_import_error(const char *name, const char *text, const char *flat,
 	ck_assert_msg(strstr(r.err, what), "stderr: %s", r.err);
 	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
 		      "not one line: %s", r.err);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 
 #define AS_HEAD "address-space: memory\n"
@@ -287,18 +287,18 @@ END_TEST
 
 START_TEST(import_usage_errors)
 {
-	struct tool_run r = TOOL_RUN("import");
+	struct test_run r = TOOL_RUN("import");
 
 	ck_assert_int_eq(r.status, 2);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 	r = TOOL_RUN("import", "--bogus", "x");
 	ck_assert_int_eq(r.status, 2);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 	r = TOOL_RUN("import", "/nonexistent/mtree.txt");
 	ck_assert_int_eq(r.status, 1);
 	ck_assert(g_str_has_prefix(r.err,
 				   "memspace: /nonexistent/mtree.txt: "));
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 

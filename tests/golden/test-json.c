@@ -101,9 +101,9 @@ json_ranges(JsonObject *doc)
 static void
 check_show_json(const char *map)
 {
-	struct tool_run text = map ? TOOL_RUN("show", "--flat", map) :
+	struct test_run text = map ? TOOL_RUN("show", "--flat", map) :
 				     TOOL_RUN("show", "--flat");
-	struct tool_run json = map ? TOOL_RUN("show", "--flat", "--json", map) :
+	struct test_run json = map ? TOOL_RUN("show", "--flat", "--json", map) :
 				     TOOL_RUN("show", "--flat", "--json");
 	g_autoptr(JsonParser) p = json_parser_new();
 	g_autofree char *want = NULL, *got = NULL;
@@ -113,8 +113,8 @@ check_show_json(const char *map)
 	want = flat_ranges(text.out);
 	got = json_ranges(parse(p, json.out));
 	ck_assert_str_eq(got, want);
-	tool_run_clear(&text);
-	tool_run_clear(&json);
+	test_run_clear(&text);
+	test_run_clear(&json);
 }
 
 START_TEST(show_flat_json_matches_text)
@@ -133,13 +133,13 @@ END_TEST
 
 START_TEST(show_json_needs_flat)
 {
-	struct tool_run r = TOOL_RUN("show", "--json");
+	struct test_run r = TOOL_RUN("show", "--json");
 
 	ck_assert_int_eq(r.status, 2);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 	r = TOOL_RUN("show", "--flat", "--owners", "--json");
 	ck_assert_int_eq(r.status, 2);
-	tool_run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 
@@ -148,7 +148,7 @@ END_TEST
 START_TEST(lookup_json_matches_text)
 {
 	g_autofree char *map = test_sample_path("x86-q35-128m", "tree.json");
-	struct tool_run flat = TOOL_RUN("show", "--flat", "--json", map);
+	struct test_run flat = TOOL_RUN("show", "--flat", "--json", map);
 	g_autoptr(JsonParser) p = json_parser_new();
 	JsonObject *doc = parse(p, flat.out);
 	JsonArray *ranges = json_object_get_array_member(
@@ -170,11 +170,11 @@ START_TEST(lookup_json_matches_text)
 	}
 	g_ptr_array_add(args, NULL);
 
-	struct tool_run text = tool_run_argv((const char *const *)args->pdata);
+	struct test_run text = test_run_tool(tool_run_path(), (const char *const *)args->pdata + 0, true);
 
 	g_ptr_array_insert(args, 1, g_strdup("--json"));
 
-	struct tool_run json = tool_run_argv((const char *const *)args->pdata);
+	struct test_run json = test_run_tool(tool_run_path(), (const char *const *)args->pdata + 0, true);
 	g_autoptr(JsonParser) q = json_parser_new();
 	JsonArray *results = json_object_get_array_member(parse(q, json.out),
 							  "results");
@@ -206,16 +206,16 @@ START_TEST(lookup_json_matches_text)
 		}
 		ck_assert_str_eq(line, lines[i]);
 	}
-	tool_run_clear(&flat);
-	tool_run_clear(&text);
-	tool_run_clear(&json);
+	test_run_clear(&flat);
+	test_run_clear(&text);
+	test_run_clear(&json);
 }
 END_TEST
 
 START_TEST(kvm_slots_json_matches_text)
 {
-	struct tool_run text = TOOL_RUN("kvm-slots", "--fake");
-	struct tool_run json = TOOL_RUN("kvm-slots", "--fake", "--json");
+	struct test_run text = TOOL_RUN("kvm-slots", "--fake");
+	struct test_run json = TOOL_RUN("kvm-slots", "--fake", "--json");
 	g_autoptr(JsonParser) p = json_parser_new();
 	JsonObject *doc;
 	JsonArray *slots;
@@ -245,8 +245,8 @@ START_TEST(kvm_slots_json_matches_text)
 			      json_object_get_boolean_member(s, "readonly") << 1]);
 	}
 	ck_assert_str_eq(got->str, text.out);
-	tool_run_clear(&text);
-	tool_run_clear(&json);
+	test_run_clear(&text);
+	test_run_clear(&json);
 }
 END_TEST
 
