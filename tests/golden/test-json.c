@@ -170,11 +170,13 @@ START_TEST(lookup_json_matches_text)
 	}
 	g_ptr_array_add(args, NULL);
 
-	struct test_run text = test_run_tool(tool_run_path(), (const char *const *)args->pdata + 0, true);
+	struct test_run text = test_run_tool(
+		tool_run_path(), (const char *const *)args->pdata, true);
 
 	g_ptr_array_insert(args, 1, g_strdup("--json"));
 
-	struct test_run json = test_run_tool(tool_run_path(), (const char *const *)args->pdata + 0, true);
+	struct test_run json = test_run_tool(
+		tool_run_path(), (const char *const *)args->pdata, true);
 	g_autoptr(JsonParser) q = json_parser_new();
 	JsonArray *results = json_object_get_array_member(parse(q, json.out),
 							  "results");
