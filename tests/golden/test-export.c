@@ -25,19 +25,6 @@ static const unsigned show_modes[] = {
 };
 
 static char *
-show_text(struct memspace *ms, unsigned flags)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(memspace_show(ms, f, flags), 0);
-	fclose(f);
-	return buf;
-}
-
-static char *
 export_text(struct memspace *ms)
 {
 	char *buf = NULL;
@@ -71,8 +58,8 @@ assert_round_trip(struct memspace *ms, const char *what)
 	ck_assert_msg(back, "%s: exported map does not load: %s", what,
 		      error ? error->message : "?");
 	for (size_t i = 0; i < G_N_ELEMENTS(show_modes); i++) {
-		g_autofree char *live = show_text(ms, show_modes[i]);
-		g_autofree char *loaded = show_text(back->ms, show_modes[i]);
+		g_autofree char *live = test_show_text(ms, show_modes[i]);
+		g_autofree char *loaded = test_show_text(back->ms, show_modes[i]);
 
 		ck_assert_msg(strcmp(live, loaded) == 0,
 			      "%s: show flags %#x differ after export:\n"
