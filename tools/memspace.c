@@ -14,6 +14,9 @@ static const struct tool_command *const commands[] = {
 	&tool_lookup_command,
 	&tool_kvm_slots_command,
 	&tool_export_command,
+	&tool_import_command,
+	&tool_diff_command,
+	&tool_draw_command,
 };
 
 static void

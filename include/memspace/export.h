@@ -30,9 +30,15 @@ extern "C" {
  * document with the memspace tool gives a map that `memspace show` prints
  * exactly as memspace_show() prints @ms, in every mode.
  *
- * Not written, because the format has no field for them: device callbacks
- * and host memory (a loaded map has neither), the unmergeable flag,
- * dirty-log state, ioeventfds and coalesced MMIO.  A ROM device outside
+ * Two extensions, which the map loader ignores, let `memspace diff` tell
+ * exactly which regions of two exports of one context are the same: each
+ * region's "uid" (its creation number in the context) and the context's
+ * random "source.context" number.  A region's ioeventfds go into an extra
+ * "ioeventfds" array (address,
+ * size, match_data, data; not the descriptors), which `memspace diff`
+ * reads and the map loader ignores.  Not written, because the format has
+ * no field for them: device callbacks and host memory (a loaded map has
+ * neither), the unmergeable flag, dirty-log state and coalesced MMIO.  A ROM device outside
  * romd mode is written with type "i/o", as `info mtree` prints it.  Names
  * and owners that are not valid UTF-8 are written with U+FFFD in place of
  * the invalid bytes.

@@ -12,7 +12,7 @@ static const char *tool_path;
 
 START_TEST(cli_show_backends_lists_ram)
 {
-	static const char *const modes[][3] = {
+	static const char *const modes[][4] = {
 		{ "show", "--backends", NULL },
 		{ "show", "-b", "--flat" },
 	};

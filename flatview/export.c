@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "addrspace-internal.h"
+#include "region-listen.h"
 
 /* A JSON string: quotes, backslashes and control characters escaped;
  * invalid UTF-8 replaced (JSON text must be UTF-8). */
@@ -102,6 +103,29 @@ export_collect(struct memspace *ms, GPtrArray *order, GHashTable *ids)
 	}
 }
 
+/* The region's ioeventfds, in its order (address, size, match, data); the
+ * descriptors are process-local and not written. */
+static void
+export_ioeventfds(FILE *out, const struct memspace_region *mr)
+{
+	const struct region_ioeventfds *evs = mr->ioeventfds;
+
+	if (!evs || !evs->nr) {
+		return;
+	}
+	fputs(", \"ioeventfds\": [", out);
+	for (size_t i = 0; i < evs->nr; i++) {
+		const struct region_ioeventfd *e = &evs->e[i];
+
+		fprintf(out,
+			"%s{\"addr\": \"0x%" PRIx64 "\", \"size\": \"0x%" PRIx64
+			"\", \"match_data\": %s, \"data\": \"0x%" PRIx64 "\"}",
+			i ? ", " : "", e->addr, e->size,
+			e->match_data ? "true" : "false", e->data);
+	}
+	fputc(']', out);
+}
+
 static void
 export_region(FILE *out, GHashTable *ids, const struct memspace_region *mr,
 	      unsigned id)
@@ -109,7 +133,8 @@ export_region(FILE *out, GHashTable *ids, const struct memspace_region *mr,
 	const struct memspace_region *child;
 	bool first = true;
 
-	fprintf(out, "    {\"id\": %u, \"name\": ", id);
+	fprintf(out, "    {\"id\": %u, \"uid\": %" PRIu64 ", \"name\": ", id,
+		mr->serial);
 	export_string(out, mr->name);
 	fprintf(out, ", \"type\": \"%s\"", region_type_name(mr));
 	export_hex(out, "addr", mr->addr);
@@ -152,6 +177,7 @@ export_region(FILE *out, GHashTable *ids, const struct memspace_region *mr,
 		export_hex(out, "offset", mr->alias_offset);
 		fputc('}', out);
 	}
+	export_ioeventfds(out, mr);
 	fputc('}', out);
 }
 
@@ -162,11 +188,12 @@ export_document(struct memspace *ms, FILE *out)
 	g_autoptr(GHashTable) ids = g_hash_table_new(NULL, NULL);
 
 	export_collect(ms, order, ids);
-	fputs("{\n  \"format\": \"qemu-mtree-tree/1\",\n"
-	      "  \"source\": {\"generator\": \"memspace_export_json "
-	      MEMSPACE_VERSION "\"},\n"
-	      "  \"address_spaces\": [",
-	      out);
+	fprintf(out,
+		"{\n  \"format\": \"qemu-mtree-tree/1\",\n"
+		"  \"source\": {\"generator\": \"memspace_export_json "
+		MEMSPACE_VERSION "\", \"context\": \"0x%" PRIx64 "\"},\n"
+		"  \"address_spaces\": [",
+		ms->instance);
 	for (guint i = 0; i < ms->addrspaces->len; i++) {
 		const struct memspace_addrspace *as = ms->addrspaces->pdata[i];
 
