@@ -616,6 +616,68 @@ START_TEST(kvm_no_ioeventfd_capability_leaves_software_path)
 }
 END_TEST
 
+/* What KVM refuses (same address, one of them any-size) is refused when
+ * added, before any listener sees it. */
+START_TEST(kvm_ioeventfd_collision_refused_at_add)
+{
+	struct memspace_region *root = tt_container("root", MEMSPACE_SIZE_2_64);
+	struct memspace_region *dev = tt_io("dev", 0x1000);
+	struct memspace_kvm_listener *kl;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	tt_add(root, 0xfe000000, dev);
+	kl = register_memory(tt_as("memory", root));
+	memspace_kvm_fake_clear_log(fake);
+	ck_assert_int_eq(memspace_region_add_eventfd(dev, 0, 4, false, 0, efd),
+			 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(dev, 0, 0, false, 0, efd),
+			 -EEXIST);
+	expect_calls("ioeventfd assign addr=0xfe000000 len=4 = 0");
+	ck_assert_int_eq(memspace_listener_get_error(
+				 memspace_kvm_listener_get_listener(kl)), 0);
+	ck_assert_int_eq(memspace_kvm_listener_unregister(kl), 0);
+	close(efd);
+}
+END_TEST
+
+/*
+ * A collision only the topology makes (an entry partly covered by another
+ * region's, at one address): KVM refuses it and the listener is out of
+ * sync; once the cause is gone, a resync repairs it.
+ */
+START_TEST(kvm_ioeventfd_topology_collision_resync_recovers)
+{
+	struct memspace_region *root = tt_container("root", MEMSPACE_SIZE_2_64);
+	struct memspace_region *a = tt_io("a", 0x1000);
+	struct memspace_region *b = tt_io("b", 0x2);
+	struct memspace_kvm_listener *kl;
+	struct memspace_listener *l;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	tt_add(root, 0x1000, a);
+	tt_add_prio(root, 0x1000, b, 1);
+	kl = register_memory(tt_as("memory", root));
+	l = memspace_kvm_listener_get_listener(kl);
+	memspace_kvm_fake_clear_log(fake);
+	ck_assert_int_eq(memspace_region_add_eventfd(a, 0, 4, false, 0, efd), 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(b, 0, 0, false, 0, efd),
+			 -EREMOTEIO);
+	expect_calls("ioeventfd assign addr=0x1000 len=4 = 0",
+		     "ioeventfd assign addr=0x1000 len=0 = -17");
+	ck_assert_int_eq(memspace_listener_get_error(l), -EEXIST);
+	/* While the cause is there, a resync fails again. */
+	ck_assert_int_eq(memspace_listener_resync(l), -EREMOTEIO);
+	memspace_kvm_fake_clear_log(fake);
+	ck_assert_int_eq(memspace_region_del_eventfd(b, 0, 0, false, 0, efd), 0);
+	ck_assert_int_eq(memspace_listener_resync(l), 0);
+	ck_assert_int_eq(memspace_listener_get_error(l), 0);
+	ck_assert_uint_eq(memspace_kvm_fake_nr_ioeventfds(fake), 1);
+	ck_assert_int_eq(memspace_kvm_listener_unregister(kl), 0);
+	ck_assert_uint_eq(memspace_kvm_fake_nr_ioeventfds(fake), 0);
+	close(efd);
+}
+END_TEST
+
 START_TEST(kvm_coalesced_zones_deduplicated)
 {
 	struct memspace_region *root = tt_container("root", MEMSPACE_SIZE_2_64);
@@ -697,6 +759,8 @@ kvm_suite(void)
 	tcase_add_test(ti, kvm_no_ioeventfd_capability_leaves_software_path);
 	tcase_add_test(ti, kvm_coalesced_zones_deduplicated);
 	tcase_add_test(ti, kvm_coalesced_resync_keeps_one_zone);
+	tcase_add_test(ti, kvm_ioeventfd_collision_refused_at_add);
+	tcase_add_test(ti, kvm_ioeventfd_topology_collision_resync_recovers);
 	suite_add_tcase(s, ti);
 	return s;
 }
