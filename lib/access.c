@@ -534,6 +534,9 @@ memspace_addrspace_rw(struct memspace_addrspace *as, uint64_t addr,
 	if (!len) {
 		return MEMSPACE_ACCESS_OK;
 	}
+	if (!as || !buf) {
+		return MEMSPACE_ACCESS_DECODE_ERROR;
+	}
 	ms_rcu_read_lock();
 	res = flatview_access(rcu_dereference(as->current), &ctx, addr, buf,
 			      len);
@@ -615,7 +618,7 @@ memspace_addrspace_translate(struct memspace_addrspace *as, uint64_t addr,
 			     struct memspace_section *ret_sec,
 			     uint64_t *ret_offset, uint64_t *ret_len)
 {
-	if (!as) {
+	if (!as || !ret_sec) {
 		return -EINVAL;
 	}
 	return memspace_flatview_translate(rcu_dereference(as->current), addr,

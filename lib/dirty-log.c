@@ -150,6 +150,9 @@ memspace_region_set_log(struct memspace_region *mr, unsigned client, bool on)
 MEMSPACE_EXPORT unsigned
 memspace_region_get_log(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return 0;
+	}
 	return mr ? __atomic_load_n(&mr->dirty_log_mask, __ATOMIC_ACQUIRE) : 0;
 }
 
@@ -251,6 +254,9 @@ memspace_log_global_stop(struct memspace *ms)
 MEMSPACE_EXPORT bool
 memspace_log_global_is_on(struct memspace *ms)
 {
+	if (!ms) {
+		return false;
+	}
 	return ms && ms->log_global;
 }
 

@@ -573,6 +573,9 @@ memspace_kvm_listener_has_memory(const struct memspace_kvm_listener *kl,
 	const struct kvm_slot *s;
 	bool ret;
 
+	if (!kl) {
+		return false;
+	}
 	updater_lock(kl->ms);
 	s = g_tree_lookup(kl->by_gpa, &start);
 	ret = s && !s->stale && s->size == size;
@@ -585,6 +588,9 @@ memspace_kvm_listener_nr_slots(const struct memspace_kvm_listener *kl)
 {
 	size_t n;
 
+	if (!kl) {
+		return 0;
+	}
 	updater_lock(kl->ms);
 	n = (size_t)g_tree_nnodes(kl->by_gpa);
 	updater_unlock(kl->ms);
