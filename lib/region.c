@@ -377,7 +377,7 @@ set_flag(struct memspace_region *mr, bool *flag, bool value)
 		*flag = value;
 		region_mark_dirty(mr);
 	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, 0);
 }
 
 MEMSPACE_EXPORT int
@@ -439,11 +439,7 @@ memspace_region_set_size(struct memspace_region *mr, uint64_t size)
 			region_mark_dirty(mr);
 		}
 	}
-	if (ret < 0) {
-		updater_abort(mr->ms);
-		return ret;
-	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, ret);
 }
 
 MEMSPACE_EXPORT int
@@ -467,12 +463,11 @@ memspace_region_set_alias_offset(struct memspace_region *mr, uint64_t offset)
 		mr->alias_offset = offset;
 		if (region_check_geometry(mr) < 0) {
 			mr->alias_offset = prev;
-			updater_abort(mr->ms);
-			return -ELOOP;
+			return updater_commit(mr->ms, -ELOOP);
 		}
 		region_mark_dirty(mr);
 	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, 0);
 }
 
 MEMSPACE_EXPORT int

@@ -117,18 +117,18 @@ START_TEST(null_addrspace_view_and_access_functions)
 	uint64_t off, len;
 	uint32_t v = 0;
 
-	assert_null_errno(memspace_addrspace_new(NULL, "a", sys));
-	assert_null_errno(memspace_addrspace_new(tt_ms, NULL, sys));
-	assert_null_errno(memspace_addrspace_new(tt_ms, "a", NULL));
+	assert_null_errno(memspace_addrspace_create(NULL, "a", sys));
+	assert_null_errno(memspace_addrspace_create(tt_ms, NULL, sys));
+	assert_null_errno(memspace_addrspace_create(tt_ms, "a", NULL));
 	ck_assert_int_eq(memspace_addrspace_destroy(NULL), 0);
 	ck_assert_ptr_null(memspace_addrspace_get_name(NULL));
 	ck_assert_ptr_null(memspace_addrspace_get_root(NULL));
 	ck_assert_ptr_null(memspace_addrspace_get_context(NULL));
 	ck_assert_int_eq(memspace_addrspace_set_machine_ram(NULL, sys), -EINVAL);
 	ck_assert_ptr_null(memspace_addrspace_get_machine_ram(NULL));
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(NULL, true),
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(NULL, true),
 			 -EINVAL);
-	ck_assert(!memspace_addrspace_get_hyp_ioevtfd_enabled(NULL));
+	ck_assert(!memspace_addrspace_get_hyp_ioeventfd_enabled(NULL));
 	ck_assert_ptr_null(memspace_addrspace_get_flatview(NULL));
 	memspace_read_lock();
 	ck_assert_ptr_null(memspace_addrspace_get_flatview_rcu(NULL));
@@ -176,7 +176,7 @@ START_TEST(null_addrspace_view_and_access_functions)
 			 -EINVAL);
 	ck_assert_int_eq(memspace_window_cache_init(&w, NULL, 0, 4, false),
 			 -EINVAL);
-	memspace_window_cache_destroy(NULL);
+	memspace_window_cache_finish(NULL);
 	ck_assert_int_eq(memspace_window_cache_refresh(NULL), -EINVAL);
 	ck_assert_int_eq(memspace_window_cache_read_slow(NULL, 0, &v, 4),
 			 MEMSPACE_ACCESS_DECODE_ERROR);

@@ -496,7 +496,7 @@ flatview_access(const struct memspace_flatview *fv,
 	 * (before it is split into device chunks), and match it wherever
 	 * the range holding its first byte is not memory.
 	 */
-	if (ctx->is_write && !ctx->as->hyp_ioevtfd_enabled &&
+	if (ctx->is_write && !ctx->as->hyp_ioeventfd_enabled &&
 	    (len == 1 || len == 2 || len == 4 || len == 8)) {
 		const struct flat_range *fr = flatview_find(fv, addr);
 
