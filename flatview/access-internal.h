@@ -19,6 +19,7 @@
  */
 struct access_ctx {
 	struct memspace_addrspace *as;
+	const struct memspace_flatview *fv; /* set by flatview_access() */
 	struct memspace_attrs attrs;
 	bool is_write;
 };

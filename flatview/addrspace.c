@@ -157,18 +157,27 @@ memspace_addrspace_destroy(struct memspace_addrspace *as)
 MEMSPACE_EXPORT const char *
 memspace_addrspace_get_name(const struct memspace_addrspace *as)
 {
+	if (!as) {
+		return NULL;
+	}
 	return as->name;
 }
 
 MEMSPACE_EXPORT struct memspace_region *
 memspace_addrspace_get_root(const struct memspace_addrspace *as)
 {
+	if (!as) {
+		return NULL;
+	}
 	return as->root;
 }
 
 MEMSPACE_EXPORT struct memspace *
 memspace_addrspace_get_context(const struct memspace_addrspace *as)
 {
+	if (!as) {
+		return NULL;
+	}
 	return as->ms;
 }
 
@@ -195,6 +204,9 @@ memspace_addrspace_set_machine_ram(struct memspace_addrspace *as,
 MEMSPACE_EXPORT struct memspace_region *
 memspace_addrspace_get_machine_ram(const struct memspace_addrspace *as)
 {
+	if (!as) {
+		return NULL;
+	}
 	return as->machine_ram;
 }
 
@@ -221,13 +233,16 @@ memspace_addrspace_set_hyp_ioeventfd_enabled(struct memspace_addrspace *as,
 MEMSPACE_EXPORT bool
 memspace_addrspace_get_hyp_ioeventfd_enabled(const struct memspace_addrspace *as)
 {
+	if (!as) {
+		return false;
+	}
 	return as->hyp_ioeventfd_enabled;
 }
 
 MEMSPACE_EXPORT struct memspace_flatview *
 memspace_addrspace_get_flatview_rcu(struct memspace_addrspace *as)
 {
-	return rcu_dereference(as->current);
+	return as ? rcu_dereference(as->current) : NULL;
 }
 
 MEMSPACE_EXPORT struct memspace_flatview *
@@ -235,6 +250,9 @@ memspace_addrspace_get_flatview(struct memspace_addrspace *as)
 {
 	struct memspace_flatview *fv;
 
+	if (!as) {
+		return NULL;
+	}
 	ms_rcu_read_lock();
 	/* A view whose count already reached zero is being replaced:
 	 * the pointer has moved on, so read it again. */

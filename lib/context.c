@@ -12,27 +12,69 @@
 #include "rcu.h"
 #include "reclaim.h"
 
-/* Per-thread registration state, mirroring liburcu's own per-thread state. */
-static __thread bool thread_registered;
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/*
+ * Threads are unregistered when they exit through a key destructor, so
+ * that registering on first use never leaves liburcu a dead reader.  The
+ * key is process-wide, like liburcu's own reader registry.
+ */
+static pthread_key_t reader_key;
+static pthread_once_t reader_key_once = PTHREAD_ONCE_INIT;
+
+static void
+reader_exit(void *arg)
+{
+	(void)arg;
+	if (MS_RCU_REGISTERED()) {
+		MS_RCU(unregister_thread)();
+	}
+}
+
+static void
+reader_key_create(void)
+{
+	if (pthread_key_create(&reader_key, reader_exit) != 0) {
+		fputs("memspace: cannot create the RCU reader key\n", stderr);
+		abort();
+	}
+}
 
 MEMSPACE_EXPORT void
 memspace_thread_register(void)
 {
-	if (thread_registered) {
+	if (MS_RCU_REGISTERED()) {
 		return;
 	}
 	MS_RCU(register_thread)();
-	thread_registered = true;
+	(void)pthread_once(&reader_key_once, reader_key_create);
+	(void)pthread_setspecific(reader_key, (void *)1);
 }
 
 MEMSPACE_EXPORT void
 memspace_thread_unregister(void)
 {
-	if (!thread_registered) {
+	if (!MS_RCU_REGISTERED()) {
 		return;
 	}
 	MS_RCU(unregister_thread)();
-	thread_registered = false;
+}
+
+MEMSPACE_EXPORT void
+memspace_thread_first_use(void)
+{
+#ifdef MEMSPACE_RCU_QSBR
+	/* A QSBR reader that never reports quiescent states would stall
+	 * every writer: registering it silently is worse than stopping. */
+	fputs("memspace: a thread entered an RCU read-side section without "
+	      "memspace_thread_register() (required with the qsbr flavor)\n",
+	      stderr);
+	abort();
+#else
+	memspace_thread_register();
+#endif
 }
 
 MEMSPACE_EXPORT void

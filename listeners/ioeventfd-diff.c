@@ -4,15 +4,13 @@
  * view shows, strictly sorted, and diffed against the previous set into
  * eventfd_del (all of them first) and eventfd_add callbacks.
  *
- * An entry is in the set when its whole byte range (its first byte, for
- * any-size entries) lies in one flat range showing its region, translated
- * to that range's addresses.  QEMU keeps any entry merely intersecting a
- * range, unclipped, which can register a doorbell over another device's
- * registers and emit one entry twice; here a region shown twice (two
- * aliases) yields two entries at two addresses, and nothing else can
- * repeat.  Ranges come in address order and each region's array is sorted
- * by the same key, so the build is already sorted: O(ranges + log + hits)
- * without a sort.
+ * An entry is in the set when its byte range (its first byte, for
+ * any-size entries) intersects a flat range showing its region, at the
+ * address that range gives its first byte: QEMU's rule, so an entry partly
+ * covered by another region is still registered (and the software write
+ * path, lib/ioeventfd-soft.c, matches the same set).  An entry split by
+ * another region meets two ranges at one address: the set is sorted and
+ * each entry kept once.
  */
 #include "config.h"
 
@@ -44,6 +42,9 @@ lower_bound(const struct region_ioeventfds *evs, uint64_t addr)
 	return lo;
 }
 
+/* Entries start at most this far before the first byte they cover. */
+#define ENTRY_MAX_SIZE 8
+
 static void
 collect_range(GArray *set, const struct flat_range *fr)
 {
@@ -53,19 +54,24 @@ collect_range(GArray *set, const struct flat_range *fr)
 	if (!evs) {
 		return;
 	}
-	for (size_t k = lower_bound(evs, lo); k < evs->nr; k++) {
+	for (size_t k = lower_bound(evs, lo > ENTRY_MAX_SIZE ?
+						 lo - ENTRY_MAX_SIZE : 0);
+	     k < evs->nr; k++) {
 		const struct region_ioeventfd *re = &evs->e[k];
 		uint64_t elast = re->addr + (re->size ? re->size - 1 : 0);
+		i128 at = (i128)fr->start - (i128)lo + (i128)re->addr;
 		struct as_ioeventfd ae;
 
 		if (re->addr > hi) {
 			break;
 		}
-		if (elast > hi) {
-			continue;	/* straddles the end of the range */
+		/* Ends before the range, or would sit outside the space. */
+		if (elast < lo || at < 0 || at + (i128)(elast - re->addr) >=
+						    (i128)1 << 64) {
+			continue;
 		}
 		ae = (struct as_ioeventfd){
-			.e = { .addr = fr->start + (re->addr - lo),
+			.e = { .addr = (uint64_t)at,
 			       .size = re->size, .match_data = re->match_data,
 			       .data = re->data, .fd = re->efd->fd },
 			.efd = ioeventfd_fd_ref(re->efd),
@@ -76,6 +82,12 @@ collect_range(GArray *set, const struct flat_range *fr)
 		};
 		g_array_append_val(set, ae);
 	}
+}
+
+static gint
+entry_sort_cmp(gconstpointer a, gconstpointer b)
+{
+	return entry_cmp(a, b);
 }
 
 static void
@@ -91,17 +103,29 @@ ioeventfd_set_build(const struct memspace_flatview *fv)
 	GArray *set = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
 	guint n = 0;
 
+	bool sorted = true;
+
 	for (size_t i = 0; i < fv->nr; i++) {
 		collect_range(set, &fv->ranges[i]);
 	}
-	/* Keep the set strictly sorted and free of duplicates, even if an
-	 * invariant broke (the build is sorted by construction). */
+	/* Mostly sorted already: an entry starting before its range may
+	 * come after the previous range's last ones. */
+	for (guint i = 1; i < set->len && sorted; i++) {
+		sorted = entry_cmp(&g_array_index(set, struct as_ioeventfd,
+						  i - 1),
+				   &g_array_index(set, struct as_ioeventfd,
+						  i)) <= 0;
+	}
+	if (!sorted) {
+		g_array_sort(set, entry_sort_cmp);
+	}
+	/* One entry per key (one split by another region meets two ranges
+	 * at one address). */
 	for (guint i = 0; i < set->len; i++) {
 		struct as_ioeventfd *all = (struct as_ioeventfd *)set->data;
 		struct as_ioeventfd *ae = &all[i];
 
-		if (n && entry_cmp(&all[n - 1], ae) >= 0) {
-			assert(entry_cmp(&all[n - 1], ae) == 0);
+		if (n && entry_cmp(&all[n - 1], ae) == 0) {
 			entry_clear(ae);
 			continue;
 		}

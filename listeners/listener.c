@@ -463,23 +463,35 @@ listeners_detach_addrspace(struct memspace_addrspace *as)
 MEMSPACE_EXPORT const char *
 memspace_listener_get_name(const struct memspace_listener *l)
 {
+	if (!l) {
+		return NULL;
+	}
 	return l->name;
 }
 
 MEMSPACE_EXPORT int
 memspace_listener_get_priority(const struct memspace_listener *l)
 {
+	if (!l) {
+		return 0;
+	}
 	return l->priority;
 }
 
 MEMSPACE_EXPORT struct memspace_addrspace *
 memspace_listener_get_addrspace(const struct memspace_listener *l)
 {
+	if (!l) {
+		return NULL;
+	}
 	return l->as;
 }
 
 MEMSPACE_EXPORT int
 memspace_listener_get_error(const struct memspace_listener *l)
 {
+	if (!l) {
+		return -EINVAL;
+	}
 	return l->error;
 }

@@ -167,6 +167,23 @@ print_slot(void *opaque, const struct memspace_kvm_memslot *m)
 	return 0;
 }
 
+/* One line per guest memory range without a slot, after the table. */
+static int
+print_unmapped(void *opaque, const struct memspace_kvm_unmapped *u)
+{
+	bool *first = opaque;
+
+	if (*first) {
+		printf("\nwithout a slot (every access exits):\n");
+		*first = false;
+	}
+	printf("      %016" PRIx64 "-%016" PRIx64 " %s @%#" PRIx64 ": %s\n",
+	       u->start, u->last, memspace_region_get_name(u->mr),
+	       u->offset_in_region,
+	       memspace_kvm_unmapped_reason_name(u->reason));
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int
 kvm_slots_parse(int argc, char **argv, bool *ret_fake, const char **ret_as,
@@ -229,6 +246,24 @@ json_slot(void *opaque, const struct memspace_kvm_memslot *m)
 }
 
 static int
+json_unmapped(void *opaque, const struct memspace_kvm_unmapped *u)
+{
+	JsonBuilder *b = opaque;
+
+	json_builder_begin_object(b);
+	tool_json_hex(b, "start", u->start);
+	tool_json_hex(b, "last", u->last);
+	json_builder_set_member_name(b, "region");
+	json_builder_add_string_value(b, memspace_region_get_name(u->mr));
+	tool_json_hex(b, "offset", u->offset_in_region);
+	json_builder_set_member_name(b, "reason");
+	json_builder_add_string_value(
+		b, memspace_kvm_unmapped_reason_name(u->reason));
+	json_builder_end_object(b);
+	return 0;
+}
+
+static int
 kvm_slots_json(struct memspace_kvm_listener *kl, const char *name, bool fake)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
@@ -241,6 +276,10 @@ kvm_slots_json(struct memspace_kvm_listener *kl, const char *name, bool fake)
 	json_builder_set_member_name(b, "slots");
 	json_builder_begin_array(b);
 	(void)memspace_kvm_listener_for_each_slot(kl, json_slot, b);
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "without_slot");
+	json_builder_begin_array(b);
+	(void)memspace_kvm_listener_for_each_unmapped(kl, json_unmapped, b);
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	return tool_json_print(b);
@@ -267,9 +306,13 @@ kvm_slots_print(struct map_load *ml, const char *name, bool fake, bool json)
 	if (kl && json) {
 		status = kvm_slots_json(kl, name, fake);
 	} else if (kl) {
+		bool first = true;
+
 		printf("%5s %-33s %14s %s\n", "slot", "guest range", "size",
 		       "flags");
 		(void)memspace_kvm_listener_for_each_slot(kl, print_slot, NULL);
+		(void)memspace_kvm_listener_for_each_unmapped(
+			kl, print_unmapped, &first);
 		status = TOOL_OK;
 	}
 	vm_close(&vm);

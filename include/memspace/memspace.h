@@ -127,8 +127,12 @@ unsigned memspace_transaction_depth(struct memspace *ms);
 /**
  * memspace_thread_register() - register the calling thread as an RCU reader
  *
- * Needed before a thread's first memspace_read_lock().  Idempotent per
- * thread: registering a registered thread does nothing.
+ * Optional with the default memb flavor (and mb, bp): a thread that enters
+ * a read-side section unregistered is registered then, and unregistered
+ * when it exits.  Required with qsbr, where an unregistered thread's first
+ * section prints one line and aborts.  Idempotent per thread: registering
+ * a registered thread does nothing.  A registered thread is unregistered
+ * automatically when it exits.
  *
  * Context: any thread, not inside a read-side section.
  */
@@ -137,9 +141,10 @@ void memspace_thread_register(void);
 /**
  * memspace_thread_unregister() - unregister the calling thread
  *
- * Call before a registered thread exits.
+ * Optional: threads are unregistered when they exit.  Unregistering an
+ * unregistered thread does nothing.
  *
- * Context: a registered thread, outside any read-side section.
+ * Context: any thread, outside any read-side section.
  */
 void memspace_thread_unregister(void);
 
@@ -147,9 +152,10 @@ void memspace_thread_unregister(void);
  * memspace_read_lock() - enter an RCU read-side section
  *
  * Sections nest.  Views dereferenced inside stay valid until the matching
- * memspace_read_unlock().
+ * memspace_read_unlock().  Registers the calling thread first if needed
+ * (see memspace_thread_register()).
  *
- * Context: a registered thread.
+ * Context: any thread (with qsbr: a registered one).
  */
 void memspace_read_lock(void);
 

@@ -606,7 +606,9 @@ START_TEST(access_soft_ioeventfd_off_when_the_hypervisor_matches)
 }
 END_TEST
 
-START_TEST(access_soft_ioeventfd_needs_a_valid_access)
+/* The software path matches as KVM does, which does not ask the device
+ * whether the access is valid (issue 7: both paths agree). */
+START_TEST(access_soft_ioeventfd_matches_like_kvm_without_validity)
 {
 	struct dev *d = dev_new();
 	struct memspace_region *mr =
@@ -616,9 +618,12 @@ START_TEST(access_soft_ioeventfd_needs_a_valid_access)
 
 	ck_assert_int_eq(
 		memspace_region_add_eventfd(mr, 0x10, 0, false, 0, efd), 0);
-	/* A 1-byte write is below valid_min_access_size: refused. */
-	ck_assert_int_eq(wr(0x1010, &b, 1), MEMSPACE_ACCESS_DECODE_ERROR);
-	ck_assert_uint_eq(eventfd_count(efd), 0);
+	/* Below valid_min_access_size, but KVM would signal it. */
+	ck_assert_int_eq(wr(0x1010, &b, 1), MEMSPACE_ACCESS_OK);
+	ck_assert_uint_eq(eventfd_count(efd), 1);
+	/* Elsewhere the device refuses it. */
+	ck_assert_int_eq(wr(0x1011, &b, 1), MEMSPACE_ACCESS_DECODE_ERROR);
+	ck_assert_str_eq(dev_log(d), "");
 	close(efd);
 }
 END_TEST
@@ -659,7 +664,7 @@ access_suite(void)
 	tcase_add_test(tc, access_soft_ioeventfd_replaces_the_device_write);
 	tcase_add_test(tc,
 		       access_soft_ioeventfd_off_when_the_hypervisor_matches);
-	tcase_add_test(tc, access_soft_ioeventfd_needs_a_valid_access);
+	tcase_add_test(tc, access_soft_ioeventfd_matches_like_kvm_without_validity);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("access:translate");

@@ -3,7 +3,10 @@
  * Incremental re-rendering: after every commit of random mutations (maps,
  * unmaps, moves, resizes, enables, flags, alias offsets, romd, regions
  * freed inside a transaction), the published view must be identical to a
- * full render of the same tree, and its index sound.
+ * full render of the same tree, and its index sound.  Besides the main
+ * address space, address spaces rooted at a mapped container, at an alias
+ * and at a wrapper container (whose root reduces to its only child) see
+ * their roots resized (to 0 too), moved, and deleted and re-added.
  */
 #include <glib.h>
 
@@ -11,10 +14,13 @@
 #include "test-tree.h"
 
 #define NR_POOL 40
+#define NR_SPACES 4
 
 struct model {
 	struct memspace_region *root;
 	struct memspace_addrspace *as;
+	struct memspace_addrspace *spaces[NR_SPACES]; /* [0] is @as */
+	struct memspace_region *wrapper;
 	struct memspace_region *pool[NR_POOL];
 	struct memspace_region *containers[4];
 	GRand *rng;
@@ -52,11 +58,82 @@ mutate_map(struct memspace_region *mr)
 		parent, addr, mr, g_rand_int_range(M.rng, -2, 3));
 }
 
+/* A size for a root: 0 now and then, 2^64 for containers. */
+static uint64_t
+root_size(struct memspace_region *mr)
+{
+	switch (g_rand_int_range(M.rng, 0, 4)) {
+	case 0:
+		return 0;
+	case 1:
+		if (memspace_region_get_kind(mr) == MEMSPACE_REGION_CONTAINER) {
+			return MEMSPACE_SIZE_2_64;
+		}
+		/* fall through */
+	default:
+		return 0x1000ull * (uint64_t)g_rand_int_range(M.rng, 1, 0x48);
+	}
+}
+
+/* Resize, move, or delete and re-add (elsewhere) an address space's root. */
+static void
+mutate_root(void)
+{
+	int k = g_rand_int_range(M.rng, 0, NR_SPACES);
+	struct memspace_region *mr = memspace_addrspace_get_root(M.spaces[k]);
+	struct memspace_region *parent = memspace_region_get_parent(mr);
+	uint64_t addr = 0x800ull * (uint64_t)g_rand_int_range(M.rng, 0, 128);
+
+	if (k == 3 && g_rand_boolean(M.rng)) {
+		/* The wrapper's only child: its reduced root. */
+		mr = M.pool[3];
+		parent = memspace_region_get_parent(mr);
+	}
+	switch (g_rand_int_range(M.rng, 0, 3)) {
+	case 0:
+		if (mr != M.root) {
+			(void)memspace_region_set_size(mr, root_size(mr));
+		} else if (g_rand_boolean(M.rng)) {
+			(void)memspace_region_set_size(mr, 0);
+		} else {
+			(void)memspace_region_set_size(mr, MEMSPACE_SIZE_2_64);
+		}
+		break;
+	case 1:
+		(void)memspace_region_set_address(mr, addr);
+		break;
+	default:
+		if (!parent) {
+			parent = pick_parent();
+			if (parent != mr) {
+				(void)memspace_region_add_subregion(parent, addr,
+								    mr);
+			}
+			break;
+		}
+		memspace_region_ref(mr);
+		(void)memspace_region_del_subregion(parent, mr);
+		if (g_rand_boolean(M.rng)) {
+			parent = mr == M.pool[3] ? M.wrapper : pick_parent();
+		}
+		if (parent != mr) {
+			(void)memspace_region_add_subregion(
+				parent, mr == M.pool[3] ? 0 : addr, mr);
+		}
+		memspace_region_unref(mr);
+		break;
+	}
+}
+
 static void
 mutate(void)
 {
 	struct memspace_region *mr = pick();
 
+	if (g_rand_int_range(M.rng, 0, 6) == 0) {
+		mutate_root();
+		return;
+	}
 	switch (g_rand_int_range(M.rng, 0, 8)) {
 	case 0:
 	case 1:
@@ -140,6 +217,13 @@ model_setup(void)
 		M.pool[i] = make_region(i, ram);
 	}
 	M.as = tt_as("memory", M.root);
+	M.spaces[0] = M.as;
+	M.spaces[1] = tt_as("device", M.containers[1]);
+	M.spaces[2] = tt_as("window", M.pool[1]); /* an alias */
+	M.wrapper = tt_container("wrapper", 0x10000);
+	tt_add(M.wrapper, 0, M.pool[3]);
+	tt_add(M.containers[2], 0x8000, M.wrapper);
+	M.spaces[3] = tt_as("wrapped", M.wrapper);
 }
 
 static void
@@ -155,24 +239,53 @@ model_teardown(void)
 	tt_teardown();
 }
 
-static void
-assert_view_is_full_render(void)
+static bool
+same_ranges(const struct memspace_flatview *a, const struct memspace_flatview *b)
 {
-	struct memspace_flatview *fv = memspace_addrspace_get_flatview(M.as);
+	if (a->nr != b->nr) {
+		return false;
+	}
+	for (size_t i = 0; i < a->nr; i++) {
+		const struct flat_range *x = &a->ranges[i], *y = &b->ranges[i];
+
+		if (x->start != y->start || x->last != y->last ||
+		    x->mr != y->mr || x->offset != y->offset ||
+		    x->flags != y->flags ||
+		    x->dirty_log_mask != y->dirty_log_mask) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The view of @as against a full render of its own (unreduced) root. */
+static void
+assert_space_is_full_render(struct memspace_addrspace *as)
+{
+	struct memspace_flatview *fv = memspace_addrspace_get_flatview(as);
 	struct memspace_flatview *full;
 
-	/* Without a current view, a full render. */
-	full = flatview_rerender(NULL, fv->root, 0);
-	if (!flatview_ranges_equal(fv, full)) {
+	/* The reduced root the view comes from renders the same; without
+	 * a current view, flatview_rerender() renders in full. */
+	full = flatview_rerender(NULL, memspace_addrspace_get_root(as), 0);
+	if (!same_ranges(fv, full)) {
 		g_autofree char *a = test_format_flatview(fv);
 		g_autofree char *b = test_format_flatview(full);
 
-		ck_abort_msg("incremental view differs:\n%s\nfull render:\n%s",
-			     a, b);
+		ck_abort_msg("%s: incremental view differs:\n%s\nfull render:\n%s",
+			     memspace_addrspace_get_name(as), a, b);
 	}
 	ck_assert(flat_index_verify(&fv->index));
 	memspace_flatview_unref(full);
 	memspace_flatview_unref(fv);
+}
+
+static void
+assert_view_is_full_render(void)
+{
+	for (unsigned i = 0; i < NR_SPACES; i++) {
+		assert_space_is_full_render(M.spaces[i]);
+	}
 }
 
 START_TEST(update_matches_full_render)

@@ -99,11 +99,18 @@ START_TEST(ioeventfd_wildcard_and_exact_deletion)
 	recorder_attach(&r, "L", log_, t.as);
 	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x20, 0, false,
 						     0, efd_a), 0);
+	/* KVM refuses a sized entry beside an any-size one: so does this. */
+	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x20, 4, false,
+						     0, efd_b), -EEXIST);
+	ck_assert_int_eq(memspace_region_del_eventfd(t.notify, 0x20, 0, false,
+						     0, efd_a), 0);
 	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x20, 4, false,
 						     0, efd_b), 0);
 	recorder_expect(log_, "L begin", "L eventfd_add 1020/0 any notify@20",
 			"L commit", "L begin",
-			"L eventfd_add 1020/4 any notify@20", "L commit");
+			"L eventfd_del 1020/0 any notify@20", "L commit",
+			"L begin", "L eventfd_add 1020/4 any notify@20",
+			"L commit");
 	/* Size 0 is not a wildcard for deletion; data must match too. */
 	ck_assert_int_eq(memspace_region_del_eventfd(t.notify, 0x20, 0, false,
 						     0, efd_b), -ENOENT);
@@ -143,10 +150,17 @@ START_TEST(ioeventfd_arguments_checked)
 						     efd_a), 0);
 	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 4, true, 7,
 						     efd_a), -EEXIST);
-	/* Same registers, another eventfd or value: distinct entries. */
+	/* KVM's collision rule ignores the descriptor: same registers and
+	 * value with another eventfd collide, another value does not. */
 	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 4, true, 7,
-						     efd_b), 0);
+						     efd_b), -EEXIST);
+	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 4, false, 0,
+						     efd_b), -EEXIST);
+	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 0, false, 0,
+						     efd_b), -EEXIST);
 	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 4, true, 8,
+						     efd_a), 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 2, true, 7,
 						     efd_a), 0);
 	ck_assert_int_eq(memspace_region_del_eventfd(NULL, 0, 4, true, 7,
 						     efd_a), -EINVAL);
@@ -214,31 +228,40 @@ START_TEST(ioeventfd_shadowed_entry_moves_with_topology)
 }
 END_TEST
 
-START_TEST(ioeventfd_partly_hidden_entry_is_clipped_out)
+START_TEST(ioeventfd_partly_hidden_entry_is_kept_like_qemu)
 {
 	struct memspace_region *root = tt_container("root", 0x10000);
 	struct memspace_region *dev = tt_io("dev", 0x1000);
 	struct memspace_region *hide = tt_io("hide", 0x800);
+	struct memspace_region *low = tt_io("low", 0x100);
 	struct memspace_addrspace *as;
 	struct recorder r;
 
 	tt_add(root, 0, dev);
 	tt_add_prio(root, 0x800, hide, 1);
-	/* [7fe, 801] straddles into hide; [7fc, 7ff] is fully visible. */
+	tt_add_prio(root, 0xff0, low, -1);
+	/* [7fe, 801] straddles into hide; [7fc, 7ff] is fully visible;
+	 * low's [ffe, 1001] is visible only from 1000. */
 	ck_assert_int_eq(memspace_region_add_eventfd(dev, 0x7fe, 4, false, 0,
 						     efd_a), 0);
 	ck_assert_int_eq(memspace_region_add_eventfd(dev, 0x7fc, 4, false, 0,
 						     efd_b), 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(low, 0xe, 4, false, 0,
+						     efd_a), 0);
 	as = tt_as("as", root);
 	recorder_init(&r, "L", log_);
 	recorder_register(&r, as, 0);
+	/* QEMU keeps every entry that intersects a visible range, at the
+	 * address the range gives its first byte: low's at 0xffe too. */
 	recorder_expect(log_, "L begin", "L add [0-7ff] dev@0",
-			"L add [800-fff] hide@0",
-			"L eventfd_add 7fc/4 any dev@7fc", "L commit");
+			"L add [800-fff] hide@0", "L add [1000-10ef] low@10",
+			"L eventfd_add 7fc/4 any dev@7fc",
+			"L eventfd_add 7fe/4 any dev@7fe",
+			"L eventfd_add ffe/4 any low@e", "L commit");
 	ck_assert_int_eq(memspace_region_del_subregion(root, hide), 0);
 	recorder_expect(log_, "L begin", "L del [0-7ff] dev@0",
 			"L del [800-fff] hide@0", "L add [0-fff] dev@0",
-			"L eventfd_add 7fe/4 any dev@7fe", "L commit");
+			"L nop [1000-10ef] low@10", "L commit");
 	recorder_unregister(&r, 0);
 }
 END_TEST
@@ -469,6 +492,45 @@ START_TEST(ioeventfd_software_match_signals_instead_of_device)
 }
 END_TEST
 
+/* The software write path matches what KVM is given: an entry at the
+ * write's address, even where another region shows its first bytes. */
+START_TEST(ioeventfd_software_match_agrees_with_kvm_set)
+{
+	struct memspace_region *root = tt_container("root", 0x10000);
+	unsigned dev_writes = 0, low_writes = 0;
+	struct memspace_region *dev = tt_keep(memspace_region_new_io(
+		tt_ms, "dev", 0x1000, &counting_ops, &dev_writes));
+	struct memspace_region *low = tt_keep(memspace_region_new_io(
+		tt_ms, "low", 0x100, &counting_ops, &low_writes));
+	struct memspace_addrspace *as;
+	uint32_t v = 7;
+	uint64_t count = 0;
+
+	tt_add(root, 0, dev);
+	tt_add_prio(root, 0xff0, low, -1);
+	ck_assert_int_eq(memspace_region_add_eventfd(low, 0xe, 4, false, 0,
+						     efd_a), 0);
+	as = tt_as("as", root);
+	memspace_read_lock();
+	/* At 0xffe (dev's last bytes): low's doorbell, as under KVM. */
+	ck_assert_int_eq(memspace_addrspace_write(as, 0xffe,
+						  (struct memspace_attrs){ 0 },
+						  &v, 4), MEMSPACE_ACCESS_OK);
+	/* Another size or address reaches the devices. */
+	ck_assert_int_eq(memspace_addrspace_write(as, 0xffe,
+						  (struct memspace_attrs){ 0 },
+						  &v, 2), MEMSPACE_ACCESS_OK);
+	ck_assert_int_eq(memspace_addrspace_write(as, 0x1000,
+						  (struct memspace_attrs){ 0 },
+						  &v, 4), MEMSPACE_ACCESS_OK);
+	memspace_read_unlock();
+	ck_assert_int_eq(read(efd_a, &count, sizeof(count)), 8);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(dev_writes, 1);
+	ck_assert_uint_eq(low_writes, 1);
+}
+END_TEST
+
 static Suite *
 ioeventfd_suite(void)
 {
@@ -482,11 +544,12 @@ ioeventfd_suite(void)
 	tcase_add_test(tc, ioeventfd_arguments_checked);
 	tcase_add_test(tc, ioeventfd_adds_ascending_dels_descending);
 	tcase_add_test(tc, ioeventfd_shadowed_entry_moves_with_topology);
-	tcase_add_test(tc, ioeventfd_partly_hidden_entry_is_clipped_out);
+	tcase_add_test(tc, ioeventfd_partly_hidden_entry_is_kept_like_qemu);
 	tcase_add_test(tc, ioeventfd_no_eventfd_listener_no_callbacks);
 	tcase_add_test(tc, ioeventfd_unmapped_region_appears_with_topology);
 	tcase_add_test(tc, ioeventfd_batch_vs_one_by_one);
 	tcase_add_test(tc, ioeventfd_software_match_signals_instead_of_device);
+	tcase_add_test(tc, ioeventfd_software_match_agrees_with_kvm_set);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tl, setup, teardown);
 	tcase_add_test(tl, ioeventfd_caller_may_close_before_commit);
