@@ -176,15 +176,80 @@ add_span(struct change *c, size_t i, size_t *span_end, const struct visit *v)
 	*span_end = v->end;
 }
 
+/* List @t's alias-target steps, once per shape of the trace. */
+static void
+list_alias_steps(struct render_trace *t)
+{
+	size_t n = 0;
+
+	if (t->alias_listed) {
+		return;
+	}
+	for (size_t i = 0; i < t->nr; i++) {
+		n += t->v[i].via_alias;
+	}
+	g_free(t->alias_steps);
+	t->alias_steps = g_new(uint32_t, n ? n : 1);
+	t->nr_alias_steps = 0;
+	for (size_t i = 0; i < t->nr; i++) {
+		if (t->v[i].via_alias) {
+			t->alias_steps[t->nr_alias_steps++] = (uint32_t)i;
+		}
+	}
+	t->alias_listed = true;
+}
+
+/*
+ * The alias-target steps under which something changed after @gen, in
+ * order (g_free them).  A change below an alias target shows in the
+ * target's own generations, not in those of the regions that reach it
+ * through the alias, so these steps keep the scan from skipping the
+ * subtrees that hold them.  The regions are alive: the view holding the
+ * trace keeps every region it names from being reclaimed (reclaim.h).
+ */
+static uint32_t *
+changed_alias_steps(struct render_trace *t, uint64_t gen, size_t *ret_nr)
+{
+	uint32_t *out = NULL;
+	size_t n = 0;
+
+	list_alias_steps(t);
+	for (size_t k = 0; k < t->nr_alias_steps; k++) {
+		const struct memspace_region *mr = t->v[t->alias_steps[k]].mr;
+
+		if (mr->dirty_gen > gen || mr->subtree_dirty_gen > gen) {
+			if (!out) {
+				out = g_new(uint32_t, t->nr_alias_steps - k);
+			}
+			out[n++] = t->alias_steps[k];
+		}
+	}
+	*ret_nr = n;
+	return out;
+}
+
+/* Whether a changed alias-target step lies in (@i, @end); moves @fi on. */
+static bool
+forced_inside(const uint32_t *forced, size_t nr, size_t *fi, size_t i,
+	      size_t end)
+{
+	while (*fi < nr && forced[*fi] <= i) {
+		(*fi)++;
+	}
+	return *fi < nr && forced[*fi] < end;
+}
+
 /*
  * Find what changed after @gen.  A changed region's subtree is walked
  * again as a whole; skipping it in the scan also avoids regions the
- * change may have freed.
+ * change may have freed.  Subtrees in which nothing changed are skipped,
+ * so the scan costs what the change touches.
  */
 static void
-find_changes(const struct render_trace *t, uint64_t gen, struct change *c)
+find_changes(struct render_trace *t, uint64_t gen, struct change *c)
 {
-	size_t span_end = 0;
+	size_t span_end = 0, nr_forced, fi = 0;
+	g_autofree uint32_t *forced = changed_alias_steps(t, gen, &nr_forced);
 
 	c->nr_w = c->nr_span = c->nr_dc = 0;
 	c->full = false;
@@ -202,8 +267,12 @@ find_changes(const struct render_trace *t, uint64_t gen, struct change *c)
 		    add_child_windows(c, t, i, gen)) {
 			add_span(c, i, &span_end, v);
 		}
-		/* Nothing changed below a pure step: skip its subtree. */
-		i = v->pure && v->mr->subtree_dirty_gen <= gen ? v->end : i + 1;
+		/* Nothing changed below: skip the subtree. */
+		i = v->mr->subtree_dirty_gen <= gen &&
+				    (v->pure || !forced_inside(forced, nr_forced,
+							       &fi, i, v->end)) ?
+			    v->end :
+			    i + 1;
 	}
 }
 
@@ -485,13 +554,10 @@ update_trace(struct memspace_flatview *cur, struct memspace_flatview *fv,
 	} else if (!overflow) {
 		fv->trace = rebuild_trace(old, c, spans);
 		recompute_pure(fv->trace);
-		if (fv->trace->nr > TRACE_MAX_VISITS) {
-			render_trace_free(fv->trace);
-			fv->trace = NULL;
-		}
 	}
 	for (size_t k = 0; k < c->nr_span; k++) {
 		g_free(spans[k].v);
+		g_free(spans[k].alias_steps);
 	}
 }
 

@@ -100,6 +100,11 @@ mutate(void)
 	}
 }
 
+/*
+ * Half the aliases show container c3, in which regions come and go: a
+ * change there must reach the views through the aliases too, even where
+ * nothing changed under the aliases' own parents.
+ */
 static struct memspace_region *
 make_region(unsigned i, struct memspace_region *ram)
 {
@@ -110,7 +115,8 @@ make_region(unsigned i, struct memspace_region *ram)
 	case 0:
 		return tt_io(name, 0x1000ull * (1 + i % 4));
 	case 1:
-		return tt_alias(name, ram, 0x1000ull * (i % 3), 0x2000);
+		return tt_alias(name, i % 2 ? M.containers[3] : ram,
+				0x1000ull * (i % 3), 0x2000);
 	case 2:
 		return tt_romdev(name, 0x2000);
 	case 3:
@@ -174,6 +180,16 @@ assert_view_is_full_render(void)
 	memspace_flatview_unref(fv);
 }
 
+/* The published view keeps a trace: the next commit can be partial. */
+static void
+assert_view_traced(void)
+{
+	struct memspace_flatview *fv = memspace_addrspace_get_flatview(M.as);
+
+	ck_assert_ptr_nonnull(fv->trace);
+	memspace_flatview_unref(fv);
+}
+
 START_TEST(update_matches_full_render)
 {
 	model_reseed(0xdecade + (guint32)_i);
@@ -218,6 +234,47 @@ START_TEST(update_survives_regions_freed_in_transaction)
 }
 END_TEST
 
+/*
+ * A tree of more walk steps than a 32-bit half of the old trace limit
+ * (32768): the trace is kept at any size, and one change at a time is
+ * still rendered incrementally and exactly.
+ */
+START_TEST(update_large_tree_matches_full_render)
+{
+	struct memspace_region *big = tt_container("big", 0x1000ull * 50000);
+	struct memspace_region *leaf[40000];
+
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	for (unsigned i = 0; i < G_N_ELEMENTS(leaf); i++) {
+		leaf[i] = i % 16 == 5 ?
+				  tt_alias("a", M.containers[3], 0, 0x1000) :
+				  tt_io("l", 0x1000);
+		tt_add(big, 0x1000ull * (i + i / 4), leaf[i]);
+	}
+	tt_add(M.root, 1ull << 40, big);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	assert_view_is_full_render();
+	for (unsigned step = 0; step < 40; step++) {
+		struct memspace_region *mr =
+			leaf[g_rand_int_range(M.rng, 0, G_N_ELEMENTS(leaf))];
+
+		if (step % 4 == 3) {
+			mutate(); /* also inside c3, seen through aliases */
+		} else if (step % 4 == 2) {
+			(void)memspace_region_set_size(mr, 0x2000);
+		} else if (step % 4 == 1) {
+			(void)memspace_region_set_address(
+				mr, memspace_region_get_address(mr) + 0x800);
+		} else {
+			(void)memspace_region_set_enabled(
+				mr, !memspace_region_is_enabled(mr));
+		}
+		assert_view_is_full_render();
+		assert_view_traced();
+	}
+}
+END_TEST
+
 static Suite *
 update_suite(void)
 {
@@ -228,6 +285,7 @@ update_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, update_matches_full_render, 0, 6);
 	tcase_add_test(tc, update_survives_regions_freed_in_transaction);
+	tcase_add_test(tc, update_large_tree_matches_full_render);
 	suite_add_tcase(s, tc);
 	return s;
 }
