@@ -19,6 +19,7 @@ flatview_new_empty(struct memspace_region *root)
 	 * reclamation while it lives (see reclaim.h). */
 	if (root) {
 		fv->epoch = reclaim_view_enter(root->ms);
+		fv->serial = ++root->ms->view_serial;
 	}
 	return fv;
 }
@@ -31,6 +32,7 @@ flatview_free_rcu(struct rcu_head *head)
 
 	flat_index_free(&fv->index);
 	flatview_render_free(fv);
+	g_free(fv->delta);
 	if (fv->epoch) {
 		reclaim_view_exit(fv->root->ms, fv->epoch);
 	}
@@ -115,6 +117,25 @@ MEMSPACE_EXPORT struct memspace_region *
 memspace_flatview_get_root(const struct memspace_flatview *fv)
 {
 	return fv ? fv->root : NULL;
+}
+
+size_t
+flatview_first_ending_at_or_above(const struct memspace_flatview *fv,
+				  uint64_t addr)
+{
+	size_t lo = 0, hi = fv->nr;
+
+	/* Ranges are disjoint and sorted: their last addresses ascend. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fv->ranges[mid].last < addr) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return lo;
 }
 
 bool

@@ -561,6 +561,36 @@ update_trace(struct memspace_flatview *cur, struct memspace_flatview *fv,
 	}
 }
 
+/*
+ * Record where @fv differs from @cur: the windows, widened by one address
+ * on each side, since a range cut at a window's edge or merged across it
+ * ends or starts next to the window.  Every other range was copied from
+ * @cur as it was.
+ */
+static void
+record_delta(struct memspace_flatview *fv, const struct memspace_flatview *cur,
+	     const struct change *c)
+{
+	struct flat_delta *d =
+		g_malloc(sizeof(*d) + c->nr_w * sizeof(d->w[0]));
+
+	d->base_serial = cur->serial;
+	d->nr = 0;
+	for (size_t k = 0; k < c->nr_w; k++) {
+		uint64_t lo = c->w[k].lo ? c->w[k].lo - 1 : 0;
+		uint64_t hi = c->w[k].hi != UINT64_MAX ? c->w[k].hi + 1 :
+							 UINT64_MAX;
+
+		if (d->nr && d->w[d->nr - 1].hi >= lo) {
+			d->w[d->nr - 1].hi = hi;
+		} else {
+			d->w[d->nr].lo = lo;
+			d->w[d->nr++].hi = hi;
+		}
+	}
+	fv->delta = d;
+}
+
 /* Render the windows and splice them into a copy of @cur; NULL to give up. */
 static struct memspace_flatview *
 render_partial(struct memspace_flatview *cur, struct memspace_region *root,
@@ -591,6 +621,7 @@ render_partial(struct memspace_flatview *cur, struct memspace_region *root,
 	splice(fv, cur, c, nw, nr_new);
 	g_free(nw);
 	render_finish(fv);
+	record_delta(fv, cur, c);
 	update_trace(cur, fv, c);
 	return fv;
 }

@@ -73,6 +73,7 @@ struct memspace {
 	bool pending;
 	uint64_t gen;
 	uint64_t visit_epoch;
+	uint64_t view_serial;	/* last serial given to a flat view */
 	GPtrArray *addrspaces;
 	struct memspace_flatview *empty_view;
 	struct listener_registry *listeners;

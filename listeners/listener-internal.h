@@ -146,6 +146,17 @@ void topology_diff(struct memspace_addrspace *as,
 		   const struct memspace_flatview *new_fv, int *first);
 
 /*
+ * The same to the listeners @ls.  Unless @full, when no listener takes
+ * region_nop and @new_fv was spliced from @old_fv, only the ranges that
+ * meet the splice's windows are compared: the events are those of the
+ * full diff, at a cost that follows the change.
+ */
+void topology_diff_listeners(GPtrArray *ls,
+			     const struct memspace_flatview *old_fv,
+			     const struct memspace_flatview *new_fv, bool full,
+			     int *first);
+
+/*
  * Call @fn for each coalesced part of @fr's region (or only for @only, if
  * not NULL) that intersects @fr, with the section clipped to the part.
  * Every part is visited (QEMU's replay stops at the first part outside the

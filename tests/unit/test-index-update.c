@@ -3,11 +3,15 @@
  * Incremental re-rendering: after every commit of random mutations (maps,
  * unmaps, moves, resizes, enables, flags, alias offsets, romd, regions
  * freed inside a transaction), the published view must be identical to a
- * full render of the same tree, and its index sound.
+ * full render of the same tree, and its index sound; and a listener
+ * without region_nop (told only what changed, at a cost that follows the
+ * change) must hear exactly what a full diff of the two views says.
  */
 #include <glib.h>
 
+#include "listener-internal.h"
 #include "render-internal.h"
+#include "test-listener-recorder.h"
 #include "test-tree.h"
 
 #define NR_POOL 40
@@ -18,6 +22,11 @@ struct model {
 	struct memspace_region *pool[NR_POOL];
 	struct memspace_region *containers[4];
 	GRand *rng;
+	/* A listener on @as, and a sink for the full diffs to compare. */
+	struct recorder heard, want;
+	GPtrArray *heard_log, *want_log, *sink;
+	struct memspace_addrspace *sink_as;
+	struct memspace_flatview *last; /* the view the listener knows */
 };
 
 static struct model M;
@@ -146,6 +155,21 @@ model_setup(void)
 		M.pool[i] = make_region(i, ram);
 	}
 	M.as = tt_as("memory", M.root);
+	M.heard_log = g_ptr_array_new_with_free_func(g_free);
+	M.want_log = g_ptr_array_new_with_free_func(g_free);
+	recorder_init(&M.heard, "l", M.heard_log);
+	M.heard.l = memspace_listener_register(M.as, &recorder_change_ops,
+					       &M.heard, 0, "heard");
+	ck_assert_ptr_nonnull(M.heard.l);
+	recorder_clear(M.heard_log);
+	recorder_init(&M.want, "l", M.want_log);
+	M.sink_as = tt_as("sink", tt_container("sink", 0x1000));
+	M.want.l = memspace_listener_register(M.sink_as, &recorder_change_ops,
+					      &M.want, 0, "want");
+	ck_assert_ptr_nonnull(M.want.l);
+	M.sink = g_ptr_array_new();
+	g_ptr_array_add(M.sink, M.want.l);
+	M.last = memspace_addrspace_get_flatview(M.as);
 }
 
 static void
@@ -157,6 +181,12 @@ model_reseed(guint32 seed)
 static void
 model_teardown(void)
 {
+	memspace_flatview_unref(M.last);
+	memspace_listener_unregister(M.heard.l);
+	memspace_listener_unregister(M.want.l);
+	g_ptr_array_free(M.sink, TRUE);
+	g_ptr_array_free(M.heard_log, TRUE);
+	g_ptr_array_free(M.want_log, TRUE);
 	g_rand_free(M.rng);
 	tt_teardown();
 }
@@ -177,7 +207,20 @@ assert_view_is_full_render(void)
 	}
 	ck_assert(flat_index_verify(&fv->index));
 	memspace_flatview_unref(full);
-	memspace_flatview_unref(fv);
+	/* What the listener heard against a full diff of the two views. */
+	recorder_clear(M.want_log);
+	if (fv != M.last) {
+		topology_diff_listeners(M.sink, M.last, fv, true, NULL);
+	}
+	{
+		g_autofree char *heard = recorder_text(M.heard_log);
+		g_autofree char *want = recorder_text(M.want_log);
+
+		ck_assert_str_eq(heard, want);
+	}
+	recorder_clear(M.heard_log);
+	memspace_flatview_unref(M.last);
+	M.last = fv;
 }
 
 /* The published view keeps a trace: the next commit can be partial. */
@@ -218,11 +261,15 @@ START_TEST(update_survives_regions_freed_in_transaction)
 			tt_ms, "tmp", 0x1000, NULL, NULL);
 		struct memspace_region *parent = pick_parent();
 
+		/* One commit per check: the listener's events are compared
+		 * with the diff of the two views. */
+		ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
 		tt_add(parent, 0x1000ull * (step % 32), mr);
 		if (step % 3 == 0) {
 			ck_assert_int_eq(memspace_region_set_enabled(mr, false),
 					 0);
 		}
+		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
 		assert_view_is_full_render();
 		ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
 		ck_assert_int_eq(memspace_region_del_subregion(parent, mr), 0);
