@@ -120,6 +120,19 @@ flatview_delta_from(const struct memspace_flatview *new_fv,
 size_t flatview_first_ending_at_or_above(const struct memspace_flatview *fv,
 					 uint64_t addr);
 
+/* The ranges of @fv that meet [@lo, @hi], as indexes [*@a, *@b). */
+void flatview_span_meeting(const struct memspace_flatview *fv, uint64_t lo,
+			   uint64_t hi, size_t *a, size_t *b);
+
+/* Whether two ranges are identical (every field). */
+static inline bool
+flat_range_same(const struct flat_range *x, const struct flat_range *y)
+{
+	return x->start == y->start && x->last == y->last && x->mr == y->mr &&
+	       x->offset == y->offset && x->flags == y->flags &&
+	       x->dirty_log_mask == y->dirty_log_mask;
+}
+
 /* Take a reference unless the count already dropped to zero. */
 struct memspace_flatview *flatview_ref_unless_zero(struct memspace_flatview *fv);
 

@@ -138,6 +138,17 @@ flatview_first_ending_at_or_above(const struct memspace_flatview *fv,
 	return lo;
 }
 
+void
+flatview_span_meeting(const struct memspace_flatview *fv, uint64_t lo,
+		      uint64_t hi, size_t *a, size_t *b)
+{
+	*a = flatview_first_ending_at_or_above(fv, lo);
+	*b = flatview_first_ending_at_or_above(fv, hi);
+	if (*b < fv->nr && fv->ranges[*b].start <= hi) {
+		(*b)++;
+	}
+}
+
 bool
 flatview_ranges_equal(const struct memspace_flatview *a,
 		      const struct memspace_flatview *b)
@@ -146,13 +157,7 @@ flatview_ranges_equal(const struct memspace_flatview *a,
 		return false;
 	}
 	for (size_t i = 0; i < a->nr; i++) {
-		const struct flat_range *x = &a->ranges[i];
-		const struct flat_range *y = &b->ranges[i];
-
-		if (x->start != y->start || x->last != y->last ||
-		    x->mr != y->mr || x->offset != y->offset ||
-		    x->flags != y->flags ||
-		    x->dirty_log_mask != y->dirty_log_mask) {
+		if (!flat_range_same(&a->ranges[i], &b->ranges[i])) {
 			return false;
 		}
 	}

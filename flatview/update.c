@@ -620,10 +620,45 @@ render_partial(struct memspace_flatview *cur, struct memspace_region *root,
 	fv->gen = gen;
 	splice(fv, cur, c, nw, nr_new);
 	g_free(nw);
-	render_finish(fv);
+	/* No range is unmergeable: neither @cur's nor the new pieces. */
+	flat_index_build(&fv->index, fv->ranges, fv->nr);
 	record_delta(fv, cur, c);
 	update_trace(cur, fv, c);
 	return fv;
+}
+
+/*
+ * Whether @fv, spliced from @cur, has the same ranges: outside its delta's
+ * windows both have the same ranges anyway.
+ */
+static bool
+flatview_delta_equal(const struct memspace_flatview *cur,
+		     const struct memspace_flatview *fv)
+{
+	const struct flat_delta *d = flatview_delta_from(fv, cur);
+
+	if (!d) {
+		return flatview_ranges_equal(cur, fv);
+	}
+	if (cur->nr != fv->nr) {
+		return false;
+	}
+	for (size_t k = 0; k < d->nr; k++) {
+		size_t a, b, x, y;
+
+		flatview_span_meeting(cur, d->w[k].lo, d->w[k].hi, &a, &b);
+		flatview_span_meeting(fv, d->w[k].lo, d->w[k].hi, &x, &y);
+		if (b - a != y - x) {
+			return false;
+		}
+		for (size_t i = 0; i < b - a; i++) {
+			if (!flat_range_same(&cur->ranges[a + i],
+					     &fv->ranges[x + i])) {
+				return false;
+			}
+		}
+	}
+	return true;
 }
 
 /*
@@ -692,7 +727,7 @@ flatview_rerender(struct memspace_flatview *cur, struct memspace_region *root,
 	if (!fv) {
 		return rerender_full(cur, root, gen);
 	}
-	if (!flatview_ranges_equal(cur, fv)) {
+	if (!flatview_delta_equal(cur, fv)) {
 		return fv;
 	}
 	/* Nothing visible changed: keep @cur, with the updated trace. */

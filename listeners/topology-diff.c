@@ -132,15 +132,10 @@ static void
 cursor_next_window(struct diff_cursor *c)
 {
 	while (c->i >= c->end && c->k < c->d->nr) {
-		size_t a = flatview_first_ending_at_or_above(c->fv,
-							     c->d->w[c->k].lo);
-		size_t b = flatview_first_ending_at_or_above(c->fv,
-							     c->d->w[c->k].hi);
+		size_t a, b;
 
-		/* b: the range holding the window's last address, if any. */
-		if (b < c->fv->nr && c->fv->ranges[b].start <= c->d->w[c->k].hi) {
-			b++;
-		}
+		flatview_span_meeting(c->fv, c->d->w[c->k].lo,
+				      c->d->w[c->k].hi, &a, &b);
 		c->i = a > c->i ? a : c->i;
 		c->end = b;
 		c->k++;

@@ -486,7 +486,7 @@ listen_memory(const struct map_load *ml)
 		struct memspace_addrspace *as = ml->addrspaces->pdata[i];
 
 		if (g_strcmp0(memspace_addrspace_get_name(as), "memory") == 0) {
-			return memspace_listener_register(as, &noop_listener,
+			return memspace_listener_register(as, &diff_listener,
 							  NULL, 0, "bench");
 		}
 	}

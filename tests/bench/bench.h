@@ -109,8 +109,9 @@ void bench_readers_during_commits(struct bench_results *r);
 
 /*
  * `memspace-bench commit --map MAP --toggle ID [--count K] [--listener]`;
- * @listener registers a no-op listener on the `memory` address space, so
- * each commit also computes the diff.
+ * @listener registers a listener taking region_add and region_del (as the
+ * KVM listener does) on the `memory` address space, so each commit also
+ * computes the diff.
  */
 int bench_commit_map(const char *path, long id, long count, bool listener);
 
