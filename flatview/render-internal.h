@@ -147,13 +147,14 @@ void render_region(struct render *r, struct memspace_region *mr, i128 base,
 /* @r's pieces as merged flat ranges (g_free them); @r->nr must be > 0. */
 struct flat_range *render_ranges_new(const struct render *r, size_t *ret_nr);
 
-/* QEMU's merge rule for two adjacent ranges from different pieces. */
+/* QEMU's merge rule for two adjacent ranges from different pieces; offsets
+ * compare in 128 bits, so a window ending at 2^64 never meets offset 0. */
 static inline bool
 render_can_merge(const struct flat_range *a, const struct flat_range *b)
 {
 	return a->last != UINT64_MAX && a->last + 1 == b->start &&
 	       a->mr == b->mr &&
-	       a->offset + (a->last - a->start + 1) == b->offset &&
+	       (u128)a->offset + (a->last - a->start + 1) == b->offset &&
 	       a->flags == b->flags && !(a->flags & RANGE_UNMERGEABLE) &&
 	       a->dirty_log_mask == b->dirty_log_mask;
 }

@@ -88,46 +88,55 @@ trace_leave(struct render *r, size_t k)
 	}
 }
 
-/* Walk the subregions (or the alias target) of @mr, clipped. */
-static void
-render_below(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
-	     u128 ce, unsigned flags)
+/*
+ * One region being walked: its extent clipped to what its parent showed,
+ * the flags inherited so far, and where the walk stands among what lies
+ * below it (the alias target, or the subregions in order).
+ */
+struct walk_frame {
+	struct memspace_region *mr;
+	struct memspace_region *next_child;
+	i128 base;
+	u128 cs, ce;
+	size_t k; /* trace step, or SIZE_MAX */
+	unsigned flags;
+	bool alias_pending;
+	bool saved_emit;
+};
+
+struct walk_stack {
+	struct walk_frame *f;
+	size_t nr, cap;
+	struct walk_frame inline_frames[32];
+};
+
+static struct walk_frame *
+walk_push(struct walk_stack *st)
 {
-	struct memspace_region *child;
-
-	if (mr->alias) {
-		render_region(r, mr->alias, base - (i128)mr->alias_offset, cs,
-			      ce, flags, true);
-		return;
-	}
-	region_for_each_child(child, mr) {
-		i128 cb = base + (i128)child->addr;
-
-		/* Siblings are scattered in memory: overlap the next miss. */
-		if (child->next_sibling) {
-			__builtin_prefetch(child->next_sibling);
-			__builtin_prefetch((char *)child->next_sibling + 64);
+	if (st->nr == st->cap) {
+		st->cap *= 2;
+		if (st->f == st->inline_frames) {
+			st->f = g_new(struct walk_frame, st->cap);
+			memcpy(st->f, st->inline_frames,
+			       sizeof(st->inline_frames));
+		} else {
+			st->f = g_renew(struct walk_frame, st->f, st->cap);
 		}
-		/* Clipped out (and, not being an alias target, untraced). */
-		if (cb >= (i128)ce || cb + (i128)child->size <= (i128)cs) {
-			continue;
-		}
-		render_region(r, child, cb, cs, ce, flags, false);
 	}
+	return &st->f[st->nr++];
 }
 
 /*
- * Walk @mr whose byte 0 sits at @base (negative inside alias chains),
- * clipped to [@cs, @ce) with ancestors' inherited @flags.  @via_alias:
- * @mr is an alias target (for the trace).  A disabled region renders
- * nothing, its subtree included.
+ * Enter @mr whose byte 0 sits at @base, clipped to [@cs, @ce) with the
+ * ancestors' @flags: push a frame for what lies below it, unless it is
+ * clipped out, or disabled and untraced.
  */
-void
-render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
-	      u128 ce, unsigned flags, bool via_alias)
+static void
+walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
+	   i128 base, u128 cs, u128 ce, unsigned flags, bool via_alias)
 {
 	i128 rs = base, re = base + (i128)mr->size;
-	bool emit;
+	struct walk_frame *f;
 	size_t k;
 
 	if (re <= (i128)cs || rs >= (i128)ce) {
@@ -143,21 +152,84 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 	if (!mr->enabled && k == SIZE_MAX) {
 		return;
 	}
-	cs = rs > (i128)cs ? (u128)rs : cs;
-	ce = re < (i128)ce ? (u128)re : ce;
-	flags |= (mr->readonly ? RANGE_READONLY : 0) |
-		 (mr->nonvolatile ? RANGE_NONVOLATILE : 0) |
-		 (mr->unmergeable ? RANGE_UNMERGEABLE : 0);
+	f = walk_push(st);
+	*f = (struct walk_frame){
+		.mr = mr,
+		.next_child = mr->alias ? NULL : mr->first_child,
+		.base = base,
+		.cs = rs > (i128)cs ? (u128)rs : cs,
+		.ce = re < (i128)ce ? (u128)re : ce,
+		.k = k,
+		.flags = flags | (mr->readonly ? RANGE_READONLY : 0) |
+			 (mr->nonvolatile ? RANGE_NONVOLATILE : 0) |
+			 (mr->unmergeable ? RANGE_UNMERGEABLE : 0),
+		.alias_pending = mr->alias != NULL,
+		.saved_emit = r->emit,
+	};
 	/* A disabled subtree is walked only for the trace, so that enabling
 	 * or disabling a region keeps the trace's shape. */
-	emit = r->emit;
-	r->emit = emit && mr->enabled;
-	render_below(r, mr, base, cs, ce, flags);
-	if (r->emit && region_terminates(mr)) {
-		emit_piece(r, mr, cs, ce, base, flags);
+	r->emit = r->emit && mr->enabled;
+}
+
+/*
+ * Walk @mr whose byte 0 sits at @base (negative inside alias chains),
+ * clipped to [@cs, @ce) with ancestors' inherited @flags.  @via_alias:
+ * @mr is an alias target (for the trace).  A disabled region renders
+ * nothing, its subtree included.  The walk keeps its own stack: trees and
+ * alias chains may be nested 100k deep.
+ */
+void
+render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
+	      u128 ce, unsigned flags, bool via_alias)
+{
+	struct walk_stack st;
+
+	st.f = st.inline_frames;
+	st.nr = 0;
+	st.cap = G_N_ELEMENTS(st.inline_frames);
+	walk_enter(r, &st, mr, base, cs, ce, flags, via_alias);
+	while (st.nr) {
+		struct walk_frame *f = &st.f[st.nr - 1];
+		struct memspace_region *child = f->next_child;
+
+		if (f->alias_pending) {
+			f->alias_pending = false;
+			walk_enter(r, &st, f->mr->alias,
+				   f->base - (i128)f->mr->alias_offset, f->cs,
+				   f->ce, f->flags, true);
+			continue;
+		}
+		if (child) {
+			i128 cb = f->base + (i128)child->addr;
+
+			f->next_child = child->next_sibling;
+			/* Siblings are scattered in memory: overlap the next
+			 * miss. */
+			if (child->next_sibling) {
+				__builtin_prefetch(child->next_sibling);
+				__builtin_prefetch((char *)child->next_sibling +
+						   64);
+			}
+			/* Clipped out (and, not being an alias target,
+			 * untraced). */
+			if (cb >= (i128)f->ce ||
+			    cb + (i128)child->size <= (i128)f->cs) {
+				continue;
+			}
+			walk_enter(r, &st, child, cb, f->cs, f->ce, f->flags,
+				   false);
+			continue;
+		}
+		if (r->emit && region_terminates(f->mr)) {
+			emit_piece(r, f->mr, f->cs, f->ce, f->base, f->flags);
+		}
+		r->emit = f->saved_emit;
+		trace_leave(r, f->k);
+		st.nr--;
 	}
-	r->emit = emit;
-	trace_leave(r, k);
+	if (st.f != st.inline_frames) {
+		g_free(st.f);
+	}
 }
 
 /* Cut the address space at every piece boundary. */

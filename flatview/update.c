@@ -715,6 +715,12 @@ flatview_rerender(struct memspace_flatview *cur, struct memspace_region *root,
 		}
 		return rerender_full(cur, root, gen);
 	}
+	/* A root clipped out (size 0) leaves no step: only a change of the
+	 * root itself can make anything below it visible. */
+	if (cur->trace->nr == 0) {
+		return root->dirty_gen > cur->gen ? rerender_full(cur, root, gen) :
+						    NULL;
+	}
 	find_changes(cur->trace, cur->gen, &c);
 	if (c.full || cur->unmergeable) {
 		return rerender_full(cur, root, gen);

@@ -55,6 +55,9 @@ struct listener_registry;
  * @gen: generation of the commit being prepared; regions changed since the
  *	last commit carry it in their dirty_gen.
  * @visit_epoch: counter for marking regions during graph walks.
+ * @cyclic: the region graph has had a cycle (an alias showing an ancestor,
+ *	lib/region-cycle.c); from then on dropping a reference looks for
+ *	reference cycles that nothing outside holds any more.
  * @addrspaces: address spaces in creation order.
  * @empty_view: the shared view of address spaces that render nothing.
  * @listeners: the listener registry.
@@ -74,6 +77,7 @@ struct memspace {
 	uint64_t gen;
 	uint64_t visit_epoch;
 	uint64_t view_serial;	/* last serial given to a flat view */
+	bool cyclic;
 	GPtrArray *addrspaces;
 	struct memspace_flatview *empty_view;
 	struct listener_registry *listeners;

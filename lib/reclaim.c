@@ -110,8 +110,8 @@ free_collected(GPtrArray *dead)
 	if (!dead) {
 		return;
 	}
-	for (guint i = 0; i < dead->len; i++) {
-		region_destroy(dead->pdata[i]);
+	if (dead->len) {
+		region_destroy_all(dead);
 	}
 	g_ptr_array_free(dead, TRUE);
 }
@@ -130,11 +130,11 @@ reclaim_view_exit(struct memspace *ms, struct reclaim_epoch *e)
 }
 
 void
-reclaim_region_unref_last(struct memspace_region *mr)
+reclaim_region_put_last(struct memspace_region *mr, GPtrArray *dead)
 {
 	struct memspace *ms = mr->ms;
 	struct reclaim_epoch *e;
-	GPtrArray *dead;
+	GPtrArray *reaped;
 
 	/* Under the lock, so that reaping never races with a count that is
 	 * on its way to zero. */
@@ -151,7 +151,18 @@ reclaim_region_unref_last(struct memspace_region *mr)
 	if (e->live_views) {
 		push_epoch(ms);
 	}
-	dead = reap_locked(ms);
+	reaped = reap_locked(ms);
 	g_mutex_unlock(&ms->reclaim_lock);
+	if (reaped) {
+		g_ptr_array_extend_and_steal(dead, reaped);
+	}
+}
+
+void
+reclaim_region_unref_last(struct memspace_region *mr)
+{
+	GPtrArray *dead = g_ptr_array_new();
+
+	reclaim_region_put_last(mr, dead);
 	free_collected(dead);
 }

@@ -26,5 +26,7 @@ void reclaim_view_exit(struct memspace *ms, struct reclaim_epoch *e);
 
 /* Drop the last reference of @mr (the count is 1 or racing towards it). */
 void reclaim_region_unref_last(struct memspace_region *mr);
+/* The same, appending what may be freed now to @dead instead of freeing. */
+void reclaim_region_put_last(struct memspace_region *mr, GPtrArray *dead);
 
 #endif /* MEMSPACE_RECLAIM_H */

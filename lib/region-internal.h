@@ -6,7 +6,10 @@
  * - subregions of a region form a doubly linked list in render order:
  *   priority descending, and among equal priorities the most recently added
  *   (or moved) first;
- * - the graph of subregion and alias-target edges is acyclic;
+ * - the subregion edges form a forest; with alias-target edges the graph
+ *   may have cycles (an alias showing an ancestor), but rendering any
+ *   region never passes through one region nested in itself more than
+ *   REGION_NEST_MAX times (lib/region-cycle.c);
  * - a region has at most one parent, which holds one reference on it.
  */
 #ifndef MEMSPACE_REGION_INTERNAL_H
@@ -50,6 +53,8 @@ struct memspace_region {
 	/* Alias. */
 	struct memspace_region *alias;
 	uint64_t alias_offset;
+	/* The aliases whose target this region is (under the updater lock). */
+	GPtrArray *aliased_by;
 
 	/* I/O and ROM device callbacks. */
 	const struct memspace_region_ops *ops;
@@ -108,8 +113,47 @@ region_alias_final(const struct memspace_region *mr)
 	return mr;
 }
 
-/* Free a region that no reference and no live view can reach. */
+/* Free a region that no reference and no live view can reach, and then
+ * whatever that frees in turn (without recursion). */
 void region_destroy(struct memspace_region *mr);
+/* The same for every region of @dead (emptied). */
+void region_destroy_all(GPtrArray *dead);
+
+/*
+ * Drop one reference on @mr, without freeing anything: a region it frees
+ * is appended to @dead (for the caller's loop); one it leaves alive, to
+ * @survivors if that is not NULL.
+ */
+void region_put(struct memspace_region *mr, GPtrArray *dead,
+		GPtrArray *survivors);
+
+/* Nested passes through one region that rendering may make (region-cycle.c). */
+#define REGION_NEST_MAX 64
+
+/*
+ * Whether adding @child to @parent is allowed by the graph: -ELOOP if
+ * @child would contain @parent, or if an alias would then show its own
+ * ancestor so that rendering recurses without end; 0 otherwise.  @child is
+ * linked into @parent at @offset only for the duration of the check.
+ */
+int region_check_add(struct memspace_region *parent,
+		     struct memspace_region *child, uint64_t offset,
+		     int32_t priority);
+
+/*
+ * Whether @mr, whose address, size or alias offset just changed, lets
+ * rendering recurse without end (-ELOOP; the caller restores the old
+ * value) or not (0).
+ */
+int region_check_geometry(struct memspace_region *mr);
+
+/*
+ * Free the reference cycles among the regions reachable from each region
+ * of @cands that nothing outside the cycles holds (@cands each carry one
+ * reference of the caller's, dropped here).  Regions that die are appended
+ * to @dead.  Updater lock held.
+ */
+void region_collect_cycles(GPtrArray *cands, GPtrArray *dead);
 
 /* Record a change of @mr that needs a re-render at the next commit. */
 void region_mark_dirty(struct memspace_region *mr);

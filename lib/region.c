@@ -197,13 +197,16 @@ memspace_region_new_alias(struct memspace *ms, const char *name,
 	if (target->ms != ms) {
 		return fail_null(EXDEV);
 	}
-	if ((u128)offset + size_from_api(size) > U128_2_64) {
-		return fail_null(EOVERFLOW);
-	}
 	mr = region_alloc(ms, MEMSPACE_REGION_ALIAS, name,
 			  size_from_api(size));
 	mr->alias = memspace_region_ref(target);
 	mr->alias_offset = offset;
+	updater_lock(ms);
+	if (!target->aliased_by) {
+		target->aliased_by = g_ptr_array_new();
+	}
+	g_ptr_array_add(target->aliased_by, mr);
+	updater_unlock(ms);
 	return mr;
 }
 
@@ -216,27 +219,50 @@ memspace_region_ref(struct memspace_region *mr)
 	return mr;
 }
 
-/*
- * Free a region whose last reference is gone.  Nothing maps it (a parent
- * would hold a reference), but it may still have subregions: detach them
- * under the updater lock, since this can run on liburcu's call_rcu thread
- * while the updater works on the tree.
- */
 void
-region_destroy(struct memspace_region *mr)
+region_put(struct memspace_region *mr, GPtrArray *dead, GPtrArray *survivors)
 {
-	struct memspace *ms = mr->ms;
+	gint old = g_atomic_int_get(&mr->refcount);
+
+	/* Lock-free unless this may be the last reference. */
+	while (old > 1) {
+		if (g_atomic_int_compare_and_exchange_full(&mr->refcount, old,
+							   old - 1, &old)) {
+			if (survivors) {
+				g_ptr_array_add(survivors,
+						memspace_region_ref(mr));
+			}
+			return;
+		}
+	}
+	reclaim_region_put_last(mr, dead);
+}
+
+/*
+ * Free one region whose last reference is gone.  Nothing maps it (a parent
+ * would hold a reference), but it may still have subregions: detach them
+ * (under the updater lock, held by the caller).  What that frees goes to
+ * @dead; what it leaves alive, to @survivors (if the graph can have
+ * reference cycles).
+ */
+static void
+destroy_one(struct memspace_region *mr, GPtrArray *dead, GPtrArray *survivors)
+{
 	struct memspace_region *child;
 
-	updater_lock(ms);
 	while ((child = mr->first_child)) {
 		mr->first_child = child->next_sibling;
 		child->parent = NULL;
 		child->prev_sibling = child->next_sibling = NULL;
-		memspace_region_unref(child);
+		region_put(child, dead, survivors);
 	}
-	updater_unlock(ms);
-	memspace_region_unref(mr->alias);
+	if (mr->alias) {
+		g_ptr_array_remove_fast(mr->alias->aliased_by, mr);
+		region_put(mr->alias, dead, survivors);
+	}
+	if (mr->aliased_by) {
+		g_ptr_array_free(mr->aliased_by, TRUE);
+	}
 	region_listen_free(mr);
 	if (mr->host_owned) {
 		munmap(mr->host, mr->host_size);
@@ -244,15 +270,79 @@ region_destroy(struct memspace_region *mr)
 	g_free(mr->name);
 	g_free(mr->owner);
 	g_free(mr);
+}
+
+/*
+ * Free @dead's regions and whatever that frees in turn, with a work list
+ * rather than recursion (trees may be nested 100k deep).  This can run on
+ * liburcu's call_rcu thread while the updater works on the tree, hence the
+ * updater lock; the context's references go after the lock is released.
+ */
+void
+region_destroy_all(GPtrArray *dead)
+{
+	struct memspace *ms = ((struct memspace_region *)dead->pdata[0])->ms;
+	g_autoptr(GPtrArray) survivors = NULL;
+	unsigned long nr_freed = 0;
+
+	memspace_ref(ms);
+	updater_lock(ms);
+	if (ms->cyclic) {
+		survivors = g_ptr_array_new();
+	}
+	while (dead->len) {
+		while (dead->len) {
+			destroy_one(g_ptr_array_steal_index_fast(
+					    dead, dead->len - 1),
+				    dead, survivors);
+			nr_freed++;
+		}
+		if (survivors) {
+			region_collect_cycles(survivors, dead);
+		}
+	}
+	updater_unlock(ms);
+	while (nr_freed--) {
+		memspace_unref_internal(ms);
+	}
 	memspace_unref_internal(ms);
+}
+
+void
+region_destroy(struct memspace_region *mr)
+{
+	g_autoptr(GPtrArray) dead = g_ptr_array_new();
+
+	g_ptr_array_add(dead, mr);
+	region_destroy_all(dead);
 }
 
 MEMSPACE_EXPORT struct memspace_region *
 memspace_region_unref(struct memspace_region *mr)
 {
+	struct memspace *ms;
 	gint old;
 
 	if (!mr) {
+		return NULL;
+	}
+	ms = mr->ms;
+	if (ms->cyclic) {
+		g_autoptr(GPtrArray) dead = g_ptr_array_new();
+		g_autoptr(GPtrArray) cands = g_ptr_array_new();
+
+		/* The graph may hold reference cycles: see whether this
+		 * reference was the last one from outside one
+		 * (lib/region-cycle.c).  @mr is the candidate, with ours. */
+		memspace_ref(ms);
+		updater_lock(ms);
+		g_ptr_array_add(cands, mr);
+		region_collect_cycles(cands, dead);
+		updater_unlock(ms);
+		if (dead->len) {
+			region_destroy_all(dead);
+		}
+		memspace_unref_internal(ms);
 		return NULL;
 	}
 	/* Lock-free unless this may be the last reference. */
@@ -338,11 +428,16 @@ memspace_region_set_size(struct memspace_region *mr, uint64_t size)
 	}
 	if (region_has_backing(mr) && sz > mr->host_size) {
 		ret = -ERANGE;
-	} else if (mr->alias && (u128)mr->alias_offset + sz > U128_2_64) {
-		ret = -EOVERFLOW;
 	} else if (mr->size != sz) {
+		u128 prev = mr->size;
+
 		mr->size = sz;
-		region_mark_dirty(mr);
+		if (region_check_geometry(mr) < 0) {
+			mr->size = prev;
+			ret = -ELOOP;
+		} else {
+			region_mark_dirty(mr);
+		}
 	}
 	if (ret < 0) {
 		updater_abort(mr->ms);
@@ -366,12 +461,15 @@ memspace_region_set_alias_offset(struct memspace_region *mr, uint64_t offset)
 	if (ret < 0) {
 		return ret;
 	}
-	if ((u128)offset + mr->size > U128_2_64) {
-		updater_abort(mr->ms);
-		return -EOVERFLOW;
-	}
 	if (mr->alias_offset != offset) {
+		uint64_t prev = mr->alias_offset;
+
 		mr->alias_offset = offset;
+		if (region_check_geometry(mr) < 0) {
+			mr->alias_offset = prev;
+			updater_abort(mr->ms);
+			return -ELOOP;
+		}
 		region_mark_dirty(mr);
 	}
 	return updater_leave(mr->ms);

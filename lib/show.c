@@ -92,15 +92,20 @@ tree_print_line(const struct show_tree *st, const struct memspace_region *mr,
 	fputc('\n', out);
 }
 
-/* Print @mr at @level, its start being @base plus its own address, then its
- * subregions, which are printed even when @mr is disabled and hidden. */
+/* A region waiting to be printed, and where. */
+struct tree_item {
+	const struct memspace_region *mr;
+	unsigned level;
+	uint64_t base;
+};
+
+/* Print @mr at @level, its start being @base plus its own address. */
 static void
-tree_print_node(struct show_tree *st, const struct memspace_region *mr,
-		unsigned level, uint64_t base)
+tree_print_one(struct show_tree *st, const struct memspace_region *mr,
+	       unsigned level, uint64_t base)
 {
 	uint64_t start = base + mr->addr;
 	uint64_t last = show_last(start, mr->size);
-	struct memspace_region *child;
 
 	if (mr->alias) {
 		tree_queue_target(st, mr->alias);
@@ -111,18 +116,44 @@ tree_print_node(struct show_tree *st, const struct memspace_region *mr,
 	if (mr->enabled || (st->flags & MEMSPACE_SHOW_DISABLED)) {
 		tree_print_line(st, mr, level, start, last);
 	}
-	if (!mr->first_child) {
-		return;
-	}
+}
 
-	g_autoptr(GPtrArray) kids = g_ptr_array_sized_new(mr->nr_children);
+/*
+ * Print @root at @level and then, depth first, its subregions, which are
+ * printed even when their parent is disabled and hidden.  A work stack
+ * rather than recursion: trees may be nested 100k deep.
+ */
+static void
+tree_print_node(struct show_tree *st, const struct memspace_region *root,
+		unsigned level, uint64_t base)
+{
+	g_autoptr(GArray) stack = g_array_new(FALSE, FALSE,
+					      sizeof(struct tree_item));
+	g_autoptr(GPtrArray) kids = g_ptr_array_new();
+	struct tree_item it = { root, level, base };
 
-	region_for_each_child(child, mr) {
-		g_ptr_array_add(kids, child);
-	}
-	g_ptr_array_sort(kids, tree_child_cmp);
-	for (guint i = 0; i < kids->len; i++) {
-		tree_print_node(st, kids->pdata[i], level + 1, start);
+	g_array_append_val(stack, it);
+	while (stack->len) {
+		struct memspace_region *child;
+
+		it = g_array_index(stack, struct tree_item, stack->len - 1);
+		g_array_set_size(stack, stack->len - 1);
+		tree_print_one(st, it.mr, it.level, it.base);
+		if (!it.mr->first_child) {
+			continue;
+		}
+		g_ptr_array_set_size(kids, 0);
+		region_for_each_child(child, it.mr) {
+			g_ptr_array_add(kids, child);
+		}
+		g_ptr_array_sort(kids, tree_child_cmp);
+		/* Pushed last to first, so that the first is printed next. */
+		for (guint i = kids->len; i-- > 0;) {
+			struct tree_item c = { kids->pdata[i], it.level + 1,
+					       it.base + it.mr->addr };
+
+			g_array_append_val(stack, c);
+		}
 	}
 }
 

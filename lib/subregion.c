@@ -2,7 +2,8 @@
 /*
  * Tree membership: adding, removing and moving subregions.  Keeps each
  * parent's list in render order (priority descending, newest first among
- * equal priorities) and the subregion/alias graph acyclic.
+ * equal priorities) and the graph free of cycles that would render
+ * without end (region-cycle.c).
  */
 #include "config.h"
 
@@ -86,21 +87,9 @@ region_walk_any(struct memspace_region *from, bool enabled_only,
 	return false;
 }
 
-static bool
-region_is(const struct memspace_region *mr, const void *to)
-{
-	return mr == to;
-}
-
-/* Whether @to can be reached from @from through subregion and alias edges. */
-static bool
-region_reaches(struct memspace_region *from, struct memspace_region *to)
-{
-	return region_walk_any(from, false, region_is, to);
-}
-
 static int
-check_add(struct memspace_region *parent, struct memspace_region *child)
+check_add(struct memspace_region *parent, struct memspace_region *child,
+	  uint64_t offset, int32_t priority)
 {
 	if (!parent || !child || parent == child) {
 		return -EINVAL;
@@ -117,10 +106,7 @@ check_add(struct memspace_region *parent, struct memspace_region *child)
 	if (child->parent) {
 		return -EBUSY;
 	}
-	if (region_reaches(child, parent)) {
-		return -ELOOP;
-	}
-	return 0;
+	return region_check_add(parent, child, offset, priority);
 }
 
 static int
@@ -136,7 +122,7 @@ add_subregion(struct memspace_region *parent, uint64_t offset,
 	if (ret < 0) {
 		return ret;
 	}
-	ret = check_add(parent, child);
+	ret = check_add(parent, child, offset, priority);
 	if (ret < 0) {
 		updater_abort(parent->ms);
 		return ret;
@@ -146,7 +132,10 @@ add_subregion(struct memspace_region *parent, uint64_t offset,
 	child->priority = priority;
 	link_child(parent, child);
 	/* Even when nothing becomes visible: the render trace of the views
-	 * showing @parent must learn about @child (flatview/update.c). */
+	 * showing @parent must learn about @child (flatview/update.c).  And
+	 * @child itself: views rendered from @child (an address space's
+	 * root) place it at its new address. */
+	region_mark_dirty(child);
 	region_mark_dirty(parent);
 	return updater_leave(parent->ms);
 }
@@ -208,7 +197,14 @@ memspace_region_set_address(struct memspace_region *mr, uint64_t addr)
 		return ret;
 	}
 	if (mr->addr != addr) {
+		uint64_t old = mr->addr;
+
 		mr->addr = addr;
+		if (mr->parent && region_check_geometry(mr) < 0) {
+			mr->addr = old;
+			updater_abort(mr->ms);
+			return -ELOOP;
+		}
 		/* Moving re-adds: the region now wins ties, as in QEMU. */
 		parent = mr->parent;
 		if (parent) {

@@ -33,9 +33,7 @@ build_strerror(int err)
 {
 	switch (err) {
 	case ELOOP:
-		return "the tree would contain a cycle";
-	case EOVERFLOW:
-		return "the alias window ends beyond 2^64";
+		return "an alias would show itself, so rendering would never end";
 	default:
 		return g_strerror(err);
 	}
@@ -103,7 +101,7 @@ build_plain(struct map_load *ml, struct map_node *n, GError **error)
 	return true;
 }
 
-/* Targets first; map_spec_parse() ruled out alias cycles. */
+/* Targets first; map_spec_parse() ruled out alias-of-alias cycles. */
 static bool
 build_alias(struct map_load *ml, struct map_node *n, GError **error)
 {

@@ -219,12 +219,13 @@ memspace_region_new_ram_device(struct memspace *ms, const char *name,
  * @offset: offset in @target of the alias's first byte.
  * @size: size of the window; MEMSPACE_SIZE_2_64 means 2^64.
  *
- * A window that reaches past the end of @target leaves a hole there.
+ * A window that reaches past the end of @target leaves a hole there; so
+ * does one that runs past 2^64 (@offset + @size may exceed it, as in QEMU:
+ * the window is clipped when rendered).
  *
  * Context: updater.
- * Return: a new region, or NULL with errno set to EINVAL (NULL argument),
- * EXDEV (@target belongs to another context) or EOVERFLOW (@offset + @size
- * exceeds 2^64).
+ * Return: a new region, or NULL with errno set to EINVAL (NULL argument)
+ * or EXDEV (@target belongs to another context).
  */
 struct memspace_region *
 memspace_region_new_alias(struct memspace *ms, const char *name,
@@ -379,8 +380,8 @@ int memspace_region_set_address(struct memspace_region *mr, uint64_t addr);
  *
  * Context: updater.
  * Return: 0, or -EINVAL (NULL), -EDEADLK (called from a listener callback),
- * -ERANGE (@mr has host memory and @size exceeds it) or -EOVERFLOW (@mr is an
- * alias and its offset plus @size exceeds 2^64).
+ * or -ERANGE (@mr has host memory and @size exceeds it).  An alias's window
+ * may run past 2^64 (clipped when rendered).
  */
 int memspace_region_set_size(struct memspace_region *mr, uint64_t size);
 
@@ -389,9 +390,10 @@ int memspace_region_set_size(struct memspace_region *mr, uint64_t size);
  * @mr: an alias.
  * @offset: new offset into the target.
  *
+ * The window may run past 2^64 (clipped when rendered).
+ *
  * Context: updater.
- * Return: 0, or -EINVAL (NULL), -ENOTTY (@mr is not an alias), -EOVERFLOW
- * (@offset plus the alias size exceeds 2^64) or -EDEADLK.
+ * Return: 0, or -EINVAL (NULL), -ENOTTY (@mr is not an alias) or -EDEADLK.
  */
 int memspace_region_set_alias_offset(struct memspace_region *mr,
 				     uint64_t offset);

@@ -257,24 +257,27 @@ START_TEST(errors_alias_cycle_through_containment)
 	struct memspace_region *ar = tt_alias("ar", T.root, 0, 0x10000);
 	struct memspace_region *p = tt_container("p", 0x4000);
 
-	/* An alias of c mapped inside c, directly or deeper. */
-	ck_assert_int_eq(memspace_region_add_subregion(T.c, 0x3000, ac), -ELOOP);
+	/* An alias of c mapped inside c where it shows c at the same
+	 * place, directly or deeper: rendering would never end. */
+	ck_assert_int_eq(memspace_region_add_subregion(T.c, 0, ac), -ELOOP);
 	ck_assert_int_eq(memspace_region_add_subregion(T.d, 0, ac), -ELOOP);
-	ck_assert_int_eq(memspace_region_add_subregion(T.e, 0, ac), -ELOOP);
 	/* Through an alias of the alias. */
 	ck_assert_int_eq(memspace_region_add_subregion(T.d, 0, aac), -ELOOP);
 	ck_assert_int_eq(memspace_region_add_subregion_overlap(T.c, 0, aac, 1),
 			 -ELOOP);
-	/* An alias of the root anywhere under the root. */
-	ck_assert_int_eq(memspace_region_add_subregion(T.root, 0xe000, ar),
-			 -ELOOP);
-	ck_assert_int_eq(memspace_region_add_subregion(T.e, 0, ar), -ELOOP);
+	/* An alias of the root at the root's own place. */
+	ck_assert_int_eq(memspace_region_add_subregion(T.root, 0, ar), -ELOOP);
 	/* A container holding the alias, mapped into the aliased region. */
 	tt_add(p, 0, ac);
-	ck_assert_int_eq(memspace_region_add_subregion(T.c, 0x2000, p), -ELOOP);
 	ck_assert_int_eq(memspace_region_add_subregion(T.d, 0, p), -ELOOP);
 	ck_assert_ptr_null(memspace_region_get_parent(p));
 	state_check(&T.st);
+	/* Elsewhere the window misses the alias itself: QEMU renders that
+	 * (Arm SSE-200 does it), and so does memspace. */
+	tt_add(T.c, 0x2000, p);
+	ck_assert_int_eq(memspace_region_del_subregion(T.c, p), 0);
+	tt_add(T.e, 0, ar);
+	ck_assert_int_eq(memspace_region_del_subregion(T.e, ar), 0);
 }
 END_TEST
 
@@ -380,22 +383,13 @@ START_TEST(errors_set_size_beyond_host_memory)
 }
 END_TEST
 
-START_TEST(errors_alias_size_overflow)
+START_TEST(errors_alias_window_past_2_64_accepted)
 {
-	/* a: offset 0x800, size 0x800. */
-	ck_assert_int_eq(memspace_region_set_size(T.a, UINT64_MAX), -EOVERFLOW);
-	ck_assert_int_eq(memspace_region_set_size(T.a, UINT64_MAX - 0x7fe),
-			 -EOVERFLOW);
-	ck_assert_int_eq(memspace_region_set_alias_offset(T.a, UINT64_MAX),
-			 -EOVERFLOW);
-	ck_assert_int_eq(memspace_region_set_alias_offset(T.a,
-							  UINT64_MAX - 0x7fe),
-			 -EOVERFLOW);
-	state_check(&T.st);
-
-	/* Ending exactly at 2^64 is allowed. */
-	ck_assert_int_eq(memspace_region_set_size(T.a, UINT64_MAX - 0x7ff), 0);
-	ck_assert_uint_eq(memspace_region_get_size(T.a), UINT64_MAX - 0x7ff);
+	/* a: offset 0x800, size 0x800; QEMU clips such windows. */
+	ck_assert_int_eq(memspace_region_set_size(T.a, UINT64_MAX), 0);
+	ck_assert_uint_eq(memspace_region_get_size(T.a), UINT64_MAX);
+	ck_assert_int_eq(memspace_region_set_alias_offset(T.a, UINT64_MAX), 0);
+	ck_assert_uint_eq(memspace_region_get_alias_offset(T.a), UINT64_MAX);
 }
 END_TEST
 
@@ -622,7 +616,7 @@ errors_suite(void)
 	tc = tcase_create("errors:attributes");
 	tcase_add_checked_fixture(tc, errors_setup, errors_teardown);
 	tcase_add_test(tc, errors_set_size_beyond_host_memory);
-	tcase_add_test(tc, errors_alias_size_overflow);
+	tcase_add_test(tc, errors_alias_window_past_2_64_accepted);
 	tcase_add_test(tc, errors_alias_offset_overflow_boundary);
 	tcase_add_test(tc, errors_wrong_kind);
 	suite_add_tcase(s, tc);

@@ -3,9 +3,13 @@
  * Incremental re-rendering: after every commit of random mutations (maps,
  * unmaps, moves, resizes, enables, flags, alias offsets, romd, regions
  * freed inside a transaction), the published view must be identical to a
- * full render of the same tree, and its index sound; and a listener
- * without region_nop (told only what changed, at a cost that follows the
- * change) must hear exactly what a full diff of the two views says.
+ * full render of the same tree, and its index sound.  Besides the main
+ * address space, address spaces rooted at a mapped container, at an alias
+ * and at a wrapper container (whose root reduces to its only child) see
+ * their roots resized (to 0 too), moved, and deleted and re-added.  A
+ * listener without region_nop (told only what changed, at a cost that
+ * follows the change) must hear exactly what a full diff of the two views
+ * of the main address space says.
  */
 #include <glib.h>
 
@@ -15,10 +19,13 @@
 #include "test-tree.h"
 
 #define NR_POOL 40
+#define NR_SPACES 4
 
 struct model {
 	struct memspace_region *root;
 	struct memspace_addrspace *as;
+	struct memspace_addrspace *spaces[NR_SPACES]; /* [0] is @as */
+	struct memspace_region *wrapper;
 	struct memspace_region *pool[NR_POOL];
 	struct memspace_region *containers[4];
 	GRand *rng;
@@ -61,11 +68,82 @@ mutate_map(struct memspace_region *mr)
 		parent, addr, mr, g_rand_int_range(M.rng, -2, 3));
 }
 
+/* A size for a root: 0 now and then, 2^64 for containers. */
+static uint64_t
+root_size(struct memspace_region *mr)
+{
+	switch (g_rand_int_range(M.rng, 0, 4)) {
+	case 0:
+		return 0;
+	case 1:
+		if (memspace_region_get_kind(mr) == MEMSPACE_REGION_CONTAINER) {
+			return MEMSPACE_SIZE_2_64;
+		}
+		/* fall through */
+	default:
+		return 0x1000ull * (uint64_t)g_rand_int_range(M.rng, 1, 0x48);
+	}
+}
+
+/* Resize, move, or delete and re-add (elsewhere) an address space's root. */
+static void
+mutate_root(void)
+{
+	int k = g_rand_int_range(M.rng, 0, NR_SPACES);
+	struct memspace_region *mr = memspace_addrspace_get_root(M.spaces[k]);
+	struct memspace_region *parent = memspace_region_get_parent(mr);
+	uint64_t addr = 0x800ull * (uint64_t)g_rand_int_range(M.rng, 0, 128);
+
+	if (k == 3 && g_rand_boolean(M.rng)) {
+		/* The wrapper's only child: its reduced root. */
+		mr = M.pool[3];
+		parent = memspace_region_get_parent(mr);
+	}
+	switch (g_rand_int_range(M.rng, 0, 3)) {
+	case 0:
+		if (mr != M.root) {
+			(void)memspace_region_set_size(mr, root_size(mr));
+		} else if (g_rand_boolean(M.rng)) {
+			(void)memspace_region_set_size(mr, 0);
+		} else {
+			(void)memspace_region_set_size(mr, MEMSPACE_SIZE_2_64);
+		}
+		break;
+	case 1:
+		(void)memspace_region_set_address(mr, addr);
+		break;
+	default:
+		if (!parent) {
+			parent = pick_parent();
+			if (parent != mr) {
+				(void)memspace_region_add_subregion(parent, addr,
+								    mr);
+			}
+			break;
+		}
+		memspace_region_ref(mr);
+		(void)memspace_region_del_subregion(parent, mr);
+		if (g_rand_boolean(M.rng)) {
+			parent = mr == M.pool[3] ? M.wrapper : pick_parent();
+		}
+		if (parent != mr) {
+			(void)memspace_region_add_subregion(
+				parent, mr == M.pool[3] ? 0 : addr, mr);
+		}
+		memspace_region_unref(mr);
+		break;
+	}
+}
+
 static void
 mutate(void)
 {
 	struct memspace_region *mr = pick();
 
+	if (g_rand_int_range(M.rng, 0, 6) == 0) {
+		mutate_root();
+		return;
+	}
 	switch (g_rand_int_range(M.rng, 0, 8)) {
 	case 0:
 	case 1:
@@ -135,6 +213,26 @@ make_region(unsigned i, struct memspace_region *ram)
 	}
 }
 
+static struct memspace_listener_ops heard_ops;
+
+/*
+ * At the end of each commit the main space's listener took part in, what
+ * a full diff of the view it knew and the new one says, for the sink.
+ */
+static int
+heard_commit(void *opaque)
+{
+	struct memspace_flatview *fv = memspace_addrspace_get_flatview(M.as);
+
+	(void)opaque;
+	if (fv != M.last) {
+		topology_diff_listeners(M.sink, M.last, fv, true, NULL);
+	}
+	memspace_flatview_unref(M.last);
+	M.last = fv;
+	return 0;
+}
+
 static void
 model_setup(void)
 {
@@ -155,11 +253,22 @@ model_setup(void)
 		M.pool[i] = make_region(i, ram);
 	}
 	M.as = tt_as("memory", M.root);
+	M.spaces[0] = M.as;
+	M.spaces[1] = tt_as("device", M.containers[1]);
+	M.spaces[2] = tt_as("window", M.pool[1]); /* an alias */
+	M.wrapper = tt_container("wrapper", 0x10000);
+	tt_add(M.wrapper, 0, M.pool[3]);
+	tt_add(M.containers[2], 0x8000, M.wrapper);
+	M.spaces[3] = tt_as("wrapped", M.wrapper);
 	M.heard_log = g_ptr_array_new_with_free_func(g_free);
 	M.want_log = g_ptr_array_new_with_free_func(g_free);
 	recorder_init(&M.heard, "l", M.heard_log);
-	M.heard.l = memspace_listener_register(M.as, &recorder_change_ops,
-					       &M.heard, 0, "heard");
+	/* The view the listener knows once registered (heard_commit). */
+	M.last = memspace_addrspace_get_flatview(M.as);
+	heard_ops = recorder_change_ops;
+	heard_ops.commit = heard_commit;
+	M.heard.l = memspace_listener_register(M.as, &heard_ops, &M.heard, 0,
+					       "heard");
 	ck_assert_ptr_nonnull(M.heard.l);
 	recorder_clear(M.heard_log);
 	recorder_init(&M.want, "l", M.want_log);
@@ -169,7 +278,6 @@ model_setup(void)
 	ck_assert_ptr_nonnull(M.want.l);
 	M.sink = g_ptr_array_new();
 	g_ptr_array_add(M.sink, M.want.l);
-	M.last = memspace_addrspace_get_flatview(M.as);
 }
 
 static void
@@ -191,36 +299,56 @@ model_teardown(void)
 	tt_teardown();
 }
 
-static void
-assert_view_is_full_render(void)
+static bool
+same_ranges(const struct memspace_flatview *a, const struct memspace_flatview *b)
 {
-	struct memspace_flatview *fv = memspace_addrspace_get_flatview(M.as);
+	if (a->nr != b->nr) {
+		return false;
+	}
+	for (size_t i = 0; i < a->nr; i++) {
+		const struct flat_range *x = &a->ranges[i], *y = &b->ranges[i];
+
+		if (x->start != y->start || x->last != y->last ||
+		    x->mr != y->mr || x->offset != y->offset ||
+		    x->flags != y->flags ||
+		    x->dirty_log_mask != y->dirty_log_mask) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The view of @as against a full render of its own (unreduced) root. */
+static void
+assert_space_is_full_render(struct memspace_addrspace *as)
+{
+	struct memspace_flatview *fv = memspace_addrspace_get_flatview(as);
 	struct memspace_flatview *full;
 
-	full = flatview_render(fv->root, 0);
-	if (!flatview_ranges_equal(fv, full)) {
+	/* The reduced root the view comes from renders the same. */
+	full = flatview_render(memspace_addrspace_get_root(as), 0);
+	if (!same_ranges(fv, full)) {
 		g_autofree char *a = test_format_flatview(fv);
 		g_autofree char *b = test_format_flatview(full);
 
-		ck_abort_msg("incremental view differs:\n%s\nfull render:\n%s",
-			     a, b);
+		ck_abort_msg("%s: incremental view differs:\n%s\nfull render:\n%s",
+			     memspace_addrspace_get_name(as), a, b);
 	}
 	ck_assert(flat_index_verify(&fv->index));
 	memspace_flatview_unref(full);
-	/* What the listener heard against a full diff of the two views. */
-	recorder_clear(M.want_log);
-	if (fv != M.last) {
-		topology_diff_listeners(M.sink, M.last, fv, true, NULL);
-	}
-	{
-		g_autofree char *heard = recorder_text(M.heard_log);
-		g_autofree char *want = recorder_text(M.want_log);
+	memspace_flatview_unref(fv);
+}
 
-		ck_assert_str_eq(heard, want);
-	}
+/* What the listener of the main space heard against the full diffs. */
+static void
+assert_listener_heard_diff(void)
+{
+	g_autofree char *heard = recorder_text(M.heard_log);
+	g_autofree char *want = recorder_text(M.want_log);
+
+	ck_assert_str_eq(heard, want);
 	recorder_clear(M.heard_log);
-	memspace_flatview_unref(M.last);
-	M.last = fv;
+	recorder_clear(M.want_log);
 }
 
 /* The published view keeps a trace: the next commit can be partial. */
@@ -231,6 +359,15 @@ assert_view_traced(void)
 
 	ck_assert_ptr_nonnull(fv->trace);
 	memspace_flatview_unref(fv);
+}
+
+static void
+assert_view_is_full_render(void)
+{
+	for (unsigned i = 0; i < NR_SPACES; i++) {
+		assert_space_is_full_render(M.spaces[i]);
+	}
+	assert_listener_heard_diff();
 }
 
 START_TEST(update_matches_full_render)
