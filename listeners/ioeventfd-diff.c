@@ -85,17 +85,13 @@ entry_clear(struct as_ioeventfd *ae)
 	memspace_region_unref(ae->mr);
 }
 
-GArray *
-ioeventfd_set_build(const struct memspace_flatview *fv)
+/* Keep @set strictly sorted and free of duplicates, even if an invariant
+ * broke (builds are sorted by construction). */
+static GArray *
+set_finish(GArray *set)
 {
-	GArray *set = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
 	guint n = 0;
 
-	for (size_t i = 0; i < fv->nr; i++) {
-		collect_range(set, &fv->ranges[i]);
-	}
-	/* Keep the set strictly sorted and free of duplicates, even if an
-	 * invariant broke (the build is sorted by construction). */
 	for (guint i = 0; i < set->len; i++) {
 		struct as_ioeventfd *all = (struct as_ioeventfd *)set->data;
 		struct as_ioeventfd *ae = &all[i];
@@ -109,6 +105,127 @@ ioeventfd_set_build(const struct memspace_flatview *fv)
 	}
 	g_array_set_size(set, n);
 	return set;
+}
+
+GArray *
+ioeventfd_set_build(const struct memspace_flatview *fv)
+{
+	GArray *set = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
+
+	for (size_t i = 0; i < fv->nr; i++) {
+		collect_range(set, &fv->ranges[i]);
+	}
+	return set_finish(set);
+}
+
+/* Append entries of @old from *@k on whose address is below @addr (all
+ * of them if @all). */
+static void
+copy_below(GArray *set, const GArray *old, guint *k, uint64_t addr, bool all)
+{
+	for (; *k < old->len; (*k)++) {
+		struct as_ioeventfd ae =
+			g_array_index(old, struct as_ioeventfd, *k);
+
+		if (!all && ae.e.addr >= addr) {
+			return;
+		}
+		ae.efd = ioeventfd_fd_ref(ae.efd);
+		ae.mr = memspace_region_ref(ae.mr);
+		g_array_append_val(set, ae);
+	}
+}
+
+/*
+ * The address hull of the ranges of both views meeting window @k of @d,
+ * and the new view's ranges among them; false if there are none.
+ */
+static bool
+window_hull(const struct flat_delta *d, size_t k,
+	    const struct memspace_flatview *old_fv,
+	    const struct memspace_flatview *new_fv, uint64_t *lo, uint64_t *hi,
+	    size_t *x, size_t *y)
+{
+	size_t a, b;
+
+	flatview_span_meeting(old_fv, d->w[k].lo, d->w[k].hi, &a, &b);
+	flatview_span_meeting(new_fv, d->w[k].lo, d->w[k].hi, x, y);
+	if (a == b && *x == *y) {
+		return false;
+	}
+	*lo = UINT64_MAX;
+	*hi = 0;
+	if (a < b) {
+		*lo = old_fv->ranges[a].start;
+		*hi = old_fv->ranges[b - 1].last;
+	}
+	if (*x < *y) {
+		*lo = MIN(*lo, new_fv->ranges[*x].start);
+		*hi = MAX(*hi, new_fv->ranges[*y - 1].last);
+	}
+	return true;
+}
+
+/*
+ * Ranges meeting none of the delta's windows are in both views, and so
+ * are their entries.  An old entry whose address lies in the hull of the
+ * ranges meeting a window came from one of the old ones among them (any
+ * other range there would have a twin overlapping a range that meets the
+ * window): drop those, collect the new ranges' entries instead.
+ */
+GArray *
+ioeventfd_set_update(const GArray *old_set,
+		     const struct memspace_flatview *old_fv,
+		     const struct memspace_flatview *new_fv)
+{
+	const struct flat_delta *d = flatview_delta_from(new_fv, old_fv);
+	GArray *set;
+	size_t x = 0, y = 0, next = 0;
+	uint64_t lo = 0, hi = 0;
+	bool open = false;
+	guint k = 0;
+
+	if (!d || !old_set) {
+		return ioeventfd_set_build(new_fv);
+	}
+	set = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
+	for (size_t w = 0; w <= d->nr; w++) {
+		uint64_t l, h;
+		size_t nx, ny;
+		bool more = w < d->nr &&
+			    window_hull(d, w, old_fv, new_fv, &l, &h, &nx, &ny);
+
+		if (w < d->nr && !more) {
+			continue;
+		}
+		/* Hulls of neighbouring windows may share a range. */
+		if (more && open && l <= hi) {
+			hi = MAX(hi, h);
+			y = MAX(y, ny);
+			continue;
+		}
+		if (open) {
+			copy_below(set, old_set, &k, lo, false);
+			while (k < old_set->len &&
+			       g_array_index(old_set, struct as_ioeventfd, k)
+					       .e.addr <= hi) {
+				k++;
+			}
+			for (size_t i = MAX(x, next); i < y; i++) {
+				collect_range(set, &new_fv->ranges[i]);
+			}
+			next = y;
+		}
+		open = more;
+		if (more) {
+			lo = l;
+			hi = h;
+			x = nx;
+			y = ny;
+		}
+	}
+	copy_below(set, old_set, &k, 0, true);
+	return set_finish(set);
 }
 
 void

@@ -50,6 +50,7 @@ struct as_listeners {
 	GPtrArray *listeners;		/* sorted */
 	unsigned nr_eventfd;		/* eventfd-capable listeners */
 	GArray *ioeventfds;		/* as_ioeventfd, or NULL */
+	uint64_t set_serial;		/* serial of the view it shows */
 };
 
 struct listener_registry *listener_registry_new(void);
@@ -170,6 +171,15 @@ void coalesced_for_each_part(const struct flat_range *fr,
 
 /* The sorted ioeventfd set @fv shows (struct as_ioeventfd). */
 GArray *ioeventfd_set_build(const struct memspace_flatview *fv);
+/*
+ * The same, given @old_set, the set @old_fv showed with the regions'
+ * ioeventfds unchanged since: when @new_fv was spliced from @old_fv, only
+ * the entries of the ranges meeting the splice's windows are collected
+ * again (O(set + change)); otherwise a full build.
+ */
+GArray *ioeventfd_set_update(const GArray *old_set,
+			     const struct memspace_flatview *old_fv,
+			     const struct memspace_flatview *new_fv);
 void ioeventfd_set_free(GArray *set);
 bool ioeventfd_set_equal(const GArray *a, const GArray *b);
 /* The section an entry is reported with. */

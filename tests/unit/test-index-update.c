@@ -11,8 +11,12 @@
  * follows the change) must hear exactly what a full diff of the two views
  * of the main address space says.
  */
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <glib.h>
 
+#include "addrspace-internal.h"
 #include "listener-internal.h"
 #include "render-internal.h"
 #include "test-listener-recorder.h"
@@ -34,6 +38,9 @@ struct model {
 	GPtrArray *heard_log, *want_log, *sink;
 	struct memspace_addrspace *sink_as;
 	struct memspace_flatview *last; /* the view the listener knows */
+	/* An eventfd-capable listener, so that @as keeps an ioeventfd set. */
+	struct recorder efd;
+	GPtrArray *efd_log;
 };
 
 static struct model M;
@@ -214,6 +221,57 @@ make_region(unsigned i, struct memspace_region *ram)
 }
 
 static struct memspace_listener_ops heard_ops;
+static struct memspace_listener_ops efd_ops;
+
+/*
+ * Doorbells on the I/O and ROM device regions of the pool (at offsets
+ * that moves, resizes and aliases cut in and out of view), and a listener
+ * that keeps the main space's ioeventfd set.
+ */
+static void
+model_add_eventfds(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	ck_assert_int_ge(fd, 0);
+	for (unsigned i = 0; i < NR_POOL; i++) {
+		enum memspace_region_kind kind =
+			memspace_region_get_kind(M.pool[i]);
+
+		if (kind != MEMSPACE_REGION_IO &&
+		    kind != MEMSPACE_REGION_ROM_DEVICE) {
+			continue;
+		}
+		ck_assert_int_eq(memspace_region_add_eventfd(M.pool[i],
+							     0x10 * i, 4, true,
+							     i, fd),
+				 0);
+		ck_assert_int_eq(memspace_region_add_eventfd(
+					 M.pool[i], 0x800 + i, 0, false, 0, fd),
+				 0);
+	}
+	close(fd);
+	M.efd_log = g_ptr_array_new_with_free_func(g_free);
+	recorder_init(&M.efd, "e", M.efd_log);
+	efd_ops = (struct memspace_listener_ops){
+		.version = MEMSPACE_LISTENER_OPS_VERSION,
+		.eventfd_add = recorder_ops.eventfd_add,
+		.eventfd_del = recorder_ops.eventfd_del,
+	};
+	M.efd.l = memspace_listener_register(M.as, &efd_ops, &M.efd, 0, "efd");
+	ck_assert_ptr_nonnull(M.efd.l);
+}
+
+/* The main space's ioeventfd set, kept across commits, against a build. */
+static void
+assert_ioeventfd_set_is_built(void)
+{
+	GArray *want = ioeventfd_set_build(M.as->current);
+
+	ck_assert(ioeventfd_set_equal(M.as->lst->ioeventfds, want));
+	ioeventfd_set_free(want);
+	recorder_clear(M.efd_log);
+}
 
 /*
  * At the end of each commit the main space's listener took part in, what
@@ -278,6 +336,7 @@ model_setup(void)
 	ck_assert_ptr_nonnull(M.want.l);
 	M.sink = g_ptr_array_new();
 	g_ptr_array_add(M.sink, M.want.l);
+	model_add_eventfds();
 }
 
 static void
@@ -292,6 +351,8 @@ model_teardown(void)
 	memspace_flatview_unref(M.last);
 	memspace_listener_unregister(M.heard.l);
 	memspace_listener_unregister(M.want.l);
+	memspace_listener_unregister(M.efd.l);
+	g_ptr_array_free(M.efd_log, TRUE);
 	g_ptr_array_free(M.sink, TRUE);
 	g_ptr_array_free(M.heard_log, TRUE);
 	g_ptr_array_free(M.want_log, TRUE);
@@ -368,6 +429,7 @@ assert_view_is_full_render(void)
 		assert_space_is_full_render(M.spaces[i]);
 	}
 	assert_listener_heard_diff();
+	assert_ioeventfd_set_is_built();
 }
 
 START_TEST(update_matches_full_render)
