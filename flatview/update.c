@@ -381,8 +381,9 @@ copy_run(struct memspace_flatview *fv, const struct memspace_flatview *cur,
 	uint64_t lo = wi < c->nr_w ? c->w[wi].lo : UINT64_MAX;
 	size_t j = i;
 
-	while (j < cur->nr && lo && cur->ranges[j].last < lo - 1) {
-		j++;
+	/* The first range from @i on that ends at or after lo - 1. */
+	if (lo && cur->ranges[i].last < lo - 1) {
+		j = flatview_first_ending_at_or_above(cur, lo - 1);
 	}
 	if (j == i) {
 		return i;
