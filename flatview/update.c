@@ -686,8 +686,13 @@ static struct memspace_flatview *
 rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
 	      uint64_t gen)
 {
-	/* Trace unless the tree outgrew the trace last time. */
-	bool trace = !cur || cur->trace || cur->nr < TRACE_MAX_VISITS / 4;
+	/*
+	 * Trace a root that changes after its first render: a map rendered
+	 * once (the CLI, a VMM's boot-time layout) never pays the trace's
+	 * time and 64 bytes per region; the first change renders in full,
+	 * with a trace, and later ones incrementally.
+	 */
+	bool trace = cur != NULL;
 	struct memspace_flatview *fv;
 
 	fv = render_full(root, gen, trace, cur ? cur->scratch : NULL);
