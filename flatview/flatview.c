@@ -76,6 +76,9 @@ memspace_flatview_unref(struct memspace_flatview *fv)
 MEMSPACE_EXPORT size_t
 memspace_flatview_nr_ranges(const struct memspace_flatview *fv)
 {
+	if (!fv) {
+		return 0;
+	}
 	return fv ? fv->nr : 0;
 }
 
@@ -116,6 +119,9 @@ memspace_flatview_for_each(const struct memspace_flatview *fv,
 MEMSPACE_EXPORT struct memspace_region *
 memspace_flatview_get_root(const struct memspace_flatview *fv)
 {
+	if (!fv) {
+		return NULL;
+	}
 	return fv ? fv->root : NULL;
 }
 

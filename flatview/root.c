@@ -43,9 +43,19 @@ sole_covering_child(struct memspace_region *mr, unsigned *nr_enabled)
 struct memspace_region *
 flatview_reduce_root(struct memspace_region *mr)
 {
+	uint64_t epoch = mr ? ++mr->ms->visit_epoch : 0;
+
 	while (mr && mr->enabled) {
 		struct memspace_region *next = NULL;
 		unsigned nr_enabled;
+
+		/* Reduced back to itself: only regions of size 0 can do that
+		 * (region-cycle.c refuses any other such cycle), and they
+		 * render nothing. */
+		if (mr->visit_mark == epoch) {
+			return NULL;
+		}
+		mr->visit_mark = epoch;
 
 		if (mr->alias) {
 			if (mr->alias_offset == 0 && mr->size >= mr->alias->size &&

@@ -1,36 +1,80 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The context: lifecycle of struct memspace, the updater lock, and the
- * thin wrappers over the liburcu flavor the library is built against.
+ * The context: lifecycle of struct memspace (built by context_new(), which
+ * memspace_new() in listeners/commit.c calls to install the commit
+ * pipeline), the updater lock and frame (updater_enter(), updater_commit()),
+ * and the thin wrappers over the liburcu flavor the library is built
+ * against.
  */
 #include "config.h"
 
-#include "addrspace-internal.h"
-#include "listener-internal.h"
+#include "memspace-private.h"
 #include "rcu.h"
 #include "reclaim.h"
 
-/* Per-thread registration state, mirroring liburcu's own per-thread state. */
-static __thread bool thread_registered;
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/*
+ * Threads are unregistered when they exit through a key destructor, so
+ * that registering on first use never leaves liburcu a dead reader.  The
+ * key is process-wide, like liburcu's own reader registry.
+ */
+static pthread_key_t reader_key;
+static pthread_once_t reader_key_once = PTHREAD_ONCE_INIT;
+
+static void
+reader_exit(void *arg)
+{
+	(void)arg;
+	if (MS_RCU_REGISTERED()) {
+		MS_RCU(unregister_thread)();
+	}
+}
+
+static void
+reader_key_create(void)
+{
+	if (pthread_key_create(&reader_key, reader_exit) != 0) {
+		fputs("memspace: cannot create the RCU reader key\n", stderr);
+		abort();
+	}
+}
 
 MEMSPACE_EXPORT void
 memspace_thread_register(void)
 {
-	if (thread_registered) {
+	if (MS_RCU_REGISTERED()) {
 		return;
 	}
 	MS_RCU(register_thread)();
-	thread_registered = true;
+	(void)pthread_once(&reader_key_once, reader_key_create);
+	(void)pthread_setspecific(reader_key, (void *)1);
 }
 
 MEMSPACE_EXPORT void
 memspace_thread_unregister(void)
 {
-	if (!thread_registered) {
+	if (!MS_RCU_REGISTERED()) {
 		return;
 	}
 	MS_RCU(unregister_thread)();
-	thread_registered = false;
+}
+
+MEMSPACE_EXPORT void
+memspace_thread_first_use(void)
+{
+#ifdef MEMSPACE_RCU_QSBR
+	/* A QSBR reader that never reports quiescent states would stall
+	 * every writer: registering it silently is worse than stopping. */
+	fputs("memspace: a thread entered an RCU read-side section without "
+	      "memspace_thread_register() (required with the qsbr flavor)\n",
+	      stderr);
+	abort();
+#else
+	memspace_thread_register();
+#endif
 }
 
 MEMSPACE_EXPORT void
@@ -57,8 +101,8 @@ memspace_rcu_flavor(void)
 	return MEMSPACE_RCU_FLAVOR;
 }
 
-MEMSPACE_EXPORT struct memspace *
-memspace_new(void)
+struct memspace *
+context_new(const struct commit_hook *hook)
 {
 	struct memspace *ms = g_new0(struct memspace, 1);
 
@@ -68,8 +112,7 @@ memspace_new(void)
 	ms->gen = 1;
 	ms->addrspaces = g_ptr_array_new();
 	reclaim_init(ms);
-	ms->empty_view = flatview_new_empty(NULL);
-	ms->listeners = listener_registry_new();
+	ms->hook = hook;
 	return ms;
 }
 
@@ -87,9 +130,7 @@ memspace_free(struct memspace *ms)
 {
 	assert(ms->addrspaces->len == 0);
 	g_ptr_array_free(ms->addrspaces, TRUE);
-	listener_registry_free(ms->listeners);
-	/* The empty view references no region, so it can go straight away. */
-	memspace_flatview_unref(ms->empty_view);
+	ms->hook->finish(ms);
 	reclaim_finish(ms);
 	g_rec_mutex_clear(&ms->lock);
 	g_free(ms);
@@ -155,20 +196,14 @@ updater_enter(struct memspace *ms)
 }
 
 int
-updater_leave(struct memspace *ms)
+updater_commit(struct memspace *ms, int ret)
 {
-	int ret = 0;
+	int r = 0;
 
 	assert(ms->depth > 0);
 	if (--ms->depth == 0) {
-		ret = addrspace_commit_all(ms);
+		r = ms->hook->commit(ms);
 	}
 	updater_unlock(ms);
-	return ret;
-}
-
-int
-updater_abort(struct memspace *ms)
-{
-	return updater_leave(ms);
+	return ret < 0 ? ret : r;
 }

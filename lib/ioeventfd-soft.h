@@ -9,12 +9,20 @@
 
 #include "region-internal.h"
 
+struct flat_range;
+
 /*
  * If a write of @size bytes of @value (host order, as the guest wrote it)
- * at @offset of @mr matches one of @mr's ioeventfds, signal it and return
- * true.  Lock-free; called inside the accessing thread's read-side section.
+ * at address @addr, which lies in range @fr of a view whose ranges end
+ * before @end, matches an ioeventfd of the address space's set (KVM's
+ * rule: the entry's address is @addr, its size @size or any, its value
+ * @value or any), signal it and return true.  The set is that of
+ * listeners/ioeventfd-diff.c: the entries of every region whose range
+ * intersects them, so the software path agrees with KVM.  Lock-free;
+ * called inside the accessing thread's read-side section.
  */
-bool ioeventfd_soft_match(const struct memspace_region *mr, uint64_t offset,
+bool ioeventfd_soft_match(const struct flat_range *fr,
+			  const struct flat_range *end, uint64_t addr,
 			  uint64_t value, unsigned size);
 
 #endif /* MEMSPACE_IOEVENTFD_SOFT_H */

@@ -133,6 +133,28 @@ evs_find(const struct region_ioeventfds *evs, uint64_t addr, uint64_t size,
 	return -1;
 }
 
+/*
+ * Whether an entry would collide with one of @evs under KVM's rule (which
+ * ignores the descriptor): same address, and either of any size, or the
+ * same size with either one matching any value or both the same value.
+ */
+static bool
+evs_collide(const struct region_ioeventfds *evs, uint64_t addr, uint64_t size,
+	    bool match_data, uint64_t data)
+{
+	for (size_t i = 0; evs && i < evs->nr; i++) {
+		const struct region_ioeventfd *e = &evs->e[i];
+
+		if (e->addr == addr &&
+		    (e->size == 0 || size == 0 ||
+		     (e->size == size &&
+		      (!e->match_data || !match_data || e->data == data)))) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static int
 check_args(const struct memspace_region *mr, uint64_t addr, uint64_t size,
 	   bool match_data)
@@ -165,7 +187,7 @@ add_locked(struct memspace_region *mr, uint64_t addr, uint64_t size,
 	if (ret < 0) {
 		return ret;
 	}
-	if (evs_find(mr->ioeventfds, addr, size, match_data, data, fd) >= 0) {
+	if (evs_collide(mr->ioeventfds, addr, size, match_data, data)) {
 		return -EEXIST;
 	}
 	dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -198,11 +220,7 @@ memspace_region_add_eventfd(struct memspace_region *mr, uint64_t addr,
 		return ret;
 	}
 	ret = add_locked(mr, addr, size, match_data, match_data ? data : 0, fd);
-	if (ret < 0) {
-		updater_abort(mr->ms);
-		return ret;
-	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, ret);
 }
 
 MEMSPACE_EXPORT int
@@ -224,33 +242,12 @@ memspace_region_del_eventfd(struct memspace_region *mr, uint64_t addr,
 	idx = evs_find(mr->ioeventfds, addr, size, match_data,
 		       match_data ? data : 0, fd);
 	if (idx < 0) {
-		updater_abort(mr->ms);
-		return -ENOENT;
+		return updater_commit(mr->ms, -ENOENT);
 	}
 	efd = mr->ioeventfds->e[idx].efd;
 	evs_publish(mr, evs_remove(mr->ioeventfds, (size_t)idx));
 	/* Address-space sets still holding it keep it open until the
 	 * commit has reported eventfd_del. */
 	ioeventfd_fd_unref(efd);
-	return updater_leave(mr->ms);
-}
-
-int
-ioeventfd_match_rcu(const struct memspace_region *mr, uint64_t addr,
-		    unsigned size, uint64_t data)
-{
-	const struct region_ioeventfds *evs = rcu_dereference(mr->ioeventfds);
-
-	for (size_t i = 0; evs && i < evs->nr && evs->e[i].addr <= addr; i++) {
-		const struct region_ioeventfd *e = &evs->e[i];
-
-		if (e->addr != addr) {
-			continue;
-		}
-		if (e->size == 0 ||
-		    (e->size == size && (!e->match_data || e->data == data))) {
-			return e->efd->fd;
-		}
-	}
-	return -1;
+	return updater_commit(mr->ms, 0);
 }

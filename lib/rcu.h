@@ -13,23 +13,44 @@
 #define _LGPL_SOURCE
 #endif
 
+/* MS_RCU_REGISTERED(): whether liburcu knows the calling thread (bp
+ * registers threads itself on their first read-side section). */
 #if defined(MEMSPACE_RCU_QSBR)
 #include <urcu/urcu-qsbr.h>
 #define MS_RCU(fn) urcu_qsbr_##fn
+#define MS_RCU_REGISTERED() URCU_TLS(urcu_qsbr_reader).registered
 #elif defined(MEMSPACE_RCU_MB)
 #include <urcu/urcu-mb.h>
 #define MS_RCU(fn) urcu_mb_##fn
+#define MS_RCU_REGISTERED() URCU_TLS(urcu_mb_reader).registered
 #elif defined(MEMSPACE_RCU_BP)
 #include <urcu/urcu-bp.h>
 #define MS_RCU(fn) urcu_bp_##fn
+#define MS_RCU_REGISTERED() 1
 #else
 #include <urcu/urcu-memb.h>
 #define MS_RCU(fn) urcu_memb_##fn
+#define MS_RCU_REGISTERED() URCU_TLS(urcu_memb_reader).registered
 #endif
 
 #include <urcu/pointer.h>
 
-#define ms_rcu_read_lock() MS_RCU(read_lock)()
+/*
+ * Every read-side section of the library starts here: a thread that never
+ * called memspace_thread_register() is registered on first use (and
+ * unregistered when it exits), or, with QSBR, which cannot register
+ * readers behind their back, stopped with a message (lib/context.c).
+ */
+void memspace_thread_first_use(void);
+
+static inline void
+ms_rcu_read_lock(void)
+{
+	if (caa_unlikely(!MS_RCU_REGISTERED())) {
+		memspace_thread_first_use();
+	}
+	MS_RCU(read_lock)();
+}
 #define ms_rcu_read_unlock() MS_RCU(read_unlock)()
 #define ms_rcu_read_ongoing() MS_RCU(read_ongoing)()
 #define ms_call_rcu(head, fn) MS_RCU(call_rcu)((head), (fn))

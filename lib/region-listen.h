@@ -69,16 +69,6 @@ ioeventfd_key_cmp(uint64_t a_addr, uint64_t a_size, bool a_match,
 	return (a_fd > b_fd) - (a_fd < b_fd);
 }
 
-/*
- * ioeventfd_match_rcu() - software ioeventfd matching for the write path
- * of an address space whose hypervisor does not match them: the owned
- * descriptor to signal for a write of @size bytes of @data at @addr of
- * @mr, or -1.
- * Context: RCU reader.
- */
-int ioeventfd_match_rcu(const struct memspace_region *mr, uint64_t addr,
-			unsigned size, uint64_t data);
-
 /* A coalesced part of a region (region offsets, inclusive). */
 struct coalesced_part {
 	uint64_t start;
@@ -105,6 +95,9 @@ dirty_client_index(unsigned client)
  * Context: updater, inside updater_enter().
  */
 void dirty_log_update_mask(struct memspace_region *mr);
+
+/* Recompute every host-memory region's mask after global logging flipped. */
+void dirty_log_update_all_masks(struct memspace *ms);
 
 /* Set the mask of a region that is in no view yet.  Context: updater. */
 void dirty_log_init_mask(struct memspace_region *mr);

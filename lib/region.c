@@ -377,7 +377,7 @@ set_flag(struct memspace_region *mr, bool *flag, bool value)
 		*flag = value;
 		region_mark_dirty(mr);
 	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, 0);
 }
 
 MEMSPACE_EXPORT int
@@ -439,11 +439,7 @@ memspace_region_set_size(struct memspace_region *mr, uint64_t size)
 			region_mark_dirty(mr);
 		}
 	}
-	if (ret < 0) {
-		updater_abort(mr->ms);
-		return ret;
-	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, ret);
 }
 
 MEMSPACE_EXPORT int
@@ -467,12 +463,11 @@ memspace_region_set_alias_offset(struct memspace_region *mr, uint64_t offset)
 		mr->alias_offset = offset;
 		if (region_check_geometry(mr) < 0) {
 			mr->alias_offset = prev;
-			updater_abort(mr->ms);
-			return -ELOOP;
+			return updater_commit(mr->ms, -ELOOP);
 		}
 		region_mark_dirty(mr);
 	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, 0);
 }
 
 MEMSPACE_EXPORT int
@@ -491,90 +486,135 @@ memspace_region_set_owner(struct memspace_region *mr, const char *owner)
 MEMSPACE_EXPORT enum memspace_region_kind
 memspace_region_get_kind(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return 0;
+	}
 	return mr->kind;
 }
 
 MEMSPACE_EXPORT const char *
 memspace_region_get_name(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return NULL;
+	}
 	return mr->name;
 }
 
 MEMSPACE_EXPORT const char *
 memspace_region_get_owner(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return NULL;
+	}
 	return mr->owner;
 }
 
 MEMSPACE_EXPORT uint64_t
 memspace_region_get_size(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return 0;
+	}
 	return size_to_api(mr->size);
 }
 
 MEMSPACE_EXPORT uint64_t
 memspace_region_get_address(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return 0;
+	}
 	return mr->addr;
 }
 
 MEMSPACE_EXPORT int32_t
 memspace_region_get_priority(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return 0;
+	}
 	return mr->priority;
 }
 
 MEMSPACE_EXPORT struct memspace_region *
 memspace_region_get_parent(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return NULL;
+	}
 	return mr->parent;
 }
 
 MEMSPACE_EXPORT struct memspace_region *
 memspace_region_get_alias_target(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return NULL;
+	}
 	return mr->alias;
 }
 
 MEMSPACE_EXPORT uint64_t
 memspace_region_get_alias_offset(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return 0;
+	}
 	return mr->alias_offset;
 }
 
 MEMSPACE_EXPORT void *
 memspace_region_get_host_ptr(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return NULL;
+	}
 	return mr->host;
 }
 
 MEMSPACE_EXPORT bool
 memspace_region_is_enabled(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return false;
+	}
 	return mr->enabled;
 }
 
 MEMSPACE_EXPORT bool
 memspace_region_is_readonly(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return false;
+	}
 	return mr->readonly;
 }
 
 MEMSPACE_EXPORT bool
 memspace_region_is_nonvolatile(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return false;
+	}
 	return mr->nonvolatile;
 }
 
 MEMSPACE_EXPORT bool
 memspace_region_is_romd(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return false;
+	}
 	return mr->kind == MEMSPACE_REGION_ROM_DEVICE && mr->romd_mode;
 }
 
 MEMSPACE_EXPORT bool
 memspace_region_is_terminating(const struct memspace_region *mr)
 {
+	if (!mr) {
+		return false;
+	}
 	return region_terminates(mr);
 }
 

@@ -4,15 +4,13 @@
  * view shows, strictly sorted, and diffed against the previous set into
  * eventfd_del (all of them first) and eventfd_add callbacks.
  *
- * An entry is in the set when its whole byte range (its first byte, for
- * any-size entries) lies in one flat range showing its region, translated
- * to that range's addresses.  QEMU keeps any entry merely intersecting a
- * range, unclipped, which can register a doorbell over another device's
- * registers and emit one entry twice; here a region shown twice (two
- * aliases) yields two entries at two addresses, and nothing else can
- * repeat.  Ranges come in address order and each region's array is sorted
- * by the same key, so the build is already sorted: O(ranges + log + hits)
- * without a sort.
+ * An entry is in the set when its byte range (its first byte, for
+ * any-size entries) intersects a flat range showing its region, at the
+ * address that range gives its first byte: QEMU's rule, so an entry partly
+ * covered by another region is still registered (and the software write
+ * path, lib/ioeventfd-soft.c, matches the same set).  An entry split by
+ * another region meets two ranges at one address: the set is sorted and
+ * each entry kept once.
  */
 #include "config.h"
 
@@ -44,6 +42,9 @@ lower_bound(const struct region_ioeventfds *evs, uint64_t addr)
 	return lo;
 }
 
+/* Entries start at most this far before the first byte they cover. */
+#define ENTRY_MAX_SIZE 8
+
 static void
 collect_range(GArray *set, const struct flat_range *fr)
 {
@@ -53,19 +54,24 @@ collect_range(GArray *set, const struct flat_range *fr)
 	if (!evs) {
 		return;
 	}
-	for (size_t k = lower_bound(evs, lo); k < evs->nr; k++) {
+	for (size_t k = lower_bound(evs, lo > ENTRY_MAX_SIZE ?
+						 lo - ENTRY_MAX_SIZE : 0);
+	     k < evs->nr; k++) {
 		const struct region_ioeventfd *re = &evs->e[k];
 		uint64_t elast = re->addr + (re->size ? re->size - 1 : 0);
+		i128 at = (i128)fr->start - (i128)lo + (i128)re->addr;
 		struct as_ioeventfd ae;
 
 		if (re->addr > hi) {
 			break;
 		}
-		if (elast > hi) {
-			continue;	/* straddles the end of the range */
+		/* Ends before the range, or would sit outside the space. */
+		if (elast < lo || at < 0 || at + (i128)(elast - re->addr) >=
+						    (i128)1 << 64) {
+			continue;
 		}
 		ae = (struct as_ioeventfd){
-			.e = { .addr = fr->start + (re->addr - lo),
+			.e = { .addr = (uint64_t)at,
 			       .size = re->size, .match_data = re->match_data,
 			       .data = re->data, .fd = re->efd->fd },
 			.efd = ioeventfd_fd_ref(re->efd),
@@ -78,6 +84,12 @@ collect_range(GArray *set, const struct flat_range *fr)
 	}
 }
 
+static gint
+entry_sort_cmp(gconstpointer a, gconstpointer b)
+{
+	return entry_cmp(a, b);
+}
+
 static void
 entry_clear(struct as_ioeventfd *ae)
 {
@@ -85,19 +97,31 @@ entry_clear(struct as_ioeventfd *ae)
 	memspace_region_unref(ae->mr);
 }
 
-/* Keep @set strictly sorted and free of duplicates, even if an invariant
- * broke (builds are sorted by construction). */
+/*
+ * Sort @set if needed (mostly sorted already: an entry starting before its
+ * range may come after the previous range's last ones) and keep one entry
+ * per key (one split by another region meets two ranges at one address).
+ */
 static GArray *
 set_finish(GArray *set)
 {
+	bool sorted = true;
 	guint n = 0;
 
+	for (guint i = 1; i < set->len && sorted; i++) {
+		sorted = entry_cmp(&g_array_index(set, struct as_ioeventfd,
+						  i - 1),
+				   &g_array_index(set, struct as_ioeventfd,
+						  i)) <= 0;
+	}
+	if (!sorted) {
+		g_array_sort(set, entry_sort_cmp);
+	}
 	for (guint i = 0; i < set->len; i++) {
 		struct as_ioeventfd *all = (struct as_ioeventfd *)set->data;
 		struct as_ioeventfd *ae = &all[i];
 
-		if (n && entry_cmp(&all[n - 1], ae) >= 0) {
-			assert(entry_cmp(&all[n - 1], ae) == 0);
+		if (n && entry_cmp(&all[n - 1], ae) == 0) {
 			entry_clear(ae);
 			continue;
 		}
@@ -137,20 +161,21 @@ copy_below(GArray *set, const GArray *old, guint *k, uint64_t addr, bool all)
 }
 
 /*
- * The address hull of the ranges of both views meeting window @k of @d,
- * and the new view's ranges among them; false if there are none.
+ * The addresses [*@lo, *@hi] whose entries may differ around window @k of
+ * @d: from ENTRY_MAX_SIZE bytes before the first range of either view
+ * meeting the window (an entry may start that far before its range) to
+ * the last byte of the last one.  False if no range meets the window.
  */
 static bool
 window_hull(const struct flat_delta *d, size_t k,
 	    const struct memspace_flatview *old_fv,
-	    const struct memspace_flatview *new_fv, uint64_t *lo, uint64_t *hi,
-	    size_t *x, size_t *y)
+	    const struct memspace_flatview *new_fv, uint64_t *lo, uint64_t *hi)
 {
-	size_t a, b;
+	size_t a, b, x, y;
 
 	flatview_span_meeting(old_fv, d->w[k].lo, d->w[k].hi, &a, &b);
-	flatview_span_meeting(new_fv, d->w[k].lo, d->w[k].hi, x, y);
-	if (a == b && *x == *y) {
+	flatview_span_meeting(new_fv, d->w[k].lo, d->w[k].hi, &x, &y);
+	if (a == b && x == y) {
 		return false;
 	}
 	*lo = UINT64_MAX;
@@ -159,19 +184,51 @@ window_hull(const struct flat_delta *d, size_t k,
 		*lo = old_fv->ranges[a].start;
 		*hi = old_fv->ranges[b - 1].last;
 	}
-	if (*x < *y) {
-		*lo = MIN(*lo, new_fv->ranges[*x].start);
-		*hi = MAX(*hi, new_fv->ranges[*y - 1].last);
+	if (x < y) {
+		*lo = MIN(*lo, new_fv->ranges[x].start);
+		*hi = MAX(*hi, new_fv->ranges[y - 1].last);
 	}
+	*lo = *lo > ENTRY_MAX_SIZE ? *lo - ENTRY_MAX_SIZE : 0;
 	return true;
+}
+
+/* Append the entries of @fv with an address in [@lo, @hi]: those of the
+ * ranges meeting [@lo, @hi + ENTRY_MAX_SIZE]. */
+static void
+collect_between(GArray *set, const struct memspace_flatview *fv, uint64_t lo,
+		uint64_t hi)
+{
+	GArray *got = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
+	size_t x, y;
+
+	flatview_span_meeting(fv, lo,
+			      hi < UINT64_MAX - ENTRY_MAX_SIZE ?
+				      hi + ENTRY_MAX_SIZE :
+				      UINT64_MAX,
+			      &x, &y);
+	for (size_t i = x; i < y; i++) {
+		collect_range(got, &fv->ranges[i]);
+	}
+	for (guint i = 0; i < got->len; i++) {
+		struct as_ioeventfd *ae =
+			&g_array_index(got, struct as_ioeventfd, i);
+
+		if (ae->e.addr >= lo && ae->e.addr <= hi) {
+			g_array_append_val(set, *ae);
+		} else {
+			entry_clear(ae);
+		}
+	}
+	g_array_free(got, TRUE);
 }
 
 /*
  * Ranges meeting none of the delta's windows are in both views, and so
- * are their entries.  An old entry whose address lies in the hull of the
- * ranges meeting a window came from one of the old ones among them (any
- * other range there would have a twin overlapping a range that meets the
- * window): drop those, collect the new ranges' entries instead.
+ * are the entries they give.  An entry lies at most ENTRY_MAX_SIZE bytes
+ * before its range and never past it, so outside the hulls of the ranges
+ * meeting the windows (widened that much downwards) every old entry comes
+ * from an unchanged range and stays; inside them, the entries are
+ * collected again from the new view.
  */
 GArray *
 ioeventfd_set_update(const GArray *old_set,
@@ -179,10 +236,9 @@ ioeventfd_set_update(const GArray *old_set,
 		     const struct memspace_flatview *new_fv)
 {
 	const struct flat_delta *d = flatview_delta_from(new_fv, old_fv);
-	GArray *set;
-	size_t x = 0, y = 0, next = 0;
 	uint64_t lo = 0, hi = 0;
 	bool open = false;
+	GArray *set;
 	guint k = 0;
 
 	if (!d || !old_set) {
@@ -190,18 +246,16 @@ ioeventfd_set_update(const GArray *old_set,
 	}
 	set = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
 	for (size_t w = 0; w <= d->nr; w++) {
-		uint64_t l, h;
-		size_t nx, ny;
+		uint64_t l = 0, h = 0;
 		bool more = w < d->nr &&
-			    window_hull(d, w, old_fv, new_fv, &l, &h, &nx, &ny);
+			    window_hull(d, w, old_fv, new_fv, &l, &h);
 
 		if (w < d->nr && !more) {
 			continue;
 		}
-		/* Hulls of neighbouring windows may share a range. */
+		/* Hulls of neighbouring windows may overlap. */
 		if (more && open && l <= hi) {
 			hi = MAX(hi, h);
-			y = MAX(y, ny);
 			continue;
 		}
 		if (open) {
@@ -211,18 +265,11 @@ ioeventfd_set_update(const GArray *old_set,
 					       .e.addr <= hi) {
 				k++;
 			}
-			for (size_t i = MAX(x, next); i < y; i++) {
-				collect_range(set, &new_fv->ranges[i]);
-			}
-			next = y;
+			collect_between(set, new_fv, lo, hi);
 		}
 		open = more;
-		if (more) {
-			lo = l;
-			hi = h;
-			x = nx;
-			y = ny;
-		}
+		lo = l;
+		hi = h;
 	}
 	copy_below(set, old_set, &k, 0, true);
 	return set_finish(set);

@@ -105,6 +105,9 @@ MEMSPACE_EXPORT void
 memspace_kvm_fake_set_cap(struct memspace_kvm_fake *f, unsigned cap,
 			  int value)
 {
+	if (!f) {
+		return;
+	}
 	g_hash_table_insert(f->caps, GUINT_TO_POINTER(cap),
 			    GINT_TO_POINTER(value));
 }
@@ -112,6 +115,9 @@ memspace_kvm_fake_set_cap(struct memspace_kvm_fake *f, unsigned cap,
 MEMSPACE_EXPORT void
 memspace_kvm_fake_fail_call(struct memspace_kvm_fake *f, unsigned nth, int err)
 {
+	if (!f) {
+		return;
+	}
 	f->fail_in = nth;
 	f->fail_err = err;
 }
@@ -464,21 +470,30 @@ memspace_kvm_fake_backend(void)
 MEMSPACE_EXPORT const char *
 memspace_kvm_fake_get_log(const struct memspace_kvm_fake *f)
 {
+	if (!f) {
+		return NULL;
+	}
 	return f->log->str;
 }
 
 MEMSPACE_EXPORT void
 memspace_kvm_fake_clear_log(struct memspace_kvm_fake *f)
 {
-	g_string_truncate(f->log, 0);
+	if (f) {
+		g_string_truncate(f->log, 0);
+	}
 }
 
 MEMSPACE_EXPORT int
 memspace_kvm_fake_get_slot(const struct memspace_kvm_fake *f, uint32_t slot,
 			   struct memspace_kvm_memslot *ret_slot)
 {
-	const struct fake_slot *s = g_hash_table_lookup(f->slots,
-							GUINT_TO_POINTER(slot));
+	const struct fake_slot *s =
+		f ? g_hash_table_lookup(f->slots, GUINT_TO_POINTER(slot)) : NULL;
+
+	if (!f || !ret_slot) {
+		return -EINVAL;
+	}
 
 	if (!s) {
 		return -ENOENT;
@@ -490,18 +505,27 @@ memspace_kvm_fake_get_slot(const struct memspace_kvm_fake *f, uint32_t slot,
 MEMSPACE_EXPORT size_t
 memspace_kvm_fake_nr_slots(const struct memspace_kvm_fake *f)
 {
+	if (!f) {
+		return 0;
+	}
 	return g_hash_table_size(f->slots);
 }
 
 MEMSPACE_EXPORT size_t
 memspace_kvm_fake_nr_ioeventfds(const struct memspace_kvm_fake *f)
 {
+	if (!f) {
+		return 0;
+	}
 	return f->ioeventfds->len;
 }
 
 MEMSPACE_EXPORT size_t
 memspace_kvm_fake_nr_zones(const struct memspace_kvm_fake *f)
 {
+	if (!f) {
+		return 0;
+	}
 	return f->zones->len;
 }
 
@@ -509,9 +533,12 @@ MEMSPACE_EXPORT int
 memspace_kvm_fake_dirty_page(struct memspace_kvm_fake *f, uint32_t slot,
 			     uint64_t page)
 {
-	struct fake_slot *s = g_hash_table_lookup(f->slots,
-						  GUINT_TO_POINTER(slot));
+	struct fake_slot *s =
+		f ? g_hash_table_lookup(f->slots, GUINT_TO_POINTER(slot)) : NULL;
 
+	if (!f) {
+		return -EINVAL;
+	}
 	if (!s || !s->dirty) {
 		return -ENOENT;
 	}

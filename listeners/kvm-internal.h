@@ -82,6 +82,12 @@ extern const struct memspace_listener_ops kvm_io_ops;
 extern const struct memspace_listener_ops kvm_io_noeventfd_ops;
 
 /* kvm-memslot.c */
+/*
+ * Whether @sec is served by host memory a slot can map (read-only ones
+ * only with the capability); *@ret_ro: whether it is read-only.
+ */
+bool kvm_section_backed(const struct memspace_kvm *kvm,
+			const struct memspace_section *sec, bool *ret_ro);
 void kvm_slots_init(struct memspace_kvm_listener *kl);
 void kvm_slots_fini(struct memspace_kvm_listener *kl);
 int kvm_mem_region_add(void *opaque, const struct memspace_section *sec);

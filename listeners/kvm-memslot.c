@@ -75,10 +75,9 @@ kernel_id(const struct memspace_kvm_listener *kl, const struct kvm_slot *s)
 	return s->id | (uint32_t)kl->as_id << 16;
 }
 
-/* Whether @sec is served by host memory a slot can map, read-only or not. */
-static bool
-section_backed(const struct memspace_kvm *kvm,
-	       const struct memspace_section *sec, bool *ret_ro)
+bool
+kvm_section_backed(const struct memspace_kvm *kvm,
+		   const struct memspace_section *sec, bool *ret_ro)
 {
 	*ret_ro = false;
 	switch (memspace_region_get_kind(sec->mr)) {
@@ -117,7 +116,7 @@ plan_section(const struct memspace_kvm_listener *kl,
 	u128 end = ((u128)sec->last + 1) & ~(u128)(ps - 1);
 	bool ro;
 
-	if (!kl->memory || !section_backed(kl->kvm, sec, &ro)) {
+	if (!kl->memory || !kvm_section_backed(kl->kvm, sec, &ro)) {
 		return false;
 	}
 	if (end > U128_2_64 - ps) {
@@ -515,7 +514,7 @@ kvm_mem_region_add(void *opaque, const struct memspace_section *sec)
 	struct memspace_kvm_listener *kl = opaque;
 	bool ro;
 
-	if (section_backed(kl->kvm, sec, &ro)) {
+	if (kvm_section_backed(kl->kvm, sec, &ro)) {
 		queue(kl->q_add, sec, sec->dirty_log_mask);
 	}
 	return 0;
@@ -527,7 +526,7 @@ kvm_mem_region_del(void *opaque, const struct memspace_section *sec)
 	struct memspace_kvm_listener *kl = opaque;
 	bool ro;
 
-	if (section_backed(kl->kvm, sec, &ro)) {
+	if (kvm_section_backed(kl->kvm, sec, &ro)) {
 		queue(kl->q_del, sec, sec->dirty_log_mask);
 	}
 	return 0;
@@ -574,6 +573,9 @@ memspace_kvm_listener_has_memory(const struct memspace_kvm_listener *kl,
 	const struct kvm_slot *s;
 	bool ret;
 
+	if (!kl) {
+		return false;
+	}
 	updater_lock(kl->ms);
 	s = g_tree_lookup(kl->by_gpa, &start);
 	ret = s && !s->stale && s->size == size;
@@ -586,6 +588,9 @@ memspace_kvm_listener_nr_slots(const struct memspace_kvm_listener *kl)
 {
 	size_t n;
 
+	if (!kl) {
+		return 0;
+	}
 	updater_lock(kl->ms);
 	n = (size_t)g_tree_nnodes(kl->by_gpa);
 	updater_unlock(kl->ms);

@@ -176,6 +176,9 @@ memspace_kvm_set_max_slot_size(struct memspace_kvm *kvm, uint64_t size)
 MEMSPACE_EXPORT uint32_t
 memspace_kvm_get_nr_slots(const struct memspace_kvm *kvm)
 {
+	if (!kvm) {
+		return 0;
+	}
 	return kvm->nr_slots;
 }
 
@@ -216,8 +219,8 @@ use_kvm_ioeventfds(struct memspace_kvm *kvm, struct memspace_addrspace *as)
 	if (!kvm->ioeventfd) {
 		return false;
 	}
-	ret = memspace_addrspace_set_hyp_ioevtfd_enabled(as, true);
-	return ret == 0 || memspace_addrspace_get_hyp_ioevtfd_enabled(as);
+	ret = memspace_addrspace_set_hyp_ioeventfd_enabled(as, true);
+	return ret == 0 || memspace_addrspace_get_hyp_ioeventfd_enabled(as);
 }
 
 static bool
@@ -306,5 +309,8 @@ memspace_kvm_listener_unregister(struct memspace_kvm_listener *kl)
 MEMSPACE_EXPORT struct memspace_listener *
 memspace_kvm_listener_get_listener(const struct memspace_kvm_listener *kl)
 {
+	if (!kl) {
+		return NULL;
+	}
 	return kl->l;
 }

@@ -31,6 +31,10 @@ struct tool_vm {
 	struct memspace_kvm *kvm;
 };
 
+/*
+ * Tests share test_kvm_open_vm() (tests/common); the tool keeps its own
+ * copy on purpose, since it links no test code.
+ */
 static int
 vm_open_real(struct tool_vm *vm)
 {
@@ -162,6 +166,23 @@ print_slot(void *opaque, const struct memspace_kvm_memslot *m)
 	return 0;
 }
 
+/* One line per guest memory range without a slot, after the table. */
+static int
+print_unmapped(void *opaque, const struct memspace_kvm_unmapped *u)
+{
+	bool *first = opaque;
+
+	if (*first) {
+		printf("\nwithout a slot (every access exits):\n");
+		*first = false;
+	}
+	printf("      %016" PRIx64 "-%016" PRIx64 " %s @%#" PRIx64 ": %s\n",
+	       u->start, u->last, memspace_region_get_name(u->mr),
+	       u->offset_in_region,
+	       memspace_kvm_unmapped_reason_name(u->reason));
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int
 kvm_slots_parse(int argc, char **argv, bool *ret_fake, const char **ret_as)
@@ -218,7 +239,11 @@ kvm_slots_print(struct map_load *ml, const char *name, bool fake)
 	if (kl) {
 		printf("%5s %-33s %14s %s\n", "slot", "guest range", "size",
 		       "flags");
+		bool first = true;
+
 		(void)memspace_kvm_listener_for_each_slot(kl, print_slot, NULL);
+		(void)memspace_kvm_listener_for_each_unmapped(
+			kl, print_unmapped, &first);
 	}
 	vm_close(&vm);
 	return kl ? TOOL_OK : TOOL_FAILED;

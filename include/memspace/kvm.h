@@ -235,7 +235,7 @@ uint32_t memspace_kvm_get_nr_slots(const struct memspace_kvm *kvm);
  * Registers, with priority MEMSPACE_LISTENER_PRIORITY_ACCEL, a listener
  * that keeps slots, MMIO ioeventfds and coalesced MMIO zones for @as; the
  * current map is applied at once.  ioeventfds are handled by KVM when it
- * supports them and @as's hyp_ioevtfd_enabled flag was not set to false;
+ * supports them and @as's hyp_ioeventfd_enabled flag was not set to false;
  * the flag is then set to true.
  *
  * Context: updater, not from a listener callback.
@@ -334,6 +334,79 @@ typedef int (*memspace_kvm_slot_fn)(void *opaque,
  */
 int memspace_kvm_listener_for_each_slot(const struct memspace_kvm_listener *kl,
 					memspace_kvm_slot_fn fn, void *opaque);
+
+/**
+ * enum memspace_kvm_unmapped_reason - why guest memory has no slot
+ * @MEMSPACE_KVM_UNMAPPED_PARTIAL_PAGE: the bytes of a host page the range
+ *	covers only partly (trimmed, as QEMU's kvm_align_section does).
+ * @MEMSPACE_KVM_UNMAPPED_MISALIGNED_HOST: the host address is not
+ *	page-congruent with the guest address, so no page can be mapped.
+ * @MEMSPACE_KVM_UNMAPPED_READONLY: read-only memory (ROM, romd) and no
+ *	KVM_CAP_READONLY_MEM.
+ * @MEMSPACE_KVM_UNMAPPED_TOP_PAGE: the last page below 2^64, which no slot
+ *	can reach.
+ * @MEMSPACE_KVM_UNMAPPED_FAILED: whole pages a slot should map, but the
+ *	kernel refused it (see memspace_listener_get_error()).
+ */
+enum memspace_kvm_unmapped_reason {
+	MEMSPACE_KVM_UNMAPPED_PARTIAL_PAGE = 1,
+	MEMSPACE_KVM_UNMAPPED_MISALIGNED_HOST,
+	MEMSPACE_KVM_UNMAPPED_READONLY,
+	MEMSPACE_KVM_UNMAPPED_TOP_PAGE,
+	MEMSPACE_KVM_UNMAPPED_FAILED,
+};
+
+/**
+ * struct memspace_kvm_unmapped - guest memory left without a slot
+ * @start: first guest address.
+ * @last: last guest address (inclusive).
+ * @mr: the region with the memory (borrowed).
+ * @offset_in_region: offset of @start in @mr.
+ * @reason: why no slot maps it; every access there exits to userspace.
+ */
+struct memspace_kvm_unmapped {
+	uint64_t start;
+	uint64_t last;
+	struct memspace_region *mr;
+	uint64_t offset_in_region;
+	enum memspace_kvm_unmapped_reason reason;
+};
+
+/**
+ * memspace_kvm_unmapped_fn - callback of
+ * memspace_kvm_listener_for_each_unmapped()
+ * @opaque: as given.
+ * @u: one range without a slot.
+ *
+ * Return: 0 to continue, anything else stops the walk with that value.
+ */
+typedef int (*memspace_kvm_unmapped_fn)(void *opaque,
+					const struct memspace_kvm_unmapped *u);
+
+/**
+ * memspace_kvm_listener_for_each_unmapped() - guest memory without a slot
+ * @kl: the listener (a port I/O listener has none).
+ * @fn: called per range of RAM, ROM, RAM device or romd memory in the
+ *	address space's view that no slot maps, in address order.
+ * @opaque: passed to @fn.
+ *
+ * Context: updater.
+ * Return: 0 after a full walk, the first non-zero value of @fn, or -EINVAL
+ * (@kl or @fn NULL).
+ */
+int memspace_kvm_listener_for_each_unmapped(
+	const struct memspace_kvm_listener *kl, memspace_kvm_unmapped_fn fn,
+	void *opaque);
+
+/**
+ * memspace_kvm_unmapped_reason_name() - a reason in words
+ * @why: the reason.
+ *
+ * Context: any.
+ * Return: a static string ("unknown" for values not in the enum).
+ */
+const char *
+memspace_kvm_unmapped_reason_name(enum memspace_kvm_unmapped_reason why);
 
 /**
  * memspace_kvm_show() - memspace_show() with KVM's slot markers

@@ -3,7 +3,8 @@
  * memspace: a QEMU-style memory model for virtual machine monitors.
  *
  * This umbrella header declares the context and transactions and includes
- * every other public header.
+ * every other public header except <memspace/reader.h> (opt-in, below) and
+ * <memspace/kvm.h>.
  *
  * Threading contract.  One context owns every region, address space, flat
  * view and listener created from it; there is no global state.  Updates
@@ -34,7 +35,11 @@
 #include <memspace/listener.h>
 #include <memspace/access.h>
 #include <memspace/cache.h>
-#include <memspace/reader.h>
+/*
+ * <memspace/reader.h> (the read side inlined from liburcu's static headers)
+ * is opt-in: include it where the read side is hot.  Without it, use
+ * memspace_read_lock() and memspace_read_unlock().
+ */
 
 #ifdef __cplusplus
 extern "C" {
@@ -117,8 +122,12 @@ unsigned memspace_transaction_depth(struct memspace *ms);
 /**
  * memspace_thread_register() - register the calling thread as an RCU reader
  *
- * Needed before a thread's first memspace_read_lock().  Idempotent per
- * thread: registering a registered thread does nothing.
+ * Optional with the default memb flavor (and mb, bp): a thread that enters
+ * a read-side section unregistered is registered then, and unregistered
+ * when it exits.  Required with qsbr, where an unregistered thread's first
+ * section prints one line and aborts.  Idempotent per thread: registering
+ * a registered thread does nothing.  A registered thread is unregistered
+ * automatically when it exits.
  *
  * Context: any thread, not inside a read-side section.
  */
@@ -127,9 +136,10 @@ void memspace_thread_register(void);
 /**
  * memspace_thread_unregister() - unregister the calling thread
  *
- * Call before a registered thread exits.
+ * Optional: threads are unregistered when they exit.  Unregistering an
+ * unregistered thread does nothing.
  *
- * Context: a registered thread, outside any read-side section.
+ * Context: any thread, outside any read-side section.
  */
 void memspace_thread_unregister(void);
 
@@ -137,9 +147,10 @@ void memspace_thread_unregister(void);
  * memspace_read_lock() - enter an RCU read-side section
  *
  * Sections nest.  Views dereferenced inside stay valid until the matching
- * memspace_read_unlock().
+ * memspace_read_unlock().  Registers the calling thread first if needed
+ * (see memspace_thread_register()).
  *
- * Context: a registered thread.
+ * Context: any thread (with qsbr: a registered one).
  */
 void memspace_read_lock(void);
 

@@ -21,18 +21,22 @@
 #include <urcu/static/urcu-qsbr.h>
 #define MEMSPACE_RCU_READ_LOCK_() _urcu_qsbr_read_lock()
 #define MEMSPACE_RCU_READ_UNLOCK_() _urcu_qsbr_read_unlock()
+#define MEMSPACE_RCU_REGISTERED_() URCU_TLS(urcu_qsbr_reader).registered
 #elif defined(MEMSPACE_RCU_FLAVOR_MB)
 #include <urcu/static/urcu-mb.h>
 #define MEMSPACE_RCU_READ_LOCK_() _urcu_mb_read_lock()
 #define MEMSPACE_RCU_READ_UNLOCK_() _urcu_mb_read_unlock()
+#define MEMSPACE_RCU_REGISTERED_() URCU_TLS(urcu_mb_reader).registered
 #elif defined(MEMSPACE_RCU_FLAVOR_BP)
 #include <urcu/static/urcu-bp.h>
 #define MEMSPACE_RCU_READ_LOCK_() _urcu_bp_read_lock()
 #define MEMSPACE_RCU_READ_UNLOCK_() _urcu_bp_read_unlock()
+#define MEMSPACE_RCU_REGISTERED_() 1 /* bp registers on first use */
 #else
 #include <urcu/static/urcu-memb.h>
 #define MEMSPACE_RCU_READ_LOCK_() _urcu_memb_read_lock()
 #define MEMSPACE_RCU_READ_UNLOCK_() _urcu_memb_read_unlock()
+#define MEMSPACE_RCU_REGISTERED_() URCU_TLS(urcu_memb_reader).registered
 #endif
 
 #ifdef __cplusplus
@@ -40,16 +44,34 @@ extern "C" {
 #endif
 
 /**
+ * memspace_thread_first_use() - register a thread on its first section
+ *
+ * Called by memspace_rcu_read_lock() (and the library's own read-side
+ * sections) when the calling thread is not registered yet: registers it,
+ * as memspace_thread_register() does, and unregisters it when it exits.
+ * With the qsbr flavor, which cannot register a reader behind its back
+ * (it would stall every writer), prints one line and aborts instead.
+ *
+ * Context: any thread.
+ */
+void memspace_thread_first_use(void);
+
+/**
  * memspace_rcu_read_lock() - enter an RCU read-side section, inline
  *
  * Same semantics as memspace_read_lock(): views, sections and host
- * addresses obtained inside stay valid until the matching unlock.
+ * addresses obtained inside stay valid until the matching unlock.  A
+ * thread not registered yet is registered here (one predictable branch).
  *
- * Context: a thread registered with memspace_thread_register().
+ * Context: any thread (with qsbr: registered with
+ * memspace_thread_register()).
  */
 static inline void
 memspace_rcu_read_lock(void)
 {
+	if (__builtin_expect(!MEMSPACE_RCU_REGISTERED_(), 0)) {
+		memspace_thread_first_use();
+	}
 	MEMSPACE_RCU_READ_LOCK_();
 }
 

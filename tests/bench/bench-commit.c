@@ -19,6 +19,7 @@
 #include "map-load.h"
 #include "flatview-internal.h"
 #include "rcu.h"
+#include <memspace/reader.h>
 
 #define PAGE 0x1000ull
 #define NR_TARGETS 16
@@ -216,7 +217,7 @@ commit_tree_ms(size_t leaves, unsigned count)
 	struct memspace_listener *l;
 	uint64_t t0;
 
-	as = memspace_addrspace_new(g.ms, "memory", root);
+	as = memspace_addrspace_create(g.ms, "memory", root);
 	/* A listener, so that each commit also diffs the views. */
 	l = memspace_listener_register(as, &noop_listener, NULL, 0, "bench");
 	t0 = bench_now_ns();
@@ -307,7 +308,7 @@ bench_one_change(struct bench_results *r)
 		struct memspace_region *root =
 			gen_tree(&g, bench_one_change_sizes[i]);
 		struct memspace_addrspace *as =
-			memspace_addrspace_new(g.ms, "memory", root);
+			memspace_addrspace_create(g.ms, "memory", root);
 		struct memspace_listener *l;
 
 		(void)one_change_us(&g, 2); /* warm up the trace and caches */
@@ -348,7 +349,7 @@ bench_region_memory(struct bench_results *r)
 	struct gen g;
 	struct memspace_region *root = gen_tree(&g, 100000);
 	struct memspace_addrspace *as =
-		memspace_addrspace_new(g.ms, "memory", root);
+		memspace_addrspace_create(g.ms, "memory", root);
 
 	struct memspace_flatview *fv = memspace_addrspace_get_flatview(as);
 

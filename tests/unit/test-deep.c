@@ -81,7 +81,7 @@ deep_tree(bool top_down)
 	memspace_thread_register();
 	sys = memspace_region_new_container(tt_ms, "system", MEMSPACE_SIZE_2_64);
 	ram = memspace_region_new_ram(tt_ms, "ram", 0x1000, NULL);
-	as = memspace_addrspace_new(tt_ms, "memory", sys);
+	as = memspace_addrspace_create(tt_ms, "memory", sys);
 	build_chain(sys, ram, DEPTH, top_down);
 	ck_assert_uint_eq(tt_nr_ranges(as), 1);
 	sec = tt_section(as, 0);
@@ -133,7 +133,7 @@ alias_chain(void)
 	memspace_thread_register();
 	sys = memspace_region_new_container(tt_ms, "system", MEMSPACE_SIZE_2_64);
 	ram = memspace_region_new_ram(tt_ms, "ram", 0x100000, NULL);
-	as = memspace_addrspace_new(tt_ms, "memory", sys);
+	as = memspace_addrspace_create(tt_ms, "memory", sys);
 	prev = ram;
 	/* The first alias shows ram from 0x1000, the others the whole of
 	 * the previous one. */
@@ -186,7 +186,7 @@ deep_show(void)
 	memspace_thread_register();
 	sys = memspace_region_new_container(tt_ms, "system", MEMSPACE_SIZE_2_64);
 	ram = memspace_region_new_ram(tt_ms, "ram", 0x1000, NULL);
-	as = memspace_addrspace_new(tt_ms, "memory", sys);
+	as = memspace_addrspace_create(tt_ms, "memory", sys);
 	build_chain(sys, ram, 5000, true);
 	ck_assert_int_eq(memspace_show(tt_ms, f, 0), 0);
 	fclose(f);

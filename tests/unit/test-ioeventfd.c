@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ioeventfds: per-region registration, the address-space set and its diff
- * (qemu-memory-model.md §12 T17, T19, T20; peers.md §8 cases 13-15),
- * commits that change only ioeventfds, descriptor ownership, and the
+ * (adds ascending, deletes descending; two aliases, two entries; a batch
+ * reports as one-by-one would), commits that change only ioeventfds, descriptor ownership, and the
  * software match on the write path.
  */
 #include <errno.h>
@@ -40,14 +40,14 @@ teardown(void)
 	close(efd_b);
 }
 
-/* T19: IO notify shown through aliases n1 at 0x1000 and n2 at 0x9000. */
-struct t19 {
+/* An I/O notify region shown through aliases n1 at 0x1000 and n2 at 0x9000. */
+struct two_aliases {
 	struct memspace_region *root, *notify, *n1, *n2;
 	struct memspace_addrspace *as;
 };
 
 static void
-t19_build(struct t19 *t)
+two_aliases_build(struct two_aliases *t)
 {
 	t->root = tt_container("root", 0x10000);
 	t->notify = tt_io("notify", 0x1000);
@@ -58,13 +58,13 @@ t19_build(struct t19 *t)
 	t->as = tt_as("as", t->root);
 }
 
-START_TEST(ioeventfd_t19_two_aliases_give_two_entries)
+START_TEST(ioeventfd_two_aliases_give_two_entries)
 {
-	struct t19 t;
+	struct two_aliases t;
 	struct recorder r;
 	struct memspace_flatview *held;
 
-	t19_build(&t);
+	two_aliases_build(&t);
 	recorder_attach(&r, "L", log_, t.as);
 	held = tt_hold_view(t.as);
 	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x10, 2, true,
@@ -91,19 +91,26 @@ END_TEST
 
 START_TEST(ioeventfd_wildcard_and_exact_deletion)
 {
-	struct t19 t;
+	struct two_aliases t;
 	struct recorder r;
 
-	t19_build(&t);
+	two_aliases_build(&t);
 	ck_assert_int_eq(memspace_region_set_enabled(t.n2, false), 0);
 	recorder_attach(&r, "L", log_, t.as);
 	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x20, 0, false,
+						     0, efd_a), 0);
+	/* KVM refuses a sized entry beside an any-size one: so does this. */
+	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x20, 4, false,
+						     0, efd_b), -EEXIST);
+	ck_assert_int_eq(memspace_region_del_eventfd(t.notify, 0x20, 0, false,
 						     0, efd_a), 0);
 	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x20, 4, false,
 						     0, efd_b), 0);
 	recorder_expect(log_, "L begin", "L eventfd_add 1020/0 any notify@20",
 			"L commit", "L begin",
-			"L eventfd_add 1020/4 any notify@20", "L commit");
+			"L eventfd_del 1020/0 any notify@20", "L commit",
+			"L begin", "L eventfd_add 1020/4 any notify@20",
+			"L commit");
 	/* Size 0 is not a wildcard for deletion; data must match too. */
 	ck_assert_int_eq(memspace_region_del_eventfd(t.notify, 0x20, 0, false,
 						     0, efd_b), -ENOENT);
@@ -143,17 +150,24 @@ START_TEST(ioeventfd_arguments_checked)
 						     efd_a), 0);
 	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 4, true, 7,
 						     efd_a), -EEXIST);
-	/* Same registers, another eventfd or value: distinct entries. */
+	/* KVM's collision rule ignores the descriptor: same registers and
+	 * value with another eventfd collide, another value does not. */
 	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 4, true, 7,
-						     efd_b), 0);
+						     efd_b), -EEXIST);
+	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 4, false, 0,
+						     efd_b), -EEXIST);
+	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 0, false, 0,
+						     efd_b), -EEXIST);
 	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 4, true, 8,
+						     efd_a), 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(io, 0, 2, true, 7,
 						     efd_a), 0);
 	ck_assert_int_eq(memspace_region_del_eventfd(NULL, 0, 4, true, 7,
 						     efd_a), -EINVAL);
 }
 END_TEST
 
-START_TEST(ioeventfd_t17_adds_ascending_dels_descending)
+START_TEST(ioeventfd_adds_ascending_dels_descending)
 {
 	struct memspace_region *root = tt_container("root", 0x10000);
 	struct memspace_region *dev = tt_io("dev", 0x1000);
@@ -214,42 +228,51 @@ START_TEST(ioeventfd_shadowed_entry_moves_with_topology)
 }
 END_TEST
 
-START_TEST(ioeventfd_partly_hidden_entry_is_clipped_out)
+START_TEST(ioeventfd_partly_hidden_entry_is_kept_like_qemu)
 {
 	struct memspace_region *root = tt_container("root", 0x10000);
 	struct memspace_region *dev = tt_io("dev", 0x1000);
 	struct memspace_region *hide = tt_io("hide", 0x800);
+	struct memspace_region *low = tt_io("low", 0x100);
 	struct memspace_addrspace *as;
 	struct recorder r;
 
 	tt_add(root, 0, dev);
 	tt_add_prio(root, 0x800, hide, 1);
-	/* [7fe, 801] straddles into hide; [7fc, 7ff] is fully visible. */
+	tt_add_prio(root, 0xff0, low, -1);
+	/* [7fe, 801] straddles into hide; [7fc, 7ff] is fully visible;
+	 * low's [ffe, 1001] is visible only from 1000. */
 	ck_assert_int_eq(memspace_region_add_eventfd(dev, 0x7fe, 4, false, 0,
 						     efd_a), 0);
 	ck_assert_int_eq(memspace_region_add_eventfd(dev, 0x7fc, 4, false, 0,
 						     efd_b), 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(low, 0xe, 4, false, 0,
+						     efd_a), 0);
 	as = tt_as("as", root);
 	recorder_init(&r, "L", log_);
 	recorder_register(&r, as, 0);
+	/* QEMU keeps every entry that intersects a visible range, at the
+	 * address the range gives its first byte: low's at 0xffe too. */
 	recorder_expect(log_, "L begin", "L add [0-7ff] dev@0",
-			"L add [800-fff] hide@0",
-			"L eventfd_add 7fc/4 any dev@7fc", "L commit");
+			"L add [800-fff] hide@0", "L add [1000-10ef] low@10",
+			"L eventfd_add 7fc/4 any dev@7fc",
+			"L eventfd_add 7fe/4 any dev@7fe",
+			"L eventfd_add ffe/4 any low@e", "L commit");
 	ck_assert_int_eq(memspace_region_del_subregion(root, hide), 0);
 	recorder_expect(log_, "L begin", "L del [0-7ff] dev@0",
 			"L del [800-fff] hide@0", "L add [0-fff] dev@0",
-			"L eventfd_add 7fe/4 any dev@7fe", "L commit");
+			"L nop [1000-10ef] low@10", "L commit");
 	recorder_unregister(&r, 0);
 }
 END_TEST
 
 START_TEST(ioeventfd_no_eventfd_listener_no_callbacks)
 {
-	struct t19 t;
+	struct two_aliases t;
 	struct recorder r;
 	struct memspace_flatview *held;
 
-	t19_build(&t);
+	two_aliases_build(&t);
 	recorder_init(&r, "L", log_);
 	r.l = memspace_listener_register(t.as, &recorder_topology_ops, &r, 0,
 					 "L");
@@ -296,8 +319,8 @@ START_TEST(ioeventfd_unmapped_region_appears_with_topology)
 }
 END_TEST
 
-/* T20: one by one is one update each; batched is one update. */
-START_TEST(ioeventfd_t20_batch_vs_one_by_one)
+/* One by one is one update each; batched is one update. */
+START_TEST(ioeventfd_batch_vs_one_by_one)
 {
 	struct memspace_region *root = tt_container("root", 0x100000);
 	struct memspace_region *d1 = tt_io("d1", 0x10000);
@@ -469,6 +492,45 @@ START_TEST(ioeventfd_software_match_signals_instead_of_device)
 }
 END_TEST
 
+/* The software write path matches what KVM is given: an entry at the
+ * write's address, even where another region shows its first bytes. */
+START_TEST(ioeventfd_software_match_agrees_with_kvm_set)
+{
+	struct memspace_region *root = tt_container("root", 0x10000);
+	unsigned dev_writes = 0, low_writes = 0;
+	struct memspace_region *dev = tt_keep(memspace_region_new_io(
+		tt_ms, "dev", 0x1000, &counting_ops, &dev_writes));
+	struct memspace_region *low = tt_keep(memspace_region_new_io(
+		tt_ms, "low", 0x100, &counting_ops, &low_writes));
+	struct memspace_addrspace *as;
+	uint32_t v = 7;
+	uint64_t count = 0;
+
+	tt_add(root, 0, dev);
+	tt_add_prio(root, 0xff0, low, -1);
+	ck_assert_int_eq(memspace_region_add_eventfd(low, 0xe, 4, false, 0,
+						     efd_a), 0);
+	as = tt_as("as", root);
+	memspace_read_lock();
+	/* At 0xffe (dev's last bytes): low's doorbell, as under KVM. */
+	ck_assert_int_eq(memspace_addrspace_write(as, 0xffe,
+						  (struct memspace_attrs){ 0 },
+						  &v, 4), MEMSPACE_ACCESS_OK);
+	/* Another size or address reaches the devices. */
+	ck_assert_int_eq(memspace_addrspace_write(as, 0xffe,
+						  (struct memspace_attrs){ 0 },
+						  &v, 2), MEMSPACE_ACCESS_OK);
+	ck_assert_int_eq(memspace_addrspace_write(as, 0x1000,
+						  (struct memspace_attrs){ 0 },
+						  &v, 4), MEMSPACE_ACCESS_OK);
+	memspace_read_unlock();
+	ck_assert_int_eq(read(efd_a, &count, sizeof(count)), 8);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(dev_writes, 1);
+	ck_assert_uint_eq(low_writes, 1);
+}
+END_TEST
+
 static Suite *
 ioeventfd_suite(void)
 {
@@ -477,16 +539,17 @@ ioeventfd_suite(void)
 	TCase *tl = tcase_create("ioeventfd:lifetime");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, ioeventfd_t19_two_aliases_give_two_entries);
+	tcase_add_test(tc, ioeventfd_two_aliases_give_two_entries);
 	tcase_add_test(tc, ioeventfd_wildcard_and_exact_deletion);
 	tcase_add_test(tc, ioeventfd_arguments_checked);
-	tcase_add_test(tc, ioeventfd_t17_adds_ascending_dels_descending);
+	tcase_add_test(tc, ioeventfd_adds_ascending_dels_descending);
 	tcase_add_test(tc, ioeventfd_shadowed_entry_moves_with_topology);
-	tcase_add_test(tc, ioeventfd_partly_hidden_entry_is_clipped_out);
+	tcase_add_test(tc, ioeventfd_partly_hidden_entry_is_kept_like_qemu);
 	tcase_add_test(tc, ioeventfd_no_eventfd_listener_no_callbacks);
 	tcase_add_test(tc, ioeventfd_unmapped_region_appears_with_topology);
-	tcase_add_test(tc, ioeventfd_t20_batch_vs_one_by_one);
+	tcase_add_test(tc, ioeventfd_batch_vs_one_by_one);
 	tcase_add_test(tc, ioeventfd_software_match_signals_instead_of_device);
+	tcase_add_test(tc, ioeventfd_software_match_agrees_with_kvm_set);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tl, setup, teardown);
 	tcase_add_test(tl, ioeventfd_caller_may_close_before_commit);

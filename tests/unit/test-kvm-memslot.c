@@ -413,6 +413,89 @@ START_TEST(kvm_unaligned_host_memory_not_mapped)
 }
 END_TEST
 
+/* The ranges without a slot, one "start-last name@offset reason" line each. */
+static int
+format_unmapped(void *opaque, const struct memspace_kvm_unmapped *u)
+{
+	g_string_append_printf(opaque, "%" PRIx64 "-%" PRIx64 " %s@%" PRIx64
+				       " %s\n",
+			       u->start, u->last, memspace_region_get_name(u->mr),
+			       u->offset_in_region,
+			       memspace_kvm_unmapped_reason_name(u->reason));
+	return 0;
+}
+
+static void
+expect_unmapped_(struct memspace_kvm_listener *kl, const char *const *lines,
+		 const char *file, int line)
+{
+	g_autoptr(GString) got = g_string_new(NULL);
+	g_autoptr(GString) want = g_string_new(NULL);
+
+	ck_assert_int_eq(memspace_kvm_listener_for_each_unmapped(
+				 kl, format_unmapped, got), 0);
+	for (size_t i = 0; lines[i]; i++) {
+		g_string_append_printf(want, "%s\n", lines[i]);
+	}
+	if (strcmp(got->str, want->str)) {
+		ck_abort_msg("%s:%d: unmapped\nexpected:\n%sgot:\n%s", file,
+			     line, want->str, got->str);
+	}
+}
+#define expect_unmapped(kl, ...)                                              \
+	expect_unmapped_((kl), (const char *const[]){ __VA_ARGS__, NULL },     \
+			 __FILE__, __LINE__)
+
+/* RAM that gets no slot says so, with the reason. */
+START_TEST(kvm_unmapped_ram_reported_with_reason)
+{
+	struct memspace_region *root = tt_container("root", MEMSPACE_SIZE_2_64);
+	uint8_t *buf = tt_buffer(0x6000);
+	uint8_t *page = (uint8_t *)(((uintptr_t)buf + 0xfff) & ~0xfffull);
+	struct memspace_region *skew = tt_keep(
+		memspace_region_new_ram(tt_ms, "skew", 0x2000, page + 8));
+	struct memspace_region *rom = tt_rom("rom", 0x800);
+	struct memspace_region *ram = tt_keep(
+		memspace_region_new_ram(tt_ms, "ram", 0x2000, page + 0x2000));
+	struct memspace_kvm_listener *kl;
+
+	tt_add(root, 0x10000, skew);
+	tt_add(root, 0x20000, rom);
+	tt_add(root, 0x30800, ram); /* host page-aligned, guest not */
+	kl = register_memory(tt_as("memory", root));
+	expect_unmapped(kl,
+			"10000-11fff skew@0 host address not page-congruent "
+			"with guest address",
+			"20000-207ff rom@0 partial host page",
+			"30800-327ff ram@0 host address not page-congruent "
+			"with guest address");
+	ck_assert_int_eq(memspace_region_set_address(ram, 0x30000), 0);
+	ck_assert_int_eq(memspace_region_set_size(ram, 0x1800), 0);
+	expect_unmapped(kl,
+			"10000-11fff skew@0 host address not page-congruent "
+			"with guest address",
+			"20000-207ff rom@0 partial host page",
+			"31000-317ff ram@1000 partial host page");
+	ck_assert_int_eq(memspace_kvm_listener_unregister(kl), 0);
+}
+END_TEST
+
+START_TEST(kvm_unmapped_rom_without_readonly_capability)
+{
+	struct memspace_region *root = tt_container("root", MEMSPACE_SIZE_2_64);
+	struct memspace_region *rom = tt_rom("rom", 0x2000);
+	struct memspace_kvm_listener *kl;
+
+	memspace_kvm_fake_set_cap(fake, MEMSPACE_KVM_CAP_READONLY_MEM, 0);
+	tt_add(root, 0x20000, rom);
+	kl = register_memory(tt_as("memory", root));
+	expect_no_slots(kl);
+	expect_unmapped(kl, "20000-21fff rom@0 read-only memory without "
+			    "KVM_CAP_READONLY_MEM");
+	ck_assert_int_eq(memspace_kvm_listener_unregister(kl), 0);
+}
+END_TEST
+
 START_TEST(kvm_failed_add_keeps_table_consistent)
 {
 	struct memspace_region *root = tt_container("root", MEMSPACE_SIZE_2_64);
@@ -511,7 +594,7 @@ START_TEST(kvm_register_arguments_checked)
 	kl = register_memory(as);
 	ck_assert_ptr_null(memspace_kvm_listener_register_memory(kvm, as, 0));
 	ck_assert_int_eq(errno, EBUSY);
-	ck_assert(memspace_addrspace_get_hyp_ioevtfd_enabled(as));
+	ck_assert(memspace_addrspace_get_hyp_ioeventfd_enabled(as));
 	ck_assert_int_eq(memspace_listener_get_priority(
 		memspace_kvm_listener_get_listener(kl)),
 		MEMSPACE_LISTENER_PRIORITY_ACCEL);
@@ -606,12 +689,74 @@ START_TEST(kvm_no_ioeventfd_capability_leaves_software_path)
 	tt_add(root, 0xfe000000, dev);
 	as = tt_as("memory", root);
 	kl = register_memory(as);
-	ck_assert(!memspace_addrspace_get_hyp_ioevtfd_enabled(as));
+	ck_assert(!memspace_addrspace_get_hyp_ioeventfd_enabled(as));
 	memspace_kvm_fake_clear_log(fake);
 	ck_assert_int_eq(memspace_region_add_eventfd(dev, 0, 4, false, 0, efd),
 			 0);
 	expect_no_calls();
 	ck_assert_int_eq(memspace_kvm_listener_unregister(kl), 0);
+	close(efd);
+}
+END_TEST
+
+/* What KVM refuses (same address, one of them any-size) is refused when
+ * added, before any listener sees it. */
+START_TEST(kvm_ioeventfd_collision_refused_at_add)
+{
+	struct memspace_region *root = tt_container("root", MEMSPACE_SIZE_2_64);
+	struct memspace_region *dev = tt_io("dev", 0x1000);
+	struct memspace_kvm_listener *kl;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	tt_add(root, 0xfe000000, dev);
+	kl = register_memory(tt_as("memory", root));
+	memspace_kvm_fake_clear_log(fake);
+	ck_assert_int_eq(memspace_region_add_eventfd(dev, 0, 4, false, 0, efd),
+			 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(dev, 0, 0, false, 0, efd),
+			 -EEXIST);
+	expect_calls("ioeventfd assign addr=0xfe000000 len=4 = 0");
+	ck_assert_int_eq(memspace_listener_get_error(
+				 memspace_kvm_listener_get_listener(kl)), 0);
+	ck_assert_int_eq(memspace_kvm_listener_unregister(kl), 0);
+	close(efd);
+}
+END_TEST
+
+/*
+ * A collision only the topology makes (an entry partly covered by another
+ * region's, at one address): KVM refuses it and the listener is out of
+ * sync; once the cause is gone, a resync repairs it.
+ */
+START_TEST(kvm_ioeventfd_topology_collision_resync_recovers)
+{
+	struct memspace_region *root = tt_container("root", MEMSPACE_SIZE_2_64);
+	struct memspace_region *a = tt_io("a", 0x1000);
+	struct memspace_region *b = tt_io("b", 0x2);
+	struct memspace_kvm_listener *kl;
+	struct memspace_listener *l;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	tt_add(root, 0x1000, a);
+	tt_add_prio(root, 0x1000, b, 1);
+	kl = register_memory(tt_as("memory", root));
+	l = memspace_kvm_listener_get_listener(kl);
+	memspace_kvm_fake_clear_log(fake);
+	ck_assert_int_eq(memspace_region_add_eventfd(a, 0, 4, false, 0, efd), 0);
+	ck_assert_int_eq(memspace_region_add_eventfd(b, 0, 0, false, 0, efd),
+			 -EREMOTEIO);
+	expect_calls("ioeventfd assign addr=0x1000 len=4 = 0",
+		     "ioeventfd assign addr=0x1000 len=0 = -17");
+	ck_assert_int_eq(memspace_listener_get_error(l), -EEXIST);
+	/* While the cause is there, a resync fails again. */
+	ck_assert_int_eq(memspace_listener_resync(l), -EREMOTEIO);
+	memspace_kvm_fake_clear_log(fake);
+	ck_assert_int_eq(memspace_region_del_eventfd(b, 0, 0, false, 0, efd), 0);
+	ck_assert_int_eq(memspace_listener_resync(l), 0);
+	ck_assert_int_eq(memspace_listener_get_error(l), 0);
+	ck_assert_uint_eq(memspace_kvm_fake_nr_ioeventfds(fake), 1);
+	ck_assert_int_eq(memspace_kvm_listener_unregister(kl), 0);
+	ck_assert_uint_eq(memspace_kvm_fake_nr_ioeventfds(fake), 0);
 	close(efd);
 }
 END_TEST
@@ -697,6 +842,10 @@ kvm_suite(void)
 	tcase_add_test(ti, kvm_no_ioeventfd_capability_leaves_software_path);
 	tcase_add_test(ti, kvm_coalesced_zones_deduplicated);
 	tcase_add_test(ti, kvm_coalesced_resync_keeps_one_zone);
+	tcase_add_test(ti, kvm_ioeventfd_collision_refused_at_add);
+	tcase_add_test(ti, kvm_unmapped_ram_reported_with_reason);
+	tcase_add_test(ti, kvm_unmapped_rom_without_readonly_capability);
+	tcase_add_test(ti, kvm_ioeventfd_topology_collision_resync_recovers);
 	suite_add_tcase(s, ti);
 	return s;
 }

@@ -131,6 +131,23 @@ START_TEST(alias_of_ancestor_refused_through_two_aliases)
 }
 END_TEST
 
+/* Size 0 blocks every cycle; growing it later is checked then. */
+START_TEST(alias_of_ancestor_of_size_0_renders_nothing)
+{
+	struct memspace_region *c = tt_container("c", 0);
+	struct memspace_region *a = tt_alias("a", c, 0, 0);
+	struct memspace_addrspace *as;
+
+	tt_add(c, 0, a);
+	as = tt_as("c", c);
+	ck_assert_uint_eq(tt_nr_ranges(as), 0);
+	ck_assert_int_eq(memspace_region_set_size(c, 0x1000), 0);
+	ck_assert_int_eq(memspace_region_set_size(a, 0x1000), -ELOOP);
+	ck_assert_uint_eq(memspace_region_get_size(a), 0);
+	ck_assert_uint_eq(tt_nr_ranges(as), 0);
+}
+END_TEST
+
 /* Plain containment cycles stay refused whatever the geometry. */
 START_TEST(alias_of_ancestor_containment_cycle_still_refused)
 {
@@ -347,6 +364,7 @@ qemu_edges_suite(void)
 	tcase_add_test(tc, alias_of_ancestor_refused_when_window_reaches_itself);
 	tcase_add_test(tc, alias_of_ancestor_refused_through_two_aliases);
 	tcase_add_test(tc, alias_of_ancestor_containment_cycle_still_refused);
+	tcase_add_test(tc, alias_of_ancestor_of_size_0_renders_nothing);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("edges:show");

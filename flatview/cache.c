@@ -119,7 +119,7 @@ memspace_window_cache_init(struct memspace_window_cache *w,
 }
 
 MEMSPACE_EXPORT void
-memspace_window_cache_destroy(struct memspace_window_cache *w)
+memspace_window_cache_finish(struct memspace_window_cache *w)
 {
 	if (!w || !w->priv.fv) {
 		return;
@@ -133,8 +133,12 @@ memspace_window_cache_destroy(struct memspace_window_cache *w)
 MEMSPACE_EXPORT int
 memspace_window_cache_refresh(struct memspace_window_cache *w)
 {
-	struct memspace_flatview *old = w->priv.fv;
+	struct memspace_flatview *old;
 
+	if (!w) {
+		return -EINVAL;
+	}
+	old = w->priv.fv;
 	if (old && view_gen(w->priv.as) == w->priv.gen_value) {
 		return 0;
 	}
@@ -147,9 +151,13 @@ static enum memspace_access_result
 window_access(struct memspace_window_cache *w, uint64_t offset, void *buf,
 	      uint64_t len, bool is_write)
 {
-	struct access_ctx ctx = { .as = w->priv.as, .is_write = is_write };
+	struct access_ctx ctx = { .is_write = is_write };
 	enum memspace_access_result res;
 
+	if (!w || (!buf && len)) {
+		return MEMSPACE_ACCESS_DECODE_ERROR;
+	}
+	ctx.as = w->priv.as;
 	if (offset > w->len || len > w->len - offset) {
 		return MEMSPACE_ACCESS_DENIED;
 	}

@@ -372,12 +372,6 @@ io_step(const struct access_ctx *ctx, const struct flat_range *fr,
 		return l;
 	}
 	v = load_host(buf, l);
-	/* Like QEMU: only a valid access can match an ioeventfd. */
-	if (!ctx->as->hyp_ioevtfd_enabled &&
-	    access_valid(mr, off, l, true, ctx->attrs) &&
-	    ioeventfd_soft_match(mr, off, v, l)) {
-		return l;
-	}
 	*res |= dispatch_ops(mr, off, &v, l, true, ctx->attrs);
 	return l;
 }
@@ -494,12 +488,31 @@ flatview_access(const struct memspace_flatview *fv,
 		uint64_t len)
 {
 	enum memspace_access_result res = MEMSPACE_ACCESS_OK;
+	struct access_ctx c = *ctx;
 
+	c.fv = fv;
+	/*
+	 * Software ioeventfds see the guest's whole access, as KVM does
+	 * (before it is split into device chunks), and match it wherever
+	 * the range holding its first byte is not memory.
+	 */
+	if (ctx->is_write && !ctx->as->hyp_ioeventfd_enabled &&
+	    (len == 1 || len == 2 || len == 4 || len == 8)) {
+		const struct flat_range *fr = flatview_find(fv, addr);
+
+		if (fr && fr->mr->kind != MEMSPACE_REGION_RAM &&
+		    fr->mr->kind != MEMSPACE_REGION_RAM_DEVICE &&
+		    ioeventfd_soft_match(fr, fv->ranges + fv->nr, addr,
+					 load_host(buf, (unsigned)len),
+					 (unsigned)len)) {
+			return res;
+		}
+	}
 	while (len) {
 		const struct flat_range *fr = flatview_find(fv, addr);
 		uint64_t l =
-			fr ? range_step(ctx, fr, addr, buf, len, &res) :
-			     unassigned_step(fv, ctx, addr, buf, len, &res);
+			fr ? range_step(&c, fr, addr, buf, len, &res) :
+			     unassigned_step(fv, &c, addr, buf, len, &res);
 
 		buf += l;
 		addr += l;
@@ -520,6 +533,9 @@ memspace_addrspace_rw(struct memspace_addrspace *as, uint64_t addr,
 
 	if (!len) {
 		return MEMSPACE_ACCESS_OK;
+	}
+	if (!as || !buf) {
+		return MEMSPACE_ACCESS_DECODE_ERROR;
 	}
 	ms_rcu_read_lock();
 	res = flatview_access(rcu_dereference(as->current), &ctx, addr, buf,
@@ -602,7 +618,7 @@ memspace_addrspace_translate(struct memspace_addrspace *as, uint64_t addr,
 			     struct memspace_section *ret_sec,
 			     uint64_t *ret_offset, uint64_t *ret_len)
 {
-	if (!as) {
+	if (!as || !ret_sec) {
 		return -EINVAL;
 	}
 	return memspace_flatview_translate(rcu_dereference(as->current), addr,
