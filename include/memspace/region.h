@@ -275,8 +275,13 @@ struct memspace_region *memspace_region_unref(struct memspace_region *mr);
  * -ENOTDIR: @parent is an alias, which cannot have subregions;
  * -EEXIST: @child is already a subregion of @parent;
  * -EBUSY: @child is already a subregion of another region;
- * -ELOOP: @parent is reachable from @child (through subregions or alias
- *	targets), so the tree would contain a cycle;
+ * -ELOOP: @child would contain @parent, or rendering would recurse without
+ *	end: an alias would then show one of its ancestors so that some
+ *	region, rendered with its whole extent visible, passes through itself
+ *	nested more than 64 deep (or takes more than 2^20 steps in such
+ *	passes).  An alias showing an ancestor through a window that never
+ *	reaches the alias again (Arm SSE-200) is fine.  Decided here, so the
+ *	call fails and nothing changes; disabled regions count as enabled;
  * -EDEADLK: called from a listener callback.
  */
 int memspace_region_add_subregion(struct memspace_region *parent,
@@ -376,7 +381,9 @@ int memspace_region_set_romd(struct memspace_region *mr, bool romd);
  * then wins ties against siblings of equal priority.
  *
  * Context: updater.
- * Return: 0, or -EINVAL or -EDEADLK as memspace_region_set_enabled().
+ * Return: 0, or -EINVAL or -EDEADLK as memspace_region_set_enabled(), or
+ * -ELOOP (rendering would then recurse without end, as for
+ * memspace_region_add_subregion(); nothing changes).
  */
 int memspace_region_set_address(struct memspace_region *mr, uint64_t addr);
 
@@ -387,8 +394,10 @@ int memspace_region_set_address(struct memspace_region *mr, uint64_t addr);
  *
  * Context: updater.
  * Return: 0, or -EINVAL (NULL), -EDEADLK (called from a listener callback),
- * or -ERANGE (@mr has host memory and @size exceeds it).  An alias's window
- * may run past 2^64 (clipped when rendered).
+ * -ERANGE (@mr has host memory and @size exceeds it) or -ELOOP (rendering
+ * would then recurse without end, as for memspace_region_add_subregion();
+ * nothing changes).  An alias's window may run past 2^64 (clipped when
+ * rendered).
  */
 int memspace_region_set_size(struct memspace_region *mr, uint64_t size);
 
@@ -400,7 +409,9 @@ int memspace_region_set_size(struct memspace_region *mr, uint64_t size);
  * The window may run past 2^64 (clipped when rendered).
  *
  * Context: updater.
- * Return: 0, or -EINVAL (NULL), -ENOTTY (@mr is not an alias) or -EDEADLK.
+ * Return: 0, or -EINVAL (NULL), -ENOTTY (@mr is not an alias), -EDEADLK or
+ * -ELOOP (rendering would then recurse without end, as for
+ * memspace_region_add_subregion(); nothing changes).
  */
 int memspace_region_set_alias_offset(struct memspace_region *mr,
 				     uint64_t offset);
@@ -598,9 +609,13 @@ enum memspace_dirty_client {
  *	so the caller may close @fd whenever it likes, even before the
  *	commit that removes the entry (QEMU aborts in that case).
  *
- * The entry is visible in an address space where its whole byte range
- * (its first byte, for any-size entries) lies in one flat range showing
- * @mr; a region shown twice (two aliases) yields two entries.  At the
+ * The entry is visible in an address space wherever its byte range (its
+ * first byte, for any-size entries) intersects a flat range showing @mr,
+ * at the address that range gives its first byte, as in QEMU (even when
+ * another region covers part of it); a region shown twice (two aliases)
+ * yields two entries.  Without a hypervisor matching them, the write path
+ * matches the same entries as KVM would (the guest's whole access at the
+ * entry's address).  At the
  * next commit each address space with an eventfd-capable listener
  * rebuilds its sorted set and reports the difference.  A change that
  * touches only ioeventfds does not re-render any view.
@@ -608,7 +623,9 @@ enum memspace_dirty_client {
  * Context: updater.
  * Return: 0, or -EINVAL (NULL @mr, bad @size, @match_data with @size 0),
  * -ENOTTY (@mr is not an I/O or ROM device region), -ERANGE (the range
- * is outside @mr), -EEXIST (the same entry is registered), -EBADF or
+ * is outside @mr), -EEXIST (KVM would refuse it beside an entry of @mr:
+ * same @addr and either of any size, or the same size with either not
+ * matching data or both the same @data, whatever the descriptor), -EBADF or
  * -EMFILE (@fd could not be duplicated), -EDEADLK (called from a
  * callback), or -EREMOTEIO as for any commit.
  */

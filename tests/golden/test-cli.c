@@ -129,6 +129,39 @@ START_TEST(cli_loads_a_map)
 }
 END_TEST
 
+/* kvm-slots lists the RAM that gets no slot, and why (fake backend). */
+START_TEST(cli_kvm_slots_lists_memory_without_a_slot)
+{
+	g_autofree char *path = fixture(
+		"rom.json",
+		"{\"format\":\"qemu-mtree-tree/1\","
+		"\"address_spaces\":[{\"name\":\"memory\",\"root\":0}],"
+		"\"regions\":["
+		"{\"id\":0,\"name\":\"system\",\"type\":\"i/o\","
+		"\"addr\":\"0x0\",\"size\":\"0x10000000000000000\","
+		"\"priority\":0,\"enabled\":true,\"terminates\":false,"
+		"\"readonly\":false,\"nonvolatile\":false,\"romd_mode\":false,"
+		"\"parent\":null,\"children\":[1]},"
+		"{\"id\":1,\"name\":\"option-rom\",\"type\":\"rom\","
+		"\"addr\":\"0xc0000\",\"size\":\"0x1800\",\"priority\":0,"
+		"\"enabled\":true,\"terminates\":true,\"readonly\":true,"
+		"\"nonvolatile\":false,\"romd_mode\":false,\"parent\":0,"
+		"\"children\":[]}]}");
+	struct test_run r = RUN("kvm-slots", "--fake", path);
+
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "00000000000c0000-00000000000c0fff"),
+		      "stdout: %s", r.out);
+	ck_assert_msg(strstr(r.out,
+			     "\nwithout a slot (every access exits):\n"
+			     "      00000000000c1000-00000000000c17ff "
+			     "option-rom @0x1000: partial host page\n"),
+		      "stdout: %s", r.out);
+	ck_assert_str_eq(r.err, "");
+	test_run_clear(&r);
+}
+END_TEST
+
 /* Bad command lines: status 2 and a usage line on stderr. */
 static void
 assert_usage_error(struct test_run r)
@@ -226,6 +259,7 @@ cli_suite(void)
 
 	tc = tcase_create("cli:show");
 	tcase_add_test(tc, cli_loads_a_map);
+	tcase_add_test(tc, cli_kvm_slots_lists_memory_without_a_slot);
 	tcase_add_test(tc, cli_default_machine_shows);
 	tcase_add_test(tc, cli_write_error_fails);
 	suite_add_tcase(s, tc);
