@@ -71,6 +71,8 @@ struct memspace_region {
 	 * below (render traces, flatview/render-internal.h). */
 	uint64_t child_dirty_gen;
 	uint64_t subtree_dirty_gen;
+	/* Creation number in the context (memspace_export_json()'s "uid"). */
+	uint64_t serial;
 	/* Marker for graph walks (compared with ms->visit_epoch). */
 	uint64_t visit_mark;
 	/* Reclaim epoch the region is queued on after dying (0: none). */

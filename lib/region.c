@@ -40,6 +40,8 @@ region_alloc(struct memspace *ms, enum memspace_region_kind kind,
 	mr->size = size;
 	mr->enabled = true;
 	mr->romd_mode = true;
+	mr->serial = __atomic_add_fetch(&ms->region_serial, 1,
+					__ATOMIC_RELAXED);
 	return mr;
 }
 

@@ -12,10 +12,12 @@ static int show_run(int argc, char **argv);
 
 /* --kvm: not a memspace_show() flag; handled by cmd-kvm.c. */
 #define SHOW_KVM (1u << 31)
+/* --json: with --flat only; handled by show-json.c. */
+#define SHOW_JSON (1u << 30)
 
 const struct tool_command tool_show_command = {
 	.name = "show",
-	.synopsis = "[--flat|-f] [--disabled|-D] [--owners|-o] [--kvm] [MAP]",
+	.synopsis = "[--flat|-f] [--disabled|-D] [--owners|-o] [--kvm] [--json] [MAP]",
 	.summary = "print a map like QEMU's `info mtree`",
 	.run = show_run,
 };
@@ -33,6 +35,7 @@ show_help(void)
 	      "  -o, --owners    print the owner of every region\n"
 	      "      --kvm       map \"memory\" into a KVM VM (/dev/kvm) and\n"
 	      "                  mark the ranges with a slot ` KVM`\n"
+	      "      --json      with --flat: print the views as JSON\n"
 	      "  -h, --help      show this help\n",
 	      stdout);
 }
@@ -46,6 +49,7 @@ show_parse_options(int argc, char **argv, unsigned *ret_flags)
 		{ "disabled", no_argument, NULL, 'D' },
 		{ "owners", no_argument, NULL, 'o' },
 		{ "kvm", no_argument, NULL, 'K' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -65,6 +69,9 @@ show_parse_options(int argc, char **argv, unsigned *ret_flags)
 			break;
 		case 'K':
 			*ret_flags |= SHOW_KVM;
+			break;
+		case 'J':
+			*ret_flags |= SHOW_JSON;
 			break;
 		case 'h':
 			show_help();
@@ -92,11 +99,22 @@ show_run(int argc, char **argv)
 					"too many arguments");
 	}
 
+	if ((flags & SHOW_JSON) &&
+	    (flags & ~SHOW_JSON) != MEMSPACE_SHOW_FLAT) {
+		return tool_usage_error(&tool_show_command,
+					"--json goes with --flat alone");
+	}
+
 	const char *path = optind < argc ? argv[optind] : NULL;
 	struct map_load *ml = tool_load_map(path);
 
 	if (!ml) {
 		return TOOL_FAILED;
+	}
+	if (flags & SHOW_JSON) {
+		status = tool_show_flat_json(ml);
+		map_load_free(ml);
+		return status;
 	}
 
 	if (flags & SHOW_KVM) {

@@ -32,6 +32,7 @@
 #include <memspace/addrspace.h>
 #include <memspace/flatview.h>
 #include <memspace/show.h>
+#include <memspace/export.h>
 #include <memspace/listener.h>
 #include <memspace/access.h>
 #include <memspace/cache.h>
