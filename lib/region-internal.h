@@ -64,6 +64,8 @@ struct memspace_region {
 	void *host;
 	uint64_t host_size;
 	bool host_owned;	/* mapped by memspace, unmapped at free */
+	struct memspace_backend *backend;	/* referenced, or NULL */
+	uint64_t backend_offset;	/* of host[0] in @backend */
 
 	/* Change tracking: generation of the last commit-worthy change. */
 	uint64_t dirty_gen;

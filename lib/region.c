@@ -269,6 +269,7 @@ destroy_one(struct memspace_region *mr, GPtrArray *dead, GPtrArray *survivors)
 	if (mr->host_owned) {
 		munmap(mr->host, mr->host_size);
 	}
+	memspace_backend_unref(mr->backend);
 	g_free(mr->name);
 	g_free(mr->owner);
 	g_free(mr);
