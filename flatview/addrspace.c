@@ -56,17 +56,26 @@ addrspace_publish_views(struct memspace *ms, uint64_t gen)
 	g_autoptr(GHashTable) views = g_hash_table_new_full(
 		NULL, NULL, NULL, view_unref_notify);
 	GArray *changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
+	struct memspace_region *last_root = NULL;
+	struct memspace_flatview *last_fv = NULL;
 
 	for (guint i = 0; i < ms->addrspaces->len; i++) {
 		struct memspace_addrspace *as = ms->addrspaces->pdata[i];
 		struct memspace_region *root = flatview_reduce_root(as->root);
-		struct memspace_flatview *fv = g_hash_table_lookup(views, root);
+		struct memspace_flatview *fv;
 		struct as_change ch = { as, as->current };
 
+		/* Many address spaces in a row share a root (a VMM's DMA
+		 * spaces all show system memory): skip the table for them. */
+		fv = last_fv && root == last_root ?
+			     last_fv :
+			     g_hash_table_lookup(views, root);
 		if (!fv) {
 			fv = view_for_root(ms, root, gen);
 			g_hash_table_insert(views, root, fv);
 		}
+		last_root = root;
+		last_fv = fv;
 		if (fv == as->current) {
 			continue;
 		}

@@ -25,11 +25,30 @@ struct flat_range {
 
 struct reclaim_epoch;
 
+/**
+ * struct flat_delta - where a view differs from the view it was spliced
+ * from
+ * @base_serial: serial of that view.
+ * @nr: number of windows.
+ * @w: sorted, disjoint address windows: every range of either view that
+ *	meets none of them is in the other view too, unchanged.
+ */
+struct flat_delta {
+	uint64_t base_serial;
+	size_t nr;
+	struct {
+		uint64_t lo;
+		uint64_t hi; /* inclusive */
+	} w[];
+};
+
 struct memspace_flatview {
 	struct rcu_head rcu;
 	gint refcount;
 	struct memspace_region *root;	/* reduced root, referenced; or NULL */
 	uint64_t gen;			/* ms->gen it was rendered at */
+	uint64_t serial;		/* unique in the context; 0: none */
+	struct flat_delta *delta;	/* from an incremental render, or NULL */
 	size_t nr;
 	struct flat_range *ranges;	/* regions kept alive by @epoch */
 	struct reclaim_epoch *epoch;	/* NULL for the context's empty view */
@@ -87,6 +106,34 @@ bool flatview_root_changed_since(struct memspace_region *root, uint64_t gen);
 /* Whether two views have identical ranges. */
 bool flatview_ranges_equal(const struct memspace_flatview *a,
 			   const struct memspace_flatview *b);
+
+/* @new_fv's delta if it is relative to @old_fv, else NULL. */
+static inline const struct flat_delta *
+flatview_delta_from(const struct memspace_flatview *new_fv,
+		    const struct memspace_flatview *old_fv)
+{
+	const struct flat_delta *d = new_fv->delta;
+
+	return d && old_fv->serial && d->base_serial == old_fv->serial ? d :
+									 NULL;
+}
+
+/* The first range of @fv whose last address is at or above @addr. */
+size_t flatview_first_ending_at_or_above(const struct memspace_flatview *fv,
+					 uint64_t addr);
+
+/* The ranges of @fv that meet [@lo, @hi], as indexes [*@a, *@b). */
+void flatview_span_meeting(const struct memspace_flatview *fv, uint64_t lo,
+			   uint64_t hi, size_t *a, size_t *b);
+
+/* Whether two ranges are identical (every field). */
+static inline bool
+flat_range_same(const struct flat_range *x, const struct flat_range *y)
+{
+	return x->start == y->start && x->last == y->last && x->mr == y->mr &&
+	       x->offset == y->offset && x->flags == y->flags &&
+	       x->dirty_log_mask == y->dirty_log_mask;
+}
 
 /* Take a reference unless the count already dropped to zero. */
 struct memspace_flatview *flatview_ref_unless_zero(struct memspace_flatview *fv);

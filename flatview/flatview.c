@@ -19,6 +19,7 @@ flatview_new_empty(struct memspace_region *root)
 	 * reclamation while it lives (see reclaim.h). */
 	if (root) {
 		fv->epoch = reclaim_view_enter(root->ms);
+		fv->serial = ++root->ms->view_serial;
 	}
 	return fv;
 }
@@ -31,6 +32,7 @@ flatview_free_rcu(struct rcu_head *head)
 
 	flat_index_free(&fv->index);
 	flatview_render_free(fv);
+	g_free(fv->delta);
 	if (fv->epoch) {
 		reclaim_view_exit(fv->root->ms, fv->epoch);
 	}
@@ -123,6 +125,36 @@ memspace_flatview_get_root(const struct memspace_flatview *fv)
 	return fv ? fv->root : NULL;
 }
 
+size_t
+flatview_first_ending_at_or_above(const struct memspace_flatview *fv,
+				  uint64_t addr)
+{
+	size_t lo = 0, hi = fv->nr;
+
+	/* Ranges are disjoint and sorted: their last addresses ascend. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fv->ranges[mid].last < addr) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return lo;
+}
+
+void
+flatview_span_meeting(const struct memspace_flatview *fv, uint64_t lo,
+		      uint64_t hi, size_t *a, size_t *b)
+{
+	*a = flatview_first_ending_at_or_above(fv, lo);
+	*b = flatview_first_ending_at_or_above(fv, hi);
+	if (*b < fv->nr && fv->ranges[*b].start <= hi) {
+		(*b)++;
+	}
+}
+
 bool
 flatview_ranges_equal(const struct memspace_flatview *a,
 		      const struct memspace_flatview *b)
@@ -131,13 +163,7 @@ flatview_ranges_equal(const struct memspace_flatview *a,
 		return false;
 	}
 	for (size_t i = 0; i < a->nr; i++) {
-		const struct flat_range *x = &a->ranges[i];
-		const struct flat_range *y = &b->ranges[i];
-
-		if (x->start != y->start || x->last != y->last ||
-		    x->mr != y->mr || x->offset != y->offset ||
-		    x->flags != y->flags ||
-		    x->dirty_log_mask != y->dirty_log_mask) {
+		if (!flat_range_same(&a->ranges[i], &b->ranges[i])) {
 			return false;
 		}
 	}

@@ -28,8 +28,12 @@
 
 #include "flatview-internal.h"
 
-/* Trees with more walk steps than this get no trace (full renders). */
-#define TRACE_MAX_VISITS 32768
+/*
+ * The trace's step numbers are 32-bit: a tree with more walk steps than
+ * this gets no trace (and full renders).  No size limit otherwise: a
+ * commit's scan skips unchanged subtrees, so its cost follows the change.
+ */
+#define TRACE_MAX_VISITS ((size_t)UINT32_MAX / 2)
 
 /**
  * struct visit - one step of the tree walk
@@ -65,6 +69,11 @@ struct render_trace {
 	size_t cap;
 	size_t nr_alias; /* alias-target steps so far (for @pure) */
 	bool overflow; /* gave up: more than TRACE_MAX_VISITS steps */
+	/* The alias-target steps in order, listed by the first scan of
+	 * this shape of the trace (update.c); in-place updates keep it. */
+	uint32_t *alias_steps;
+	size_t nr_alias_steps;
+	bool alias_listed;
 };
 
 struct piece {

@@ -410,6 +410,7 @@ render_trace_free(struct render_trace *t)
 {
 	if (t) {
 		g_free(t->v);
+		g_free(t->alias_steps);
 		g_free(t);
 	}
 }

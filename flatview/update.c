@@ -176,15 +176,80 @@ add_span(struct change *c, size_t i, size_t *span_end, const struct visit *v)
 	*span_end = v->end;
 }
 
+/* List @t's alias-target steps, once per shape of the trace. */
+static void
+list_alias_steps(struct render_trace *t)
+{
+	size_t n = 0;
+
+	if (t->alias_listed) {
+		return;
+	}
+	for (size_t i = 0; i < t->nr; i++) {
+		n += t->v[i].via_alias;
+	}
+	g_free(t->alias_steps);
+	t->alias_steps = g_new(uint32_t, n ? n : 1);
+	t->nr_alias_steps = 0;
+	for (size_t i = 0; i < t->nr; i++) {
+		if (t->v[i].via_alias) {
+			t->alias_steps[t->nr_alias_steps++] = (uint32_t)i;
+		}
+	}
+	t->alias_listed = true;
+}
+
+/*
+ * The alias-target steps under which something changed after @gen, in
+ * order (g_free them).  A change below an alias target shows in the
+ * target's own generations, not in those of the regions that reach it
+ * through the alias, so these steps keep the scan from skipping the
+ * subtrees that hold them.  The regions are alive: the view holding the
+ * trace keeps every region it names from being reclaimed (reclaim.h).
+ */
+static uint32_t *
+changed_alias_steps(struct render_trace *t, uint64_t gen, size_t *ret_nr)
+{
+	uint32_t *out = NULL;
+	size_t n = 0;
+
+	list_alias_steps(t);
+	for (size_t k = 0; k < t->nr_alias_steps; k++) {
+		const struct memspace_region *mr = t->v[t->alias_steps[k]].mr;
+
+		if (mr->dirty_gen > gen || mr->subtree_dirty_gen > gen) {
+			if (!out) {
+				out = g_new(uint32_t, t->nr_alias_steps - k);
+			}
+			out[n++] = t->alias_steps[k];
+		}
+	}
+	*ret_nr = n;
+	return out;
+}
+
+/* Whether a changed alias-target step lies in (@i, @end); moves @fi on. */
+static bool
+forced_inside(const uint32_t *forced, size_t nr, size_t *fi, size_t i,
+	      size_t end)
+{
+	while (*fi < nr && forced[*fi] <= i) {
+		(*fi)++;
+	}
+	return *fi < nr && forced[*fi] < end;
+}
+
 /*
  * Find what changed after @gen.  A changed region's subtree is walked
  * again as a whole; skipping it in the scan also avoids regions the
- * change may have freed.
+ * change may have freed.  Subtrees in which nothing changed are skipped,
+ * so the scan costs what the change touches.
  */
 static void
-find_changes(const struct render_trace *t, uint64_t gen, struct change *c)
+find_changes(struct render_trace *t, uint64_t gen, struct change *c)
 {
-	size_t span_end = 0;
+	size_t span_end = 0, nr_forced, fi = 0;
+	g_autofree uint32_t *forced = changed_alias_steps(t, gen, &nr_forced);
 
 	c->nr_w = c->nr_span = c->nr_dc = 0;
 	c->full = false;
@@ -202,8 +267,12 @@ find_changes(const struct render_trace *t, uint64_t gen, struct change *c)
 		    add_child_windows(c, t, i, gen)) {
 			add_span(c, i, &span_end, v);
 		}
-		/* Nothing changed below a pure step: skip its subtree. */
-		i = v->pure && v->mr->subtree_dirty_gen <= gen ? v->end : i + 1;
+		/* Nothing changed below: skip the subtree. */
+		i = v->mr->subtree_dirty_gen <= gen &&
+				    (v->pure || !forced_inside(forced, nr_forced,
+							       &fi, i, v->end)) ?
+			    v->end :
+			    i + 1;
 	}
 }
 
@@ -312,8 +381,9 @@ copy_run(struct memspace_flatview *fv, const struct memspace_flatview *cur,
 	uint64_t lo = wi < c->nr_w ? c->w[wi].lo : UINT64_MAX;
 	size_t j = i;
 
-	while (j < cur->nr && lo && cur->ranges[j].last < lo - 1) {
-		j++;
+	/* The first range from @i on that ends at or after lo - 1. */
+	if (lo && cur->ranges[i].last < lo - 1) {
+		j = flatview_first_ending_at_or_above(cur, lo - 1);
 	}
 	if (j == i) {
 		return i;
@@ -485,14 +555,41 @@ update_trace(struct memspace_flatview *cur, struct memspace_flatview *fv,
 	} else if (!overflow) {
 		fv->trace = rebuild_trace(old, c, spans);
 		recompute_pure(fv->trace);
-		if (fv->trace->nr > TRACE_MAX_VISITS) {
-			render_trace_free(fv->trace);
-			fv->trace = NULL;
-		}
 	}
 	for (size_t k = 0; k < c->nr_span; k++) {
 		g_free(spans[k].v);
+		g_free(spans[k].alias_steps);
 	}
+}
+
+/*
+ * Record where @fv differs from @cur: the windows, widened by one address
+ * on each side, since a range cut at a window's edge or merged across it
+ * ends or starts next to the window.  Every other range was copied from
+ * @cur as it was.
+ */
+static void
+record_delta(struct memspace_flatview *fv, const struct memspace_flatview *cur,
+	     const struct change *c)
+{
+	struct flat_delta *d =
+		g_malloc(sizeof(*d) + c->nr_w * sizeof(d->w[0]));
+
+	d->base_serial = cur->serial;
+	d->nr = 0;
+	for (size_t k = 0; k < c->nr_w; k++) {
+		uint64_t lo = c->w[k].lo ? c->w[k].lo - 1 : 0;
+		uint64_t hi = c->w[k].hi != UINT64_MAX ? c->w[k].hi + 1 :
+							 UINT64_MAX;
+
+		if (d->nr && d->w[d->nr - 1].hi >= lo) {
+			d->w[d->nr - 1].hi = hi;
+		} else {
+			d->w[d->nr].lo = lo;
+			d->w[d->nr++].hi = hi;
+		}
+	}
+	fv->delta = d;
 }
 
 /* Render the windows and splice them into a copy of @cur; NULL to give up. */
@@ -524,9 +621,45 @@ render_partial(struct memspace_flatview *cur, struct memspace_region *root,
 	fv->gen = gen;
 	splice(fv, cur, c, nw, nr_new);
 	g_free(nw);
-	render_finish(fv);
+	/* No range is unmergeable: neither @cur's nor the new pieces. */
+	flat_index_build(&fv->index, fv->ranges, fv->nr);
+	record_delta(fv, cur, c);
 	update_trace(cur, fv, c);
 	return fv;
+}
+
+/*
+ * Whether @fv, spliced from @cur, has the same ranges: outside its delta's
+ * windows both have the same ranges anyway.
+ */
+static bool
+flatview_delta_equal(const struct memspace_flatview *cur,
+		     const struct memspace_flatview *fv)
+{
+	const struct flat_delta *d = flatview_delta_from(fv, cur);
+
+	if (!d) {
+		return flatview_ranges_equal(cur, fv);
+	}
+	if (cur->nr != fv->nr) {
+		return false;
+	}
+	for (size_t k = 0; k < d->nr; k++) {
+		size_t a, b, x, y;
+
+		flatview_span_meeting(cur, d->w[k].lo, d->w[k].hi, &a, &b);
+		flatview_span_meeting(fv, d->w[k].lo, d->w[k].hi, &x, &y);
+		if (b - a != y - x) {
+			return false;
+		}
+		for (size_t i = 0; i < b - a; i++) {
+			if (!flat_range_same(&cur->ranges[a + i],
+					     &fv->ranges[x + i])) {
+				return false;
+			}
+		}
+	}
+	return true;
 }
 
 /*
@@ -553,8 +686,13 @@ static struct memspace_flatview *
 rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
 	      uint64_t gen)
 {
-	/* Trace unless the tree outgrew the trace last time. */
-	bool trace = !cur || cur->trace || cur->nr < TRACE_MAX_VISITS / 4;
+	/*
+	 * Trace a root that changes after its first render: a map rendered
+	 * once (the CLI, a VMM's boot-time layout) never pays the trace's
+	 * time and 64 bytes per region; the first change renders in full,
+	 * with a trace, and later ones incrementally.
+	 */
+	bool trace = cur != NULL;
 	struct memspace_flatview *fv;
 
 	fv = render_full(root, gen, trace, cur ? cur->scratch : NULL);
@@ -601,7 +739,7 @@ flatview_rerender(struct memspace_flatview *cur, struct memspace_region *root,
 	if (!fv) {
 		return rerender_full(cur, root, gen);
 	}
-	if (!flatview_ranges_equal(cur, fv)) {
+	if (!flatview_delta_equal(cur, fv)) {
 		return fv;
 	}
 	/* Nothing visible changed: keep @cur, with the updated trace. */

@@ -107,6 +107,7 @@ struct memspace {
 	bool pending;
 	uint64_t gen;
 	uint64_t visit_epoch;
+	uint64_t view_serial;	/* last serial given to a flat view */
 	bool cyclic;
 	GPtrArray *addrspaces;
 	struct memspace_flatview *empty_view;

@@ -97,19 +97,17 @@ entry_clear(struct as_ioeventfd *ae)
 	memspace_region_unref(ae->mr);
 }
 
-GArray *
-ioeventfd_set_build(const struct memspace_flatview *fv)
+/*
+ * Sort @set if needed (mostly sorted already: an entry starting before its
+ * range may come after the previous range's last ones) and keep one entry
+ * per key (one split by another region meets two ranges at one address).
+ */
+static GArray *
+set_finish(GArray *set)
 {
-	GArray *set = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
+	bool sorted = true;
 	guint n = 0;
 
-	bool sorted = true;
-
-	for (size_t i = 0; i < fv->nr; i++) {
-		collect_range(set, &fv->ranges[i]);
-	}
-	/* Mostly sorted already: an entry starting before its range may
-	 * come after the previous range's last ones. */
 	for (guint i = 1; i < set->len && sorted; i++) {
 		sorted = entry_cmp(&g_array_index(set, struct as_ioeventfd,
 						  i - 1),
@@ -119,8 +117,6 @@ ioeventfd_set_build(const struct memspace_flatview *fv)
 	if (!sorted) {
 		g_array_sort(set, entry_sort_cmp);
 	}
-	/* One entry per key (one split by another region meets two ranges
-	 * at one address). */
 	for (guint i = 0; i < set->len; i++) {
 		struct as_ioeventfd *all = (struct as_ioeventfd *)set->data;
 		struct as_ioeventfd *ae = &all[i];
@@ -133,6 +129,150 @@ ioeventfd_set_build(const struct memspace_flatview *fv)
 	}
 	g_array_set_size(set, n);
 	return set;
+}
+
+GArray *
+ioeventfd_set_build(const struct memspace_flatview *fv)
+{
+	GArray *set = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
+
+	for (size_t i = 0; i < fv->nr; i++) {
+		collect_range(set, &fv->ranges[i]);
+	}
+	return set_finish(set);
+}
+
+/* Append entries of @old from *@k on whose address is below @addr (all
+ * of them if @all). */
+static void
+copy_below(GArray *set, const GArray *old, guint *k, uint64_t addr, bool all)
+{
+	for (; *k < old->len; (*k)++) {
+		struct as_ioeventfd ae =
+			g_array_index(old, struct as_ioeventfd, *k);
+
+		if (!all && ae.e.addr >= addr) {
+			return;
+		}
+		ae.efd = ioeventfd_fd_ref(ae.efd);
+		ae.mr = memspace_region_ref(ae.mr);
+		g_array_append_val(set, ae);
+	}
+}
+
+/*
+ * The addresses [*@lo, *@hi] whose entries may differ around window @k of
+ * @d: from ENTRY_MAX_SIZE bytes before the first range of either view
+ * meeting the window (an entry may start that far before its range) to
+ * the last byte of the last one.  False if no range meets the window.
+ */
+static bool
+window_hull(const struct flat_delta *d, size_t k,
+	    const struct memspace_flatview *old_fv,
+	    const struct memspace_flatview *new_fv, uint64_t *lo, uint64_t *hi)
+{
+	size_t a, b, x, y;
+
+	flatview_span_meeting(old_fv, d->w[k].lo, d->w[k].hi, &a, &b);
+	flatview_span_meeting(new_fv, d->w[k].lo, d->w[k].hi, &x, &y);
+	if (a == b && x == y) {
+		return false;
+	}
+	*lo = UINT64_MAX;
+	*hi = 0;
+	if (a < b) {
+		*lo = old_fv->ranges[a].start;
+		*hi = old_fv->ranges[b - 1].last;
+	}
+	if (x < y) {
+		*lo = MIN(*lo, new_fv->ranges[x].start);
+		*hi = MAX(*hi, new_fv->ranges[y - 1].last);
+	}
+	*lo = *lo > ENTRY_MAX_SIZE ? *lo - ENTRY_MAX_SIZE : 0;
+	return true;
+}
+
+/* Append the entries of @fv with an address in [@lo, @hi]: those of the
+ * ranges meeting [@lo, @hi + ENTRY_MAX_SIZE]. */
+static void
+collect_between(GArray *set, const struct memspace_flatview *fv, uint64_t lo,
+		uint64_t hi)
+{
+	GArray *got = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
+	size_t x, y;
+
+	flatview_span_meeting(fv, lo,
+			      hi < UINT64_MAX - ENTRY_MAX_SIZE ?
+				      hi + ENTRY_MAX_SIZE :
+				      UINT64_MAX,
+			      &x, &y);
+	for (size_t i = x; i < y; i++) {
+		collect_range(got, &fv->ranges[i]);
+	}
+	for (guint i = 0; i < got->len; i++) {
+		struct as_ioeventfd *ae =
+			&g_array_index(got, struct as_ioeventfd, i);
+
+		if (ae->e.addr >= lo && ae->e.addr <= hi) {
+			g_array_append_val(set, *ae);
+		} else {
+			entry_clear(ae);
+		}
+	}
+	g_array_free(got, TRUE);
+}
+
+/*
+ * Ranges meeting none of the delta's windows are in both views, and so
+ * are the entries they give.  An entry lies at most ENTRY_MAX_SIZE bytes
+ * before its range and never past it, so outside the hulls of the ranges
+ * meeting the windows (widened that much downwards) every old entry comes
+ * from an unchanged range and stays; inside them, the entries are
+ * collected again from the new view.
+ */
+GArray *
+ioeventfd_set_update(const GArray *old_set,
+		     const struct memspace_flatview *old_fv,
+		     const struct memspace_flatview *new_fv)
+{
+	const struct flat_delta *d = flatview_delta_from(new_fv, old_fv);
+	uint64_t lo = 0, hi = 0;
+	bool open = false;
+	GArray *set;
+	guint k = 0;
+
+	if (!d || !old_set) {
+		return ioeventfd_set_build(new_fv);
+	}
+	set = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
+	for (size_t w = 0; w <= d->nr; w++) {
+		uint64_t l = 0, h = 0;
+		bool more = w < d->nr &&
+			    window_hull(d, w, old_fv, new_fv, &l, &h);
+
+		if (w < d->nr && !more) {
+			continue;
+		}
+		/* Hulls of neighbouring windows may overlap. */
+		if (more && open && l <= hi) {
+			hi = MAX(hi, h);
+			continue;
+		}
+		if (open) {
+			copy_below(set, old_set, &k, lo, false);
+			while (k < old_set->len &&
+			       g_array_index(old_set, struct as_ioeventfd, k)
+					       .e.addr <= hi) {
+				k++;
+			}
+			collect_between(set, new_fv, lo, hi);
+		}
+		open = more;
+		lo = l;
+		hi = h;
+	}
+	copy_below(set, old_set, &k, 0, true);
+	return set_finish(set);
 }
 
 void

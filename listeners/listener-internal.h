@@ -52,6 +52,7 @@ struct as_listeners {
 	GPtrArray *listeners;		/* sorted */
 	unsigned nr_eventfd;		/* eventfd-capable listeners */
 	GArray *ioeventfds;		/* as_ioeventfd, or NULL */
+	uint64_t set_serial;		/* serial of the view it shows */
 };
 
 struct listener_registry *listener_registry_new(void);
@@ -204,6 +205,17 @@ void topology_diff(struct memspace_addrspace *as,
 		   const struct memspace_flatview *new_fv, int *first);
 
 /*
+ * The same to the listeners @ls.  Unless @full, when no listener takes
+ * region_nop and @new_fv was spliced from @old_fv, only the ranges that
+ * meet the splice's windows are compared: the events are those of the
+ * full diff, at a cost that follows the change.
+ */
+void topology_diff_listeners(GPtrArray *ls,
+			     const struct memspace_flatview *old_fv,
+			     const struct memspace_flatview *new_fv, bool full,
+			     int *first);
+
+/*
  * Call @fn for each coalesced part of @fr's region (or only for @only, if
  * not NULL) that intersects @fr, with the section clipped to the part.
  * Every part is visited (QEMU's replay stops at the first part outside the
@@ -217,6 +229,15 @@ void coalesced_for_each_part(const struct flat_range *fr,
 
 /* The sorted ioeventfd set @fv shows (struct as_ioeventfd). */
 GArray *ioeventfd_set_build(const struct memspace_flatview *fv);
+/*
+ * The same, given @old_set, the set @old_fv showed with the regions'
+ * ioeventfds unchanged since: when @new_fv was spliced from @old_fv, only
+ * the entries of the ranges meeting the splice's windows are collected
+ * again (O(set + change)); otherwise a full build.
+ */
+GArray *ioeventfd_set_update(const GArray *old_set,
+			     const struct memspace_flatview *old_fv,
+			     const struct memspace_flatview *new_fv);
 void ioeventfd_set_free(GArray *set);
 bool ioeventfd_set_equal(const GArray *a, const GArray *b);
 /* The section an entry is reported with. */

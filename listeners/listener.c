@@ -228,6 +228,7 @@ listener_link(struct memspace_listener *l)
 	sorted_insert(al->listeners, l);
 	if (eventfd_capable(l) && al->nr_eventfd++ == 0) {
 		al->ioeventfds = ioeventfd_set_build(as->current);
+		al->set_serial = as->current->serial;
 	}
 }
 

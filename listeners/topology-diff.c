@@ -88,18 +88,79 @@ report_nop(GPtrArray *ls, const struct flat_range *old,
 	}
 }
 
+/*
+ * The ranges of a view a diff looks at: all of them, or those meeting the
+ * windows of a delta (the rest have an identical twin in the other view,
+ * which is skipped too: a listener without region_nop hears nothing about
+ * either).  @i walks them in order.
+ */
+struct diff_cursor {
+	const struct memspace_flatview *fv;
+	const struct flat_delta *d;
+	size_t k;	/* next window */
+	size_t i;	/* current range */
+	size_t end;	/* end of the current window's ranges */
+};
+
+/* Move to the ranges of the next window that has ranges not yet seen. */
+static void
+cursor_next_window(struct diff_cursor *c)
+{
+	while (c->i >= c->end && c->k < c->d->nr) {
+		size_t a, b;
+
+		flatview_span_meeting(c->fv, c->d->w[c->k].lo,
+				      c->d->w[c->k].hi, &a, &b);
+		c->i = a > c->i ? a : c->i;
+		c->end = b;
+		c->k++;
+	}
+}
+
+static void
+cursor_init(struct diff_cursor *c, const struct memspace_flatview *fv,
+	    const struct flat_delta *d)
+{
+	*c = (struct diff_cursor){ .fv = fv, .d = d };
+	if (!d) {
+		c->end = fv->nr;
+		return;
+	}
+	cursor_next_window(c);
+}
+
+static const struct flat_range *
+cursor_range(const struct diff_cursor *c)
+{
+	return c->i < c->end ? &c->fv->ranges[c->i] : NULL;
+}
+
+static void
+cursor_step(struct diff_cursor *c)
+{
+	c->i++;
+	if (c->d) {
+		cursor_next_window(c);
+	}
+}
+
 static void
 diff_pass(GPtrArray *ls, const struct memspace_flatview *old_fv,
-	  const struct memspace_flatview *new_fv, bool adding, int *first)
+	  const struct memspace_flatview *new_fv, const struct flat_delta *d,
+	  bool adding, int *first)
 {
-	size_t i = 0, j = 0;
+	struct diff_cursor oc, nc;
 
-	while (i < old_fv->nr || j < new_fv->nr) {
-		const struct flat_range *o =
-			i < old_fv->nr ? &old_fv->ranges[i] : NULL;
-		const struct flat_range *n =
-			j < new_fv->nr ? &new_fv->ranges[j] : NULL;
+	cursor_init(&oc, old_fv, d);
+	cursor_init(&nc, new_fv, d);
+	for (;;) {
+		const struct flat_range *o = cursor_range(&oc);
+		const struct flat_range *n = cursor_range(&nc);
+		size_t i = 0, j = 0;
 
+		if (!o && !n) {
+			break;
+		}
 		if (o && (!n || o->start < n->start ||
 			  (o->start == n->start && !ranges_equal(o, n)))) {
 			if (!adding) {
@@ -118,7 +179,38 @@ diff_pass(GPtrArray *ls, const struct memspace_flatview *old_fv,
 			}
 			j++;
 		}
+		if (i) {
+			cursor_step(&oc);
+		}
+		if (j) {
+			cursor_step(&nc);
+		}
 	}
+}
+
+/* Whether a listener of @ls is told about every unchanged range. */
+static bool
+wants_nop(GPtrArray *ls)
+{
+	for (guint i = 0; i < ls->len; i++) {
+		if (listener_has(ls->pdata[i], LCB_REGION_NOP)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+topology_diff_listeners(GPtrArray *ls, const struct memspace_flatview *old_fv,
+			const struct memspace_flatview *new_fv, bool full,
+			int *first)
+{
+	const struct flat_delta *d =
+		full || wants_nop(ls) ? NULL :
+					flatview_delta_from(new_fv, old_fv);
+
+	diff_pass(ls, old_fv, new_fv, d, false, first);
+	diff_pass(ls, old_fv, new_fv, d, true, first);
 }
 
 void
@@ -131,6 +223,5 @@ topology_diff(struct memspace_addrspace *as,
 	if (!ls) {
 		return;
 	}
-	diff_pass(ls, old_fv, new_fv, false, first);
-	diff_pass(ls, old_fv, new_fv, true, first);
+	topology_diff_listeners(ls, old_fv, new_fv, false, first);
 }

@@ -51,16 +51,25 @@ listener_update_add_view(struct listener_update *up,
 	g_array_append_val(up->views, vc);
 }
 
-/* Rebuild the ioeventfd set of @as; remember it if it changed. */
+/*
+ * Rebuild the ioeventfd set of @as, which showed @old_fv (NULL: unknown,
+ * or the regions' ioeventfds changed); remember it if it changed.
+ */
 static void
-rebuild_set(struct listener_update *up, struct memspace_addrspace *as)
+rebuild_set(struct listener_update *up, struct memspace_addrspace *as,
+	    const struct memspace_flatview *old_fv)
 {
+	struct as_listeners *al = as->lst;
 	struct set_change sc = { as, NULL };
 
-	if (!as->lst || !as->lst->nr_eventfd) {
+	if (!al || !al->nr_eventfd) {
 		return;
 	}
-	sc.new_set = ioeventfd_set_build(as->current);
+	sc.new_set = old_fv && al->set_serial == old_fv->serial ?
+			     ioeventfd_set_update(al->ioeventfds, old_fv,
+						  as->current) :
+			     ioeventfd_set_build(as->current);
+	al->set_serial = as->current->serial;
 	if (ioeventfd_set_equal(as->lst->ioeventfds, sc.new_set)) {
 		ioeventfd_set_free(sc.new_set);
 		return;
@@ -79,13 +88,15 @@ collect_sets(struct listener_update *up)
 
 	if (ms->ioeventfd_pending) {
 		for (guint i = 0; i < ms->addrspaces->len; i++) {
-			rebuild_set(up, ms->addrspaces->pdata[i]);
+			rebuild_set(up, ms->addrspaces->pdata[i], NULL);
 		}
 		return;
 	}
 	for (guint i = 0; i < up->views->len; i++) {
-		rebuild_set(up, g_array_index(up->views, struct view_change,
-					      i).as);
+		struct view_change *vc =
+			&g_array_index(up->views, struct view_change, i);
+
+		rebuild_set(up, vc->as, vc->old_fv);
 	}
 }
 

@@ -5,6 +5,7 @@
  * containers with their own backing), reader throughput while commits run
  * back to back, and one BAR toggled in a loaded map.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "bench.h"
 #include "map-load.h"
+#include "flatview-internal.h"
 #include "rcu.h"
 #include <memspace/reader.h>
 
@@ -163,6 +165,42 @@ static const struct memspace_listener_ops noop_listener = {
 	.region_nop = noop_section,
 };
 
+/* A listener that only wants what changed (as the KVM listener does). */
+static const struct memspace_listener_ops diff_listener = {
+	.version = MEMSPACE_LISTENER_OPS_VERSION,
+	.region_add = noop_section,
+	.region_del = noop_section,
+};
+
+/* A generated tree of @leaves leaves under a 2^64 root, committed. */
+static struct memspace_region *
+gen_tree(struct gen *g, size_t leaves)
+{
+	struct memspace_region *root;
+
+	*g = (struct gen){ .ms = memspace_new(), .seed = 4242 + leaves };
+	g->leaves = g_ptr_array_new();
+	g->owned = g_ptr_array_new();
+	root = gen_keep(g, memspace_region_new_container(g->ms, "root",
+							 MEMSPACE_SIZE_2_64));
+	memspace_transaction_begin(g->ms);
+	gen_targets(g);
+	(void)gen_level(g, root, 0, leaves);
+	memspace_transaction_commit(g->ms);
+	return root;
+}
+
+static void
+gen_free(struct gen *g)
+{
+	for (guint i = 0; i < g->owned->len; i++) {
+		memspace_region_unref(g->owned->pdata[i]);
+	}
+	g_ptr_array_free(g->owned, TRUE);
+	g_ptr_array_free(g->leaves, TRUE);
+	memspace_unref(g->ms);
+}
+
 /*
  * Mean milliseconds of a full commit of a tree: each commit toggles 64
  * random leaves in one transaction, more changed regions than the
@@ -173,20 +211,12 @@ static const struct memspace_listener_ops noop_listener = {
 static double
 commit_tree_ms(size_t leaves, unsigned count)
 {
-	struct gen g = { .ms = memspace_new(), .seed = 4242 + leaves };
-	struct memspace_region *root;
+	struct gen g;
+	struct memspace_region *root = gen_tree(&g, leaves);
 	struct memspace_addrspace *as;
 	struct memspace_listener *l;
 	uint64_t t0;
 
-	g.leaves = g_ptr_array_new();
-	g.owned = g_ptr_array_new();
-	root = gen_keep(&g, memspace_region_new_container(g.ms, "root",
-							  MEMSPACE_SIZE_2_64));
-	memspace_transaction_begin(g.ms);
-	gen_targets(&g);
-	(void)gen_level(&g, root, 0, leaves);
-	memspace_transaction_commit(g.ms);
 	as = memspace_addrspace_create(g.ms, "memory", root);
 	/* A listener, so that each commit also diffs the views. */
 	l = memspace_listener_register(as, &noop_listener, NULL, 0, "bench");
@@ -206,12 +236,7 @@ commit_tree_ms(size_t leaves, unsigned count)
 	t0 = bench_now_ns() - t0;
 	memspace_listener_unregister(l);
 	memspace_addrspace_destroy(as);
-	for (guint i = 0; i < g.owned->len; i++) {
-		memspace_region_unref(g.owned->pdata[i]);
-	}
-	g_ptr_array_free(g.owned, TRUE);
-	g_ptr_array_free(g.leaves, TRUE);
-	memspace_unref(g.ms);
+	gen_free(&g);
 	return (double)t0 / 1e6 / count;
 }
 
@@ -225,6 +250,118 @@ bench_commits(struct bench_results *r)
 		r->commit_ms[i] =
 			commit_tree_ms(bench_commit_sizes[i], counts[i]);
 	}
+}
+
+/*
+ * One change per commit on a random leaf, in rounds of six commits that
+ * leave the tree as it was: disable, enable, move up a page, move back,
+ * grow by a page, shrink back.
+ */
+static void
+one_change(struct memspace_region *leaf, unsigned step)
+{
+	uint64_t addr = memspace_region_get_address(leaf);
+	uint64_t size = (uint64_t)memspace_region_get_size(leaf);
+
+	switch (step) {
+	case 0:
+	case 1:
+		memspace_region_set_enabled(leaf, step == 1);
+		break;
+	case 2:
+	case 3:
+		memspace_region_set_address(leaf,
+					    step == 2 ? addr + PAGE : addr - PAGE);
+		break;
+	default:
+		memspace_region_set_size(leaf,
+					 step == 4 ? size + PAGE : size - PAGE);
+		break;
+	}
+}
+
+/* Mean microseconds of a commit changing one region, over @rounds. */
+static double
+one_change_us(struct gen *g, unsigned rounds)
+{
+	uint64_t t0 = bench_now_ns();
+
+	for (unsigned i = 0; i < rounds; i++) {
+		struct memspace_region *leaf =
+			g->leaves->pdata[bench_rand(&g->seed) % g->leaves->len];
+
+		for (unsigned step = 0; step < 6; step++) {
+			one_change(leaf, step);
+		}
+	}
+	return (double)(bench_now_ns() - t0) / 1e3 / (6.0 * rounds);
+}
+
+void
+bench_one_change(struct bench_results *r)
+{
+	static const unsigned rounds[BENCH_NR_ONE_CHANGE] = { 200, 20 };
+
+	bench_pin(0);
+	for (int i = 0; i < BENCH_NR_ONE_CHANGE; i++) {
+		struct gen g;
+		struct memspace_region *root =
+			gen_tree(&g, bench_one_change_sizes[i]);
+		struct memspace_addrspace *as =
+			memspace_addrspace_create(g.ms, "memory", root);
+		struct memspace_listener *l;
+
+		(void)one_change_us(&g, 2); /* warm up the trace and caches */
+		r->commit_one_change_us[i][0] = one_change_us(&g, rounds[i]);
+		l = memspace_listener_register(as, &diff_listener, NULL, 0,
+					       "bench");
+		r->commit_one_change_us[i][1] = one_change_us(&g, rounds[i]);
+		memspace_listener_unregister(l);
+		memspace_addrspace_destroy(as);
+		gen_free(&g);
+	}
+}
+
+/*
+ * Heap bytes in use (malloc arenas and large mappings), once the views
+ * replaced earlier are freed.
+ */
+static size_t
+heap_bytes(void)
+{
+	struct mallinfo2 mi;
+
+	ms_rcu_barrier();
+	mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/*
+ * Bytes per region: the heap growth from building and rendering a
+ * 100k-leaf tree (regions, names, the view, its index and trace), over
+ * the number of regions created.
+ */
+void
+bench_region_memory(struct bench_results *r)
+{
+	size_t before = heap_bytes(), after;
+	struct gen g;
+	struct memspace_region *root = gen_tree(&g, 100000);
+	struct memspace_addrspace *as =
+		memspace_addrspace_create(g.ms, "memory", root);
+
+	struct memspace_flatview *fv = memspace_addrspace_get_flatview(as);
+
+	/* Large range arrays and indexes are mappings of their own. */
+	after = heap_bytes() + fv->ranges_map_len +
+		(fv->index.huge ? fv->index.bytes : 0);
+	memspace_flatview_unref(fv);
+	r->region_struct_bytes = (double)sizeof(struct memspace_region);
+	r->bytes_per_region = ((double)after - (double)before) /
+			      (double)g.owned->len;
+	memspace_addrspace_destroy(as);
+	gen_free(&g);
 }
 
 struct reader {
@@ -350,7 +487,7 @@ listen_memory(const struct map_load *ml)
 		struct memspace_addrspace *as = ml->addrspaces->pdata[i];
 
 		if (g_strcmp0(memspace_addrspace_get_name(as), "memory") == 0) {
-			return memspace_listener_register(as, &noop_listener,
+			return memspace_listener_register(as, &diff_listener,
 							  NULL, 0, "bench");
 		}
 	}

@@ -14,14 +14,18 @@
 
 #define BENCH_NR_SIZES 4
 #define BENCH_NR_COMMITS 3
+#define BENCH_NR_ONE_CHANGE 2
 
 /* The sizes of the lookup and commit tables. */
 extern const size_t bench_lookup_sizes[BENCH_NR_SIZES];
 extern const size_t bench_commit_sizes[BENCH_NR_COMMITS];
+extern const size_t bench_one_change_sizes[BENCH_NR_ONE_CHANGE];
 
 /**
- * struct bench_results - every figure of one `--json` run
- * (field names follow the JSON output).
+ * struct bench_results - every figure of one repetition of a `--json` run
+ * (field names follow the JSON output).  Every field is a double: a run
+ * repeats the whole measurement and reports each field's median and
+ * spread over the repetitions (bench-main.c).
  */
 struct bench_results {
 	double l1_ns, l3_ns, dram_ns, pointer_load_ns, range_compare_ns;
@@ -31,7 +35,10 @@ struct bench_results {
 	double cache_hit_ns;
 	double rcu_read_section_ns;
 	double commit_ms[BENCH_NR_COMMITS];
+	/* [size][0 bare, 1 with a diffing listener] */
+	double commit_one_change_us[BENCH_NR_ONE_CHANGE][2];
 	double readers_ratio;
+	double region_struct_bytes, bytes_per_region;
 };
 
 /* Monotonic time in nanoseconds. */
@@ -96,12 +103,15 @@ void bench_floors(struct bench_results *r);
 void bench_lookups(struct bench_results *r);
 void bench_cache_and_rcu(struct bench_results *r);
 void bench_commits(struct bench_results *r);
+void bench_one_change(struct bench_results *r);
+void bench_region_memory(struct bench_results *r);
 void bench_readers_during_commits(struct bench_results *r);
 
 /*
  * `memspace-bench commit --map MAP --toggle ID [--count K] [--listener]`;
- * @listener registers a no-op listener on the `memory` address space, so
- * each commit also computes the diff.
+ * @listener registers a listener taking region_add and region_del (as the
+ * KVM listener does) on the `memory` address space, so each commit also
+ * computes the diff.
  */
 int bench_commit_map(const char *path, long id, long count, bool listener);
 

@@ -6,11 +6,20 @@
  * full render of the same tree, and its index sound.  Besides the main
  * address space, address spaces rooted at a mapped container, at an alias
  * and at a wrapper container (whose root reduces to its only child) see
- * their roots resized (to 0 too), moved, and deleted and re-added.
+ * their roots resized (to 0 too), moved, and deleted and re-added.  A
+ * listener without region_nop (told only what changed, at a cost that
+ * follows the change) must hear exactly what a full diff of the two views
+ * of the main address space says.
  */
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <glib.h>
 
+#include "addrspace-internal.h"
+#include "listener-internal.h"
 #include "render-internal.h"
+#include "test-listener-recorder.h"
 #include "test-tree.h"
 
 #define NR_POOL 40
@@ -24,6 +33,14 @@ struct model {
 	struct memspace_region *pool[NR_POOL];
 	struct memspace_region *containers[4];
 	GRand *rng;
+	/* A listener on @as, and a sink for the full diffs to compare. */
+	struct recorder heard, want;
+	GPtrArray *heard_log, *want_log, *sink;
+	struct memspace_addrspace *sink_as;
+	struct memspace_flatview *last; /* the view the listener knows */
+	/* An eventfd-capable listener, so that @as keeps an ioeventfd set. */
+	struct recorder efd;
+	GPtrArray *efd_log;
 };
 
 static struct model M;
@@ -177,6 +194,11 @@ mutate(void)
 	}
 }
 
+/*
+ * Half the aliases show container c3, in which regions come and go: a
+ * change there must reach the views through the aliases too, even where
+ * nothing changed under the aliases' own parents.
+ */
 static struct memspace_region *
 make_region(unsigned i, struct memspace_region *ram)
 {
@@ -187,7 +209,8 @@ make_region(unsigned i, struct memspace_region *ram)
 	case 0:
 		return tt_io(name, 0x1000ull * (1 + i % 4));
 	case 1:
-		return tt_alias(name, ram, 0x1000ull * (i % 3), 0x2000);
+		return tt_alias(name, i % 2 ? M.containers[3] : ram,
+				0x1000ull * (i % 3), 0x2000);
 	case 2:
 		return tt_romdev(name, 0x2000);
 	case 3:
@@ -195,6 +218,82 @@ make_region(unsigned i, struct memspace_region *ram)
 	default:
 		return tt_ram(name, 0x1000ull * (1 + i % 3));
 	}
+}
+
+static struct memspace_listener_ops heard_ops;
+static struct memspace_listener_ops efd_ops;
+
+/*
+ * Doorbells on the I/O and ROM device regions of the pool (at offsets
+ * that moves, resizes and aliases cut in and out of view), and a listener
+ * that keeps the main space's ioeventfd set.
+ */
+static void
+model_add_eventfds(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	ck_assert_int_ge(fd, 0);
+	for (unsigned i = 0; i < NR_POOL; i++) {
+		enum memspace_region_kind kind =
+			memspace_region_get_kind(M.pool[i]);
+
+		if (kind != MEMSPACE_REGION_IO &&
+		    kind != MEMSPACE_REGION_ROM_DEVICE) {
+			continue;
+		}
+		ck_assert_int_eq(memspace_region_add_eventfd(M.pool[i],
+							     0x10 * i, 4, true,
+							     i, fd),
+				 0);
+		ck_assert_int_eq(memspace_region_add_eventfd(
+					 M.pool[i], 0x800 + i, 0, false, 0, fd),
+				 0);
+		/* Across the 0x400 boundaries alias offsets cut at. */
+		ck_assert_int_eq(memspace_region_add_eventfd(M.pool[i], 0x3fe,
+							     4, true, i + 100,
+							     fd),
+				 0);
+	}
+	close(fd);
+	M.efd_log = g_ptr_array_new_with_free_func(g_free);
+	recorder_init(&M.efd, "e", M.efd_log);
+	efd_ops = (struct memspace_listener_ops){
+		.version = MEMSPACE_LISTENER_OPS_VERSION,
+		.eventfd_add = recorder_ops.eventfd_add,
+		.eventfd_del = recorder_ops.eventfd_del,
+	};
+	M.efd.l = memspace_listener_register(M.as, &efd_ops, &M.efd, 0, "efd");
+	ck_assert_ptr_nonnull(M.efd.l);
+}
+
+/* The main space's ioeventfd set, kept across commits, against a build. */
+static void
+assert_ioeventfd_set_is_built(void)
+{
+	GArray *want = ioeventfd_set_build(M.as->current);
+
+	ck_assert(ioeventfd_set_equal(M.as->lst->ioeventfds, want));
+	ioeventfd_set_free(want);
+	recorder_clear(M.efd_log);
+}
+
+/*
+ * At the end of each commit the main space's listener took part in, what
+ * a full diff of the view it knew and the new one says, for the sink.
+ */
+static int
+heard_commit(void *opaque)
+{
+	struct memspace_flatview *fv = memspace_addrspace_get_flatview(M.as);
+
+	(void)opaque;
+	if (fv != M.last) {
+		topology_diff_listeners(M.sink, M.last, fv, true, NULL);
+	}
+	memspace_flatview_unref(M.last);
+	M.last = fv;
+	return 0;
 }
 
 static void
@@ -224,6 +323,25 @@ model_setup(void)
 	tt_add(M.wrapper, 0, M.pool[3]);
 	tt_add(M.containers[2], 0x8000, M.wrapper);
 	M.spaces[3] = tt_as("wrapped", M.wrapper);
+	M.heard_log = g_ptr_array_new_with_free_func(g_free);
+	M.want_log = g_ptr_array_new_with_free_func(g_free);
+	recorder_init(&M.heard, "l", M.heard_log);
+	/* The view the listener knows once registered (heard_commit). */
+	M.last = memspace_addrspace_get_flatview(M.as);
+	heard_ops = recorder_change_ops;
+	heard_ops.commit = heard_commit;
+	M.heard.l = memspace_listener_register(M.as, &heard_ops, &M.heard, 0,
+					       "heard");
+	ck_assert_ptr_nonnull(M.heard.l);
+	recorder_clear(M.heard_log);
+	recorder_init(&M.want, "l", M.want_log);
+	M.sink_as = tt_as("sink", tt_container("sink", 0x1000));
+	M.want.l = memspace_listener_register(M.sink_as, &recorder_change_ops,
+					      &M.want, 0, "want");
+	ck_assert_ptr_nonnull(M.want.l);
+	M.sink = g_ptr_array_new();
+	g_ptr_array_add(M.sink, M.want.l);
+	model_add_eventfds();
 }
 
 static void
@@ -235,6 +353,14 @@ model_reseed(guint32 seed)
 static void
 model_teardown(void)
 {
+	memspace_flatview_unref(M.last);
+	memspace_listener_unregister(M.heard.l);
+	memspace_listener_unregister(M.want.l);
+	memspace_listener_unregister(M.efd.l);
+	g_ptr_array_free(M.efd_log, TRUE);
+	g_ptr_array_free(M.sink, TRUE);
+	g_ptr_array_free(M.heard_log, TRUE);
+	g_ptr_array_free(M.want_log, TRUE);
 	g_rand_free(M.rng);
 	tt_teardown();
 }
@@ -280,12 +406,36 @@ assert_space_is_full_render(struct memspace_addrspace *as)
 	memspace_flatview_unref(fv);
 }
 
+/* What the listener of the main space heard against the full diffs. */
+static void
+assert_listener_heard_diff(void)
+{
+	g_autofree char *heard = recorder_text(M.heard_log);
+	g_autofree char *want = recorder_text(M.want_log);
+
+	ck_assert_str_eq(heard, want);
+	recorder_clear(M.heard_log);
+	recorder_clear(M.want_log);
+}
+
+/* The published view keeps a trace: the next commit can be partial. */
+static void
+assert_view_traced(void)
+{
+	struct memspace_flatview *fv = memspace_addrspace_get_flatview(M.as);
+
+	ck_assert_ptr_nonnull(fv->trace);
+	memspace_flatview_unref(fv);
+}
+
 static void
 assert_view_is_full_render(void)
 {
 	for (unsigned i = 0; i < NR_SPACES; i++) {
 		assert_space_is_full_render(M.spaces[i]);
 	}
+	assert_listener_heard_diff();
+	assert_ioeventfd_set_is_built();
 }
 
 START_TEST(update_matches_full_render)
@@ -316,11 +466,15 @@ START_TEST(update_survives_regions_freed_in_transaction)
 			tt_ms, "tmp", 0x1000, NULL, NULL);
 		struct memspace_region *parent = pick_parent();
 
+		/* One commit per check: the listener's events are compared
+		 * with the diff of the two views. */
+		ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
 		tt_add(parent, 0x1000ull * (step % 32), mr);
 		if (step % 3 == 0) {
 			ck_assert_int_eq(memspace_region_set_enabled(mr, false),
 					 0);
 		}
+		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
 		assert_view_is_full_render();
 		ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
 		ck_assert_int_eq(memspace_region_del_subregion(parent, mr), 0);
@@ -328,6 +482,47 @@ START_TEST(update_survives_regions_freed_in_transaction)
 		mutate();
 		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
 		assert_view_is_full_render();
+	}
+}
+END_TEST
+
+/*
+ * A tree of more walk steps than a 32-bit half of the old trace limit
+ * (32768): the trace is kept at any size, and one change at a time is
+ * still rendered incrementally and exactly.
+ */
+START_TEST(update_large_tree_matches_full_render)
+{
+	struct memspace_region *big = tt_container("big", 0x1000ull * 50000);
+	struct memspace_region *leaf[40000];
+
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	for (unsigned i = 0; i < G_N_ELEMENTS(leaf); i++) {
+		leaf[i] = i % 16 == 5 ?
+				  tt_alias("a", M.containers[3], 0, 0x1000) :
+				  tt_io("l", 0x1000);
+		tt_add(big, 0x1000ull * (i + i / 4), leaf[i]);
+	}
+	tt_add(M.root, 1ull << 40, big);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	assert_view_is_full_render();
+	for (unsigned step = 0; step < 40; step++) {
+		struct memspace_region *mr =
+			leaf[g_rand_int_range(M.rng, 0, G_N_ELEMENTS(leaf))];
+
+		if (step % 4 == 3) {
+			mutate(); /* also inside c3, seen through aliases */
+		} else if (step % 4 == 2) {
+			(void)memspace_region_set_size(mr, 0x2000);
+		} else if (step % 4 == 1) {
+			(void)memspace_region_set_address(
+				mr, memspace_region_get_address(mr) + 0x800);
+		} else {
+			(void)memspace_region_set_enabled(
+				mr, !memspace_region_is_enabled(mr));
+		}
+		assert_view_is_full_render();
+		assert_view_traced();
 	}
 }
 END_TEST
@@ -342,6 +537,7 @@ update_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, update_matches_full_render, 0, 6);
 	tcase_add_test(tc, update_survives_regions_freed_in_transaction);
+	tcase_add_test(tc, update_large_tree_matches_full_render);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -274,3 +274,13 @@ recorder_expect_(GPtrArray *log, const char *const *lines, const char *file,
 	g_string_free(want, TRUE);
 	recorder_clear(log);
 }
+
+const struct memspace_listener_ops recorder_change_ops = {
+	.version = MEMSPACE_LISTENER_OPS_VERSION,
+	.region_add = r_add,
+	.region_del = r_del,
+	.log_start = r_lstart,
+	.log_stop = r_lstop,
+	.coalesced_io_add = r_cadd,
+	.coalesced_io_del = r_cdel,
+};

@@ -33,6 +33,12 @@ extern const struct memspace_listener_ops recorder_ops;
 /* Ops with only topology callbacks (no eventfd, coalesced or log). */
 extern const struct memspace_listener_ops recorder_topology_ops;
 
+/*
+ * Ops for what changed only: region add/del, log start/stop and the
+ * coalesced parts; no region_nop, begin or commit.
+ */
+extern const struct memspace_listener_ops recorder_change_ops;
+
 /* Initialise @rec with @tag logging into @log. */
 void recorder_init(struct recorder *rec, const char *tag, GPtrArray *log);
 
