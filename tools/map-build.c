@@ -23,8 +23,7 @@ build_fail(GError **error, const char *fmt, ...)
 	va_start(ap, fmt);
 	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_set_error_literal(error, MAP_LOAD_ERROR, MAP_LOAD_ERROR_BUILD, msg);
-	return false;
+	return map_fail(error, MAP_LOAD_ERROR_BUILD, "%s", msg);
 }
 
 /* memspace's errno values, worded for the context of a map file. */
@@ -103,17 +102,9 @@ build_plain(struct map_load *ml, struct map_node *n, GError **error)
 	return true;
 }
 
-/* Targets first; map_spec_parse() ruled out alias cycles. */
 static bool
-build_alias(struct map_load *ml, struct map_node *n, GError **error)
+build_one_alias(struct map_load *ml, struct map_node *n, GError **error)
 {
-	if (n->mr) {
-		return true;
-	}
-	if (!n->alias->mr && !build_alias(ml, n->alias, error)) {
-		return false;
-	}
-
 	struct memspace_region *mr = memspace_region_new_alias(
 		ml->ms, n->name, n->alias->mr, n->alias_offset, n->size);
 
@@ -123,6 +114,28 @@ build_alias(struct map_load *ml, struct map_node *n, GError **error)
 				  n->id, build_strerror(errno));
 	}
 	n->mr = map_load_keep(ml, mr);
+	return true;
+}
+
+/*
+ * Targets first, without recursion: stack the chain of aliases not built
+ * yet, then build it from its far end; map_spec_finish() ruled out alias
+ * cycles.
+ */
+static bool
+build_alias(struct map_load *ml, struct map_node *n, GPtrArray *chain,
+	    GError **error)
+{
+	g_ptr_array_set_size(chain, 0);
+	for (; !n->mr; n = n->alias) {
+		g_ptr_array_add(chain, n);
+	}
+	while (chain->len) {
+		if (!build_one_alias(ml, chain->pdata[chain->len - 1], error)) {
+			return false;
+		}
+		g_ptr_array_set_size(chain, chain->len - 1);
+	}
 	return true;
 }
 
@@ -186,10 +199,12 @@ build_regions(struct map_load *ml, struct map_spec *spec, GError **error)
 			return false;
 		}
 	}
+	g_autoptr(GPtrArray) chain = g_ptr_array_new();
+
 	for (unsigned i = 0; i < spec->nr_nodes; i++) {
 		struct map_node *n = &spec->nodes[i];
 
-		if (n->alias && !build_alias(ml, n, error)) {
+		if (n->alias && !build_alias(ml, n, chain, error)) {
 			return false;
 		}
 	}
