@@ -245,6 +245,13 @@ scan_byte(struct map_scan *sc, const char *buf, size_t *start, size_t i,
 	if (sc->in_string) {
 		return scan_string_byte(sc, c, error);
 	}
+	if ((c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r') ||
+	    c == 0x7f) {
+		g_autofree char *msg = g_strdup_printf(
+			"unexpected byte 0x%02x", c);
+
+		return scan_fail(sc, error, msg);
+	}
 	if (sc->regions == SCAN_ELEMENT && sc->depth == 2 &&
 	    (c == ',' || c == ']')) {
 		/* The end of a scalar element. */

@@ -434,7 +434,7 @@ map_spec_add_region(struct map_spec *spec, JsonNode *node, unsigned index,
 {
 	char where[32];
 	struct map_node n = { 0 };
-	JsonObject *obj;
+	JsonObject *obj = NULL;
 
 	g_snprintf(where, sizeof(where), "regions[%u]", index);
 	if (!read_object(node, where, &obj, error) ||
