@@ -224,7 +224,7 @@ build_addrspaces(struct map_load *ml, const struct map_spec *spec,
 	for (unsigned i = 0; i < spec->nr_ases; i++) {
 		const struct map_as *mas = &spec->ases[i];
 		struct memspace_addrspace *as = memspace_addrspace_new(
-			ml->ms, mas->name, mas->root->mr);
+			ml->ms, mas->name, mas->root_mr);
 
 		if (!as) {
 			return build_fail(
@@ -258,7 +258,12 @@ map_build(struct map_load *ml, struct map_spec *spec, GError **error)
 		return build_fail(error, "cannot commit: %s",
 				  build_strerror(-ret));
 	}
+	if (!ok) {
+		return false;
+	}
 	/* Created after the commit, each address space gets the view rendered
-	 * once for its root, or shares one. */
-	return ok && build_addrspaces(ml, spec, error);
+	 * once for its root, or shares one; the regions of the spec are not
+	 * needed for that, and their memory goes first. */
+	map_spec_release_nodes(spec);
+	return build_addrspaces(ml, spec, error);
 }

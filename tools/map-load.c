@@ -103,6 +103,9 @@ load_element(void *opaque, const char *text, size_t len, unsigned index,
 	struct load_state *st = opaque;
 	char what[40];
 
+	if (map_spec_add_region_quick(st->spec, text, len)) {
+		return true;
+	}
 	g_snprintf(what, sizeof(what), " in regions[%u]", index);
 	return parse_json(st->parser, text, (gssize)len, what, error) &&
 	       map_spec_add_region(st->spec, json_parser_get_root(st->parser),

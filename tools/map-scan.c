@@ -311,13 +311,50 @@ scan_byte(struct map_scan *sc, const char *buf, size_t *start, size_t i,
 	return true;
 }
 
+/*
+ * Bytes that need scan_byte(): in a string (outside escapes), and outside
+ * strings below depth 3, where ',' and ':' do not matter.  Everything
+ * else is skipped in bulk.
+ */
+static bool
+scan_plain(unsigned char c, bool in_string)
+{
+	if (c < 0x20 || c == 0x7f || c == '"') {
+		return false;
+	}
+	if (in_string) {
+		return c != '\\';
+	}
+	return c != '{' && c != '[' && c != '}' && c != ']';
+}
+
 bool
 map_scan_feed(struct map_scan *sc, const char *buf, size_t len,
 	      GError **error)
 {
 	size_t start = 0;
+	bool table[2][256];
 
+	for (unsigned c = 0; c < 256; c++) {
+		table[0][c] = scan_plain((unsigned char)c, false);
+		table[1][c] = scan_plain((unsigned char)c, true);
+	}
 	for (size_t i = 0; i < len; i++) {
+		bool fast = sc->in_string ?
+				    !sc->escape && !sc->unicode_left &&
+					    !sc->capture :
+				    sc->depth >= 3;
+
+		if (fast) {
+			const bool *plain = table[sc->in_string];
+
+			while (i < len && plain[(unsigned char)buf[i]]) {
+				i++;
+			}
+			if (i == len) {
+				break;
+			}
+		}
 		if (!scan_byte(sc, buf, &start, i, error)) {
 			return false;
 		}

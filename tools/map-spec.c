@@ -109,9 +109,8 @@ read_int(JsonObject *obj, const char *where, const char *name, gint64 min,
 	return true;
 }
 
-/* "0x" and at least one hex digit; -ERANGE above 2^64. */
-static int
-parse_hex(const char *s, unsigned __int128 *ret)
+int
+map_parse_hex(const char *s, unsigned __int128 *ret)
 {
 	unsigned __int128 v = 0;
 
@@ -160,14 +159,14 @@ read_number(JsonObject *obj, const char *where, const char *name,
 		return 0;
 	}
 	if (!holds(node, G_TYPE_STRING) ||
-	    parse_hex(json_node_get_string(node), ret) == -EINVAL) {
+	    map_parse_hex(json_node_get_string(node), ret) == -EINVAL) {
 		fail(error, MAP_LOAD_ERROR_SCHEMA,
 		     "%s: field \"%s\" must be a hex string (\"0x...\") or a "
 		     "non-negative integer",
 		     where, name);
 		return -EINVAL;
 	}
-	return parse_hex(json_node_get_string(node), ret);
+	return map_parse_hex(json_node_get_string(node), ret);
 }
 
 static bool
@@ -308,15 +307,14 @@ read_owner(struct map_spec *spec, JsonObject *obj, const char *where,
 	return read_label(spec, obj, where, "owner", ret, error);
 }
 
-/* The static copy of a known type word, or NULL. */
-static const char *
-type_word(const char *type)
+const char *
+map_type_word(const char *type, size_t len)
 {
 	static const char *const words[] = { "ram", "rom", "romd", "ramd",
 					     "i/o" };
 
 	for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
-		if (strcmp(type, words[i]) == 0) {
+		if (strlen(words[i]) == len && memcmp(type, words[i], len) == 0) {
 			return words[i];
 		}
 	}
@@ -345,7 +343,7 @@ read_attrs(struct map_spec *spec, JsonObject *obj, const char *where,
 	    !read_owner(spec, obj, where, &n->owner, error)) {
 		return false;
 	}
-	n->type = type_word(type);
+	n->type = map_type_word(type, strlen(type));
 	if (!n->type) {
 		return fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: unknown type \"%s\"", where, type);
@@ -793,6 +791,21 @@ map_spec_finish(struct map_spec *spec, JsonNode *root, GError **error)
 	return link_regions(spec, error) && check_children(spec, error) &&
 	       check_cycles(spec, error) && check_kinds(spec, error) &&
 	       read_addrspaces(spec, ases, error);
+}
+
+void
+map_spec_release_nodes(struct map_spec *spec)
+{
+	for (unsigned i = 0; i < spec->nr_ases; i++) {
+		spec->ases[i].root_mr = spec->ases[i].root->mr;
+		spec->ases[i].root = NULL;
+	}
+	g_array_set_size(spec->node_array, 0);
+	g_array_free(spec->node_array, TRUE);
+	spec->node_array = g_array_new(FALSE, TRUE, sizeof(struct map_node));
+	spec->nodes = NULL;
+	spec->nr_nodes = 0;
+	g_clear_pointer(&spec->links, g_free);
 }
 
 void

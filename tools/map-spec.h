@@ -63,10 +63,12 @@ struct map_node {
  * struct map_as - one address space of the document
  * @name: its name (owned by the spec).
  * @root: its root region.
+ * @root_mr: the region built for @root, kept by map_spec_release_nodes().
  */
 struct map_as {
 	const char *name;
 	struct map_node *root;
+	struct memspace_region *root_mr;
 };
 
 /**
@@ -99,10 +101,30 @@ bool map_spec_add_region(struct map_spec *spec, JsonNode *node,
 			 unsigned index, GError **error);
 
 /*
+ * The quick path (map-quick.c): read regions[i] from its text without
+ * json-glib if it has the plain form; false (nothing added) otherwise, and
+ * then map_spec_add_region() must read it.
+ */
+bool map_spec_add_region_quick(struct map_spec *spec, const char *text,
+			       size_t len);
+
+/* "0x" and at least one hex digit: 0, -EINVAL, or -ERANGE above 2^64. */
+int map_parse_hex(const char *s, unsigned __int128 *ret);
+
+/* The static copy of the type word [@type, @type + @len), or NULL. */
+const char *map_type_word(const char *type, size_t len);
+
+/*
  * Read the rest of the document (@root: format, address_spaces, and
  * regions not added yet), then resolve and cross-check every id.
  */
 bool map_spec_finish(struct map_spec *spec, JsonNode *root, GError **error);
+
+/*
+ * Free the regions of @spec once built (their memory is not needed to
+ * render): only the address spaces (with @root_mr set) remain.
+ */
+void map_spec_release_nodes(struct map_spec *spec);
 
 void map_spec_free(struct map_spec *spec);
 
