@@ -50,8 +50,9 @@ typedef __int128 i128;
  * Issue 7 items 10 and 11 (stale incremental views when an address
  * space's root is mapped, unmapped or resized to 0, or is an alias whose
  * target changes) are fixed by separate engine work; until it lands, the
- * harness roots address spaces only on unmapped containers of non-zero
- * size and does not map, unmap or zero them, so that fuzzing finds other defects.
+ * harness roots every address space on the first container, which two
+ * pinned I/O regions keep from reducing to a child, and never maps, unmaps
+ * or zeroes it, so that fuzzing finds other defects.
  * Reproducers: tests/fuzz/findings/.  Set to 0 once the fix is merged.
  */
 #ifndef FUZZ_AVOID_ISSUE7_ROOTS
@@ -84,6 +85,7 @@ struct node {
 	int fds[MAX_EVENTFDS];	/* I/O regions: ioeventfds, 4 bytes at */
 	uint64_t fd_addr[MAX_EVENTFDS];
 	int nr_fds;
+	bool pinned;		/* never mutated (FUZZ_AVOID_ISSUE7_ROOTS) */
 };
 
 struct mirror {
@@ -1014,6 +1016,15 @@ take_node(struct fuzz *f)
 	return (int)take(f, (unsigned)f->nr);
 }
 
+/* A node to mutate, or -1 for a pinned one. */
+static int
+take_mutable(struct fuzz *f)
+{
+	int i = take_node(f);
+
+	return f->nodes[i].pinned ? -1 : i;
+}
+
 static void
 op_map(struct fuzz *f)
 {
@@ -1054,9 +1065,13 @@ op_map(struct fuzz *f)
 static void
 op_unmap(struct fuzz *f)
 {
-	int i = take_node(f);
-	struct node *n = &f->nodes[i];
+	int i = take_mutable(f);
+	struct node *n;
 
+	if (i < 0) {
+		return;
+	}
+	n = &f->nodes[i];
 	if (n->parent < 0 || avoided_root(f, i)) {
 		return;
 	}
@@ -1069,10 +1084,14 @@ op_unmap(struct fuzz *f)
 static void
 op_flag(struct fuzz *f)
 {
-	int i = take_node(f);
-	struct node *n = &f->nodes[i];
+	int i = take_mutable(f);
+	struct node *n;
 	int ret;
 
+	if (i < 0) {
+		return;
+	}
+	n = &f->nodes[i];
 	switch (take(f, 5)) {
 	case 0:
 		ret = memspace_region_set_enabled(n->mr, !n->enabled);
@@ -1112,11 +1131,16 @@ op_flag(struct fuzz *f)
 static void
 op_move(struct fuzz *f)
 {
-	int i = take_node(f);
-	struct node *n = &f->nodes[i];
-	uint64_t addr = take(f, 4) ? take_addr(f) : n->addr;
+	int i = take_mutable(f);
+	struct node *n;
+	uint64_t addr;
 	int ret;
 
+	if (i < 0) {
+		return;
+	}
+	n = &f->nodes[i];
+	addr = take(f, 4) ? take_addr(f) : n->addr;
 	if (avoided_wrap(addr, n->size)) {
 		return;
 	}
@@ -1138,11 +1162,16 @@ op_move(struct fuzz *f)
 static void
 op_resize(struct fuzz *f)
 {
-	int i = take_node(f);
-	struct node *n = &f->nodes[i];
-	i128 size = take_size(f, n->host_size != 0);
+	int i = take_mutable(f);
+	struct node *n;
+	i128 size;
 	int ret;
 
+	if (i < 0) {
+		return;
+	}
+	n = &f->nodes[i];
+	size = take_size(f, n->host_size != 0);
 	if (n->host_size && size > n->host_size) {
 		size = n->host_size;
 	}
@@ -1161,11 +1190,15 @@ op_resize(struct fuzz *f)
 static void
 op_alias_offset(struct fuzz *f)
 {
-	int i = take_node(f);
-	struct node *n = &f->nodes[i];
+	int i = take_mutable(f);
+	struct node *n;
 	uint64_t offset = take_addr(f) & ~0xffull;
 	int ret;
 
+	if (i < 0) {
+		return;
+	}
+	n = &f->nodes[i];
 	if (n->kind != MEMSPACE_REGION_ALIAS ||
 	    avoided_wrap(offset, n->size)) {
 		return;
@@ -1268,10 +1301,8 @@ op_space(struct fuzz *f)
 		return;
 	}
 	root = take_node(f);
-	if (FUZZ_AVOID_ISSUE7_ROOTS &&
-	    (f->nodes[root].kind != MEMSPACE_REGION_CONTAINER ||
-	     f->nodes[root].parent >= 0 || f->nodes[root].size == 0)) {
-		return;
+	if (FUZZ_AVOID_ISSUE7_ROOTS) {
+		root = 0;
 	}
 	space_create(f, s, root);
 }
@@ -1370,6 +1401,19 @@ setup(struct fuzz *f)
 	f->ms = shared_context();
 	new_node(f, MEMSPACE_REGION_CONTAINER, take(f, 4) ? TWO_64 : 0x10000,
 		 -1, 0);
+	for (int k = 0; FUZZ_AVOID_ISSUE7_ROOTS && k < 2; k++) {
+		int pin = new_node(f, MEMSPACE_REGION_IO, 0x100, -1, 0);
+
+		CHECK(f, -1,
+		      memspace_region_add_subregion_overlap(
+			      f->nodes[0].mr, 0xe000 + 0x800 * (uint64_t)k,
+			      f->nodes[pin].mr, -3) == 0,
+		      "pin");
+		f->nodes[pin].addr = 0xe000 + 0x800 * (uint64_t)k;
+		f->nodes[pin].prio = -3;
+		f->nodes[pin].pinned = true;
+		model_link(f, 0, pin);
+	}
 	space_create(f, 0, 0);
 #if MEMSPACE_HAVE_KVM
 	f->fake = memspace_kvm_fake_create();
