@@ -87,8 +87,13 @@ print_json(const struct bench_results *r)
 		printf("%s\"%zu\": %.3f", i ? ", " : "", bench_commit_sizes[i],
 		       r->commit_ms[i]);
 	}
-	printf("}, \"readers_during_commits_ratio\": %.3f}\n",
-	       r->readers_ratio);
+	printf("}, \"readers_during_commits_ratio\": %.3f, "
+	       "\"load\": {\"regions\": %.0f, \"seconds\": %.3f, "
+	       "\"cpu_seconds\": %.3f, \"cpu_budget_ratio\": %.3f, "
+	       "\"rss_bytes_per_region\": %.1f, \"rss_budget_ratio\": %.3f}}\n",
+	       r->readers_ratio, r->load_regions, r->load_s, r->load_cpu_s,
+	       r->load_cpu_s / 3, r->load_rss_per_region,
+	       r->load_rss_per_region / 600);
 }
 
 static void
@@ -135,6 +140,9 @@ print_text(const struct bench_results *r)
 	     "x");
 	goal("readers during commits (1 - ratio)", 1 - r->readers_ratio, 0.1,
 	     "");
+	goal("load + show --flat 1M regions (CPU time)", r->load_cpu_s, 3,
+	     "s");
+	goal("peak RSS per region of that", r->load_rss_per_region, 600, "B");
 	printf("commit 1k %.3f ms, 10k %.3f ms, 100k %.3f ms\n",
 	       r->commit_ms[0], r->commit_ms[1], r->commit_ms[2]);
 }
@@ -199,7 +207,7 @@ main(int argc, char **argv)
 		      stderr);
 		return 2;
 	}
-	/* MEMSPACE_BENCH_ONLY=floors|cache|lookup|commit|readers runs one
+	/* MEMSPACE_BENCH_ONLY=floors|cache|lookup|commit|readers|load runs one
 	 * part (the others print as 0), for profiling. */
 	const char *only = getenv("MEMSPACE_BENCH_ONLY");
 
@@ -217,6 +225,9 @@ main(int argc, char **argv)
 	}
 	if (!only || strcmp(only, "readers") == 0) {
 		bench_readers_during_commits(&r);
+	}
+	if (!only || strcmp(only, "load") == 0) {
+		bench_load(&r);
 	}
 	if (json) {
 		print_json(&r);

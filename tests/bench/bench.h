@@ -32,6 +32,7 @@ struct bench_results {
 	double rcu_read_section_ns;
 	double commit_ms[BENCH_NR_COMMITS];
 	double readers_ratio;
+	double load_regions, load_s, load_cpu_s, load_rss_per_region;
 };
 
 /* Monotonic time in nanoseconds. */
@@ -97,6 +98,7 @@ void bench_lookups(struct bench_results *r);
 void bench_cache_and_rcu(struct bench_results *r);
 void bench_commits(struct bench_results *r);
 void bench_readers_during_commits(struct bench_results *r);
+void bench_load(struct bench_results *r);	/* bench-load.c */
 
 /*
  * `memspace-bench commit --map MAP --toggle ID [--count K] [--listener]`;
