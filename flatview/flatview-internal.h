@@ -46,10 +46,20 @@ struct memspace_flatview {
 void flatview_render_free(struct memspace_flatview *fv);
 
 /*
- * The view of @root at generation @gen, given @cur, the published view of
- * the same root (or NULL).  Returns NULL when @cur still shows the tree
- * (its generation is then moved to @gen); otherwise a new view, rendered
- * incrementally from @cur when only a few regions changed.
+ * flatview_rerender() - step 1 of a commit: the view of @root at
+ * generation @gen, given @cur, the published view of the same root (or
+ * NULL).
+ *
+ * Return: a new view (one reference, not yet published), rendered
+ * incrementally from @cur when only a few regions changed; or NULL, which
+ * means "keep @cur": nothing reachable from @root changed, or the new
+ * render came out with exactly @cur's ranges.
+ *
+ * Either way @cur, although published, is modified: its updater-only
+ * fields (@gen, @trace, @scratch) move to the current tree; with NULL its
+ * gen becomes @gen.  Readers never look at those fields, and @ranges and
+ * @index, which they do read, are never touched, so @cur stays immutable
+ * as readers see it.  Context: updater, at depth 0.
  */
 struct memspace_flatview *flatview_rerender(struct memspace_flatview *cur,
 					    struct memspace_region *root,
@@ -67,14 +77,6 @@ flatview_find(const struct memspace_flatview *fv, uint64_t addr)
 
 /* A view with no ranges rendered from @root (which may be NULL). */
 struct memspace_flatview *flatview_new_empty(struct memspace_region *root);
-
-/*
- * Render @root (the reduced root; not NULL) into a new view with one
- * reference.  Exactly QEMU's visibility and merge rules; O(n log n) in the
- * number of regions visited.
- */
-struct memspace_flatview *flatview_render(struct memspace_region *root,
-					  uint64_t gen);
 
 /* QEMU's root reduction; NULL when the address space renders nothing. */
 struct memspace_region *flatview_reduce_root(struct memspace_region *root);

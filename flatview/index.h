@@ -100,7 +100,11 @@ void flat_index_free(struct flat_index *ix);
 size_t flat_index_find_avx2(const struct flat_index *ix, uint64_t addr);
 size_t flat_index_find_generic(const struct flat_index *ix, uint64_t addr);
 
-/* Check the index against its ranges (tests and torture); true if sound. */
+/*
+ * Check the index against its ranges; true if sound.  Only tests call it;
+ * kept here on purpose, because it checks the index against the private
+ * bisection it must agree with, which tests cannot reach.
+ */
 bool flat_index_verify(const struct flat_index *ix);
 
 /* Addresses below the first start, and UINT64_MAX, take the slow path. */

@@ -460,9 +460,3 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace,
 	fv->trace = r.trace;
 	return fv;
 }
-
-struct memspace_flatview *
-flatview_render(struct memspace_region *root, uint64_t gen)
-{
-	return render_full(root, gen, false, NULL);
-}

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The context: lifecycle of struct memspace, the updater lock, and the
- * thin wrappers over the liburcu flavor the library is built against.
+ * The context: lifecycle of struct memspace (built by context_new(), which
+ * memspace_new() in listeners/commit.c calls to install the commit
+ * pipeline), the updater lock and frame (updater_enter(), updater_commit()),
+ * and the thin wrappers over the liburcu flavor the library is built
+ * against.
  */
 #include "config.h"
 
-#include "addrspace-internal.h"
-#include "listener-internal.h"
+#include "memspace-private.h"
 #include "rcu.h"
 #include "reclaim.h"
 
@@ -57,8 +59,8 @@ memspace_rcu_flavor(void)
 	return MEMSPACE_RCU_FLAVOR;
 }
 
-MEMSPACE_EXPORT struct memspace *
-memspace_new(void)
+struct memspace *
+context_new(const struct commit_hook *hook)
 {
 	struct memspace *ms = g_new0(struct memspace, 1);
 
@@ -68,8 +70,7 @@ memspace_new(void)
 	ms->gen = 1;
 	ms->addrspaces = g_ptr_array_new();
 	reclaim_init(ms);
-	ms->empty_view = flatview_new_empty(NULL);
-	ms->listeners = listener_registry_new();
+	ms->hook = hook;
 	return ms;
 }
 
@@ -87,9 +88,7 @@ memspace_free(struct memspace *ms)
 {
 	assert(ms->addrspaces->len == 0);
 	g_ptr_array_free(ms->addrspaces, TRUE);
-	listener_registry_free(ms->listeners);
-	/* The empty view references no region, so it can go straight away. */
-	memspace_flatview_unref(ms->empty_view);
+	ms->hook->finish(ms);
 	reclaim_finish(ms);
 	g_rec_mutex_clear(&ms->lock);
 	g_free(ms);
@@ -155,20 +154,14 @@ updater_enter(struct memspace *ms)
 }
 
 int
-updater_leave(struct memspace *ms)
+updater_commit(struct memspace *ms, int ret)
 {
-	int ret = 0;
+	int r = 0;
 
 	assert(ms->depth > 0);
 	if (--ms->depth == 0) {
-		ret = addrspace_commit_all(ms);
+		r = ms->hook->commit(ms);
 	}
 	updater_unlock(ms);
-	return ret;
-}
-
-int
-updater_abort(struct memspace *ms)
-{
-	return updater_leave(ms);
+	return ret < 0 ? ret : r;
 }

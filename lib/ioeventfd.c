@@ -198,11 +198,7 @@ memspace_region_add_eventfd(struct memspace_region *mr, uint64_t addr,
 		return ret;
 	}
 	ret = add_locked(mr, addr, size, match_data, match_data ? data : 0, fd);
-	if (ret < 0) {
-		updater_abort(mr->ms);
-		return ret;
-	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, ret);
 }
 
 MEMSPACE_EXPORT int
@@ -224,15 +220,14 @@ memspace_region_del_eventfd(struct memspace_region *mr, uint64_t addr,
 	idx = evs_find(mr->ioeventfds, addr, size, match_data,
 		       match_data ? data : 0, fd);
 	if (idx < 0) {
-		updater_abort(mr->ms);
-		return -ENOENT;
+		return updater_commit(mr->ms, -ENOENT);
 	}
 	efd = mr->ioeventfds->e[idx].efd;
 	evs_publish(mr, evs_remove(mr->ioeventfds, (size_t)idx));
 	/* Address-space sets still holding it keep it open until the
 	 * commit has reported eventfd_del. */
 	ioeventfd_fd_unref(efd);
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, 0);
 }
 
 int

@@ -42,6 +42,32 @@ size_to_api(u128 size)
 }
 
 struct listener_registry;
+struct memspace_addrspace;
+
+/**
+ * struct commit_hook - the one seam through which the model reaches up.
+ *
+ * The folders depend one way: lib/ (the model) <- flatview/ (views and their
+ * readers) <- listeners/ (the commit pipeline's diff and notify, and the KVM
+ * listeners).  The model must still start a commit when a mutation closes
+ * the outermost transaction, and must let the upper layers drop what they
+ * hang off the context.  It does so only through this table, which
+ * memspace_new() (listeners/commit.c, the one place that knows every layer)
+ * installs when it builds the context.  Called with the updater lock held.
+ *
+ * @commit: render, publish, diff and notify what changed since the last
+ *	commit (listeners/commit.c: commit_pipeline()); called at depth 0.
+ *	Return: 0, or -EREMOTEIO when a listener failed.
+ * @addrspace_detach: unregister the listeners of an address space that is
+ *	being destroyed (flatview/addrspace.c calls it).
+ * @finish: release the upper layers' state of a context whose last
+ *	reference went (listener registry, empty view).
+ */
+struct commit_hook {
+	int (*commit)(struct memspace *ms);
+	void (*addrspace_detach)(struct memspace_addrspace *as);
+	void (*finish)(struct memspace *ms);
+};
 
 /**
  * struct memspace - the context: owns all state of one memory model
@@ -50,7 +76,8 @@ struct listener_registry;
  *	thread can contain that thread's mutators; a transaction holds it from
  *	begin to the outermost commit.
  * @depth: transaction nesting depth (protected by @lock).
- * @in_callback: listener callbacks are running (on the thread holding @lock).
+ * @in_callback: listener callbacks are running (on the thread holding @lock);
+ *	set only by listeners_deliver() (listeners/deliver.c).
  * @pending: an effective topology change awaits the outermost commit.
  * @gen: generation of the commit being prepared; regions changed since the
  *	last commit carry it in their dirty_gen.
@@ -64,6 +91,8 @@ struct listener_registry;
  * @log_global: nesting count of memspace_log_global_start().
  * @ram_regions: every region with host memory (lib/dirty-log.c), so that
  *	global dirty logging reaches regions not mapped anywhere yet.
+ * @hook: the commit pipeline and the upper layers' cleanup (see struct
+ *	commit_hook); set once by memspace_new().
  */
 struct memspace {
 	gint refcount;
@@ -83,22 +112,40 @@ struct memspace {
 	GMutex reclaim_lock;
 	GQueue reclaim_epochs;
 	uint64_t reclaim_seq;
+	const struct commit_hook *hook;
 };
+
+/*
+ * Build a context whose commits run @hook (lib/context.c); only
+ * memspace_new() calls it.
+ */
+struct memspace *context_new(const struct commit_hook *hook);
 
 /* Drop a reference taken by an object (never waits for RCU callbacks). */
 void memspace_unref_internal(struct memspace *ms);
 
 /*
- * updater_enter() - take the updater lock and open an implicit transaction.
- * Fails with -EDEADLK (lock released again) when called from a listener
- * callback.  Every successful call is paired with updater_leave() or, when
- * the operation failed before changing anything, updater_abort().
+ * The frame of every updater operation:
+ *
+ *	ret = updater_enter(ms);
+ *	if (ret < 0)
+ *		return ret;
+ *	ret = ...change the model, or fail having changed nothing...;
+ *	return updater_commit(ms, ret);
+ *
+ * updater_enter() takes the updater lock and opens an implicit transaction;
+ * it fails with -EDEADLK (lock released again) when called from a listener
+ * callback.  updater_commit() closes it: at depth 0 it runs the commit
+ * (ms->hook->commit: render, publish, diff, notify; a no-op when nothing is
+ * pending, as after a failed change), then unlocks.  It returns @ret when
+ * that is negative, else the commit's result (0 or -EREMOTEIO).
+ *
+ * Kept as two calls rather than one helper taking a callback: C has no
+ * closures, and an argument struct plus a callback per mutator would hide
+ * the change itself, which is the part a reader looks for.
  */
 int updater_enter(struct memspace *ms);
-/* Close the implicit transaction (committing at depth 0) and unlock. */
-int updater_leave(struct memspace *ms);
-/* Same as updater_leave(); named for paths that changed nothing. */
-int updater_abort(struct memspace *ms);
+int updater_commit(struct memspace *ms, int ret);
 
 /* Lock/unlock without transaction semantics (for readers of the tree). */
 void updater_lock(struct memspace *ms);

@@ -106,6 +106,9 @@ dirty_client_index(unsigned client)
  */
 void dirty_log_update_mask(struct memspace_region *mr);
 
+/* Recompute every host-memory region's mask after global logging flipped. */
+void dirty_log_update_all_masks(struct memspace *ms);
+
 /* Set the mask of a region that is in no view yet.  Context: updater. */
 void dirty_log_init_mask(struct memspace_region *mr);
 

@@ -287,7 +287,7 @@ set_flag(struct memspace_region *mr, bool *flag, bool value)
 		*flag = value;
 		region_mark_dirty(mr);
 	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, 0);
 }
 
 MEMSPACE_EXPORT int
@@ -344,11 +344,7 @@ memspace_region_set_size(struct memspace_region *mr, uint64_t size)
 		mr->size = sz;
 		region_mark_dirty(mr);
 	}
-	if (ret < 0) {
-		updater_abort(mr->ms);
-		return ret;
-	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, ret);
 }
 
 MEMSPACE_EXPORT int
@@ -367,14 +363,13 @@ memspace_region_set_alias_offset(struct memspace_region *mr, uint64_t offset)
 		return ret;
 	}
 	if ((u128)offset + mr->size > U128_2_64) {
-		updater_abort(mr->ms);
-		return -EOVERFLOW;
+		return updater_commit(mr->ms, -EOVERFLOW);
 	}
 	if (mr->alias_offset != offset) {
 		mr->alias_offset = offset;
 		region_mark_dirty(mr);
 	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, 0);
 }
 
 MEMSPACE_EXPORT int

@@ -138,8 +138,7 @@ add_subregion(struct memspace_region *parent, uint64_t offset,
 	}
 	ret = check_add(parent, child);
 	if (ret < 0) {
-		updater_abort(parent->ms);
-		return ret;
+		return updater_commit(parent->ms, ret);
 	}
 	memspace_region_ref(child);
 	child->addr = offset;
@@ -148,7 +147,7 @@ add_subregion(struct memspace_region *parent, uint64_t offset,
 	/* Even when nothing becomes visible: the render trace of the views
 	 * showing @parent must learn about @child (flatview/update.c). */
 	region_mark_dirty(parent);
-	return updater_leave(parent->ms);
+	return updater_commit(parent->ms, 0);
 }
 
 MEMSPACE_EXPORT int
@@ -181,14 +180,13 @@ memspace_region_del_subregion(struct memspace_region *parent,
 		return ret;
 	}
 	if (child->parent != parent) {
-		updater_abort(parent->ms);
-		return -ENOENT;
+		return updater_commit(parent->ms, -ENOENT);
 	}
 	unlink_child(parent, child);
 	/* Even when nothing disappears: @child may be freed, and the render
 	 * trace of the views showing @parent must forget it. */
 	region_mark_dirty(parent);
-	ret = updater_leave(parent->ms);
+	ret = updater_commit(parent->ms, 0);
 	/* After the commit, so the view that dropped @child is published. */
 	memspace_region_unref(child);
 	return ret;
@@ -217,5 +215,5 @@ memspace_region_set_address(struct memspace_region *mr, uint64_t addr)
 		}
 		region_mark_dirty(mr);
 	}
-	return updater_leave(mr->ms);
+	return updater_commit(mr->ms, 0);
 }

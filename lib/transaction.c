@@ -32,9 +32,9 @@ memspace_transaction_commit(struct memspace *ms)
 		updater_unlock(ms);
 		return -EPERM;
 	}
-	/* Release the lock taken by begin; updater_leave() drops ours. */
+	/* Release the lock taken by begin; updater_commit() drops ours. */
 	updater_unlock(ms);
-	ret = updater_leave(ms);
+	ret = updater_commit(ms, 0);
 	return ret;
 }
 

@@ -216,8 +216,8 @@ use_kvm_ioeventfds(struct memspace_kvm *kvm, struct memspace_addrspace *as)
 	if (!kvm->ioeventfd) {
 		return false;
 	}
-	ret = memspace_addrspace_set_hyp_ioevtfd_enabled(as, true);
-	return ret == 0 || memspace_addrspace_get_hyp_ioevtfd_enabled(as);
+	ret = memspace_addrspace_set_hyp_ioeventfd_enabled(as, true);
+	return ret == 0 || memspace_addrspace_get_hyp_ioeventfd_enabled(as);
 }
 
 static bool

@@ -29,11 +29,13 @@ struct memspace_listener {
 	char *name;
 	int error;			/* first error while out of sync */
 	bool in_update;			/* in the update delivered */
+	guint queue_seen;		/* queued events it already has */
 };
 
 struct listener_registry {
 	GPtrArray *listeners;		/* all registered, sorted */
 	uint64_t next_seq;
+	GArray *queue;			/* struct queued_event, or NULL */
 };
 
 /* One element of an address space's ioeventfd set. */
@@ -121,10 +123,66 @@ void listeners_call_marked(GPtrArray *ls, enum listener_cb cb, int *first);
 void listeners_mark(GPtrArray *ls, const enum listener_cb *need);
 
 /*
+ * listeners_deliver() - run @send, which calls listeners and records the
+ * first failure in *@first, with ms->in_callback set.  The only place that
+ * sets that flag (listeners/deliver.c describes the protocol and order).
+ * Return: the first failure, or 0.
+ */
+int listeners_deliver(struct memspace *ms,
+		      void (*send)(void *arg, int *first), void *arg);
+
+/* Where an event goes: @one alone, or else every listener of @ls. */
+struct listener_target {
+	GPtrArray *ls;
+	struct memspace_listener *one;
+};
+
+/*
+ * range_report() - the events of one range entering (@adding) or leaving
+ * a listener's view, written once for the topology diff and the replays.
+ * Entering: region_add, coalesced_io_add per part, then (@with_log and the
+ * range is logged) log_start.  Leaving: the mirror image, log_stop,
+ * coalesced_io_del per part, region_del.  The diff passes @with_log false
+ * (a range's mask travels with region_add; changes come with region_nop),
+ * replays pass true, as QEMU's listener_add_address_space() does.
+ */
+void range_report(const struct listener_target *t,
+		  const struct flat_range *fr, bool adding, bool with_log,
+		  int *first);
+
+/*
+ * An event a mutation queued for the next commit: a coalesced part of a
+ * section of @as's published view (@as set), or a global dirty-logging
+ * start or stop (@as NULL).  @dead: @as went away before the commit.
+ */
+struct queued_event {
+	struct memspace_addrspace *as;
+	enum listener_cb cb;
+	struct memspace_section sec;
+	bool dead;
+};
+
+void listener_queue_section(struct memspace_addrspace *as,
+			    enum listener_cb cb,
+			    const struct memspace_section *sec);
+void listener_queue_global(struct memspace *ms, enum listener_cb cb);
+bool listener_queue_pending(const struct memspace *ms);
+void listener_queue_forget_addrspace(struct memspace_addrspace *as);
+/* Whether queue entry @qe (at @idx) is for @l and not yet seen by it. */
+bool queued_for(const struct memspace_listener *l,
+		const struct queued_event *qe, guint idx);
+/* The net queued global event for @l: START, STOP, or LCB_BEGIN (none). */
+enum listener_cb listener_queued_global(const struct memspace_listener *l);
+/* Give @l alone what is queued for it (before it leaves or resyncs). */
+void listener_flush_queued(struct memspace_listener *l, int *first);
+/* After a commit delivered the queue: empty it. */
+void listener_queue_clear(struct memspace *ms);
+
+/*
  * The update one commit reports: views of address spaces that changed
- * (already published), and ioeventfd sets to rebuild.  Delivery sets
- * ms->in_callback, sends begin, the topology diffs, the ioeventfd diffs
- * and commit, and clears ms->ioeventfd_pending.
+ * (already published), ioeventfd sets to rebuild, and the queued events.
+ * Delivery (through listeners_deliver(), in the order listeners/deliver.c
+ * gives) empties the queue and clears ms->ioeventfd_pending.
  */
 struct listener_update;
 struct listener_update *listener_update_new(struct memspace *ms);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Listener registration and callback delivery: the registry of a context,
- * the sorted per-address-space lists, the priority-direction rule, the
- * replays on registration, unregistration and resync, and the delivery of
- * one commit's update (begin, topology diffs, ioeventfd diffs, commit).
+ * Listener registration and the calls to one listener: the registry of a
+ * context, the sorted per-address-space lists, the priority-direction rule,
+ * calling one callback and recording its failure, and the replays on
+ * registration, unregistration and resync.  The delivery protocol and its
+ * order are in deliver.c; one commit's update is sent by update.c.
  */
 #include "config.h"
 
@@ -23,6 +24,9 @@ listener_registry_free(struct listener_registry *reg)
 {
 	assert(reg->listeners->len == 0);
 	g_ptr_array_free(reg->listeners, TRUE);
+	if (reg->queue) {
+		g_array_free(reg->queue, TRUE);
+	}
 	g_free(reg);
 }
 
@@ -213,6 +217,9 @@ listener_link(struct memspace_listener *l)
 	struct as_listeners *al = as->lst;
 
 	l->seq = l->ms->listeners->next_seq++;
+	/* Its replay shows the current state: nothing queued concerns it. */
+	l->queue_seen = l->ms->listeners->queue ? l->ms->listeners->queue->len
+						: 0;
 	sorted_insert(l->ms->listeners->listeners, l);
 	if (!al) {
 		al = as->lst = g_new0(struct as_listeners, 1);
@@ -244,48 +251,10 @@ listener_unlink(struct memspace_listener *l)
 	l->as = NULL;
 }
 
-/* Shorthands for one callback on one listener. */
 static void
 call(struct memspace_listener *l, enum listener_cb cb, int *first)
 {
 	listener_call(l, &(struct listener_event){ .cb = cb }, first);
-}
-
-static void
-call_sec(struct memspace_listener *l, enum listener_cb cb,
-	 const struct memspace_section *sec, int *first)
-{
-	listener_call(l, &(struct listener_event){ .cb = cb, .sec = sec },
-		      first);
-}
-
-static void
-call_log(struct memspace_listener *l, enum listener_cb cb,
-	 const struct memspace_section *sec, unsigned old_mask,
-	 unsigned new_mask, int *first)
-{
-	struct listener_event ev = {
-		.cb = cb,
-		.sec = sec,
-		.old_mask = old_mask,
-		.new_mask = new_mask,
-	};
-
-	listener_call(l, &ev, first);
-}
-
-struct part_call {
-	struct memspace_listener *l;
-	enum listener_cb cb;
-	int *first;
-};
-
-static void
-part_call(void *arg, const struct memspace_section *sec)
-{
-	struct part_call *pc = arg;
-
-	call_sec(pc->l, pc->cb, sec, pc->first);
 }
 
 /* Replay the ranges of the published view to @l alone. */
@@ -293,31 +262,10 @@ static void
 replay_ranges(struct memspace_listener *l, bool adding, int *first)
 {
 	const struct memspace_flatview *fv = l->as->current;
-	struct part_call pc = { l, LCB_COALESCED_DEL, first };
+	struct listener_target t = { .one = l };
 
-	if (adding) {
-		pc.cb = LCB_COALESCED_ADD;
-	}
 	for (size_t i = 0; i < fv->nr; i++) {
-		const struct flat_range *fr = &fv->ranges[i];
-		struct memspace_section sec;
-		unsigned mask = fr->dirty_log_mask;
-
-		flat_range_to_section(fr, &sec);
-		if (adding) {
-			call_sec(l, LCB_REGION_ADD, &sec, first);
-			coalesced_for_each_part(fr, NULL, part_call, &pc);
-			if (mask) {
-				call_log(l, LCB_LOG_START, &sec, 0, mask,
-					 first);
-			}
-			continue;
-		}
-		if (mask) {
-			call_log(l, LCB_LOG_STOP, &sec, mask, 0, first);
-		}
-		coalesced_for_each_part(fr, NULL, part_call, &pc);
-		call_sec(l, LCB_REGION_DEL, &sec, first);
+		range_report(&t, &fv->ranges[i], adding, true, first);
 	}
 }
 
@@ -348,33 +296,56 @@ enum replay_kind {
 	REPLAY_RESYNC,		/* removal then addition, no global calls */
 };
 
+/*
+ * The replay itself.  A listener leaving or resyncing first gets what
+ * mutations queued for it since the last commit, so that the removal
+ * undoes exactly what it has been told.
+ */
+static void
+replay_send(struct memspace_listener *l, enum replay_kind kind, int *first)
+{
+	bool global = l->ms->log_global && kind != REPLAY_RESYNC;
+
+	call(l, LCB_BEGIN, first);
+	if (kind != REPLAY_ADD) {
+		listener_flush_queued(l, first);
+	}
+	if (kind == REPLAY_ADD && global) {
+		call(l, LCB_LOG_GLOBAL_START, first);
+	}
+	if (kind != REPLAY_ADD) {
+		replay_ranges(l, false, first);
+		replay_ioeventfds(l, false, first);
+	}
+	if (kind != REPLAY_DEL) {
+		replay_ranges(l, true, first);
+		replay_ioeventfds(l, true, first);
+	}
+	if (kind == REPLAY_DEL && global) {
+		call(l, LCB_LOG_GLOBAL_STOP, first);
+	}
+	call(l, LCB_COMMIT, first);
+}
+
+struct replay {
+	struct memspace_listener *l;
+	enum replay_kind kind;
+};
+
+static void
+send_replay(void *arg, int *first)
+{
+	struct replay *r = arg;
+
+	replay_send(r->l, r->kind, first);
+}
+
 /* A replay to @l alone, framed by begin and commit; the first error. */
 static int
 replay(struct memspace_listener *l, enum replay_kind kind)
 {
-	struct memspace *ms = l->ms;
-	bool global = ms->log_global && kind != REPLAY_RESYNC;
-	int first = 0;
-
-	ms->in_callback = true;
-	call(l, LCB_BEGIN, &first);
-	if (kind == REPLAY_ADD && global) {
-		call(l, LCB_LOG_GLOBAL_START, &first);
-	}
-	if (kind != REPLAY_ADD) {
-		replay_ranges(l, false, &first);
-		replay_ioeventfds(l, false, &first);
-	}
-	if (kind != REPLAY_DEL) {
-		replay_ranges(l, true, &first);
-		replay_ioeventfds(l, true, &first);
-	}
-	if (kind == REPLAY_DEL && global) {
-		call(l, LCB_LOG_GLOBAL_STOP, &first);
-	}
-	call(l, LCB_COMMIT, &first);
-	ms->in_callback = false;
-	return first;
+	return listeners_deliver(l->ms, send_replay,
+				 &(struct replay){ l, kind });
 }
 
 static void
@@ -420,12 +391,12 @@ memspace_listener_register(struct memspace_addrspace *as,
 		/* All or nothing: take back what the replay delivered. */
 		(void)replay(l, REPLAY_DEL);
 		listener_unlink(l);
-		updater_leave(as->ms);
+		updater_commit(as->ms, 0);
 		listener_free(l);
 		errno = -ret;
 		return NULL;
 	}
-	updater_leave(as->ms);
+	updater_commit(as->ms, 0);
 	return l;
 }
 
@@ -447,7 +418,7 @@ memspace_listener_unregister(struct memspace_listener *l)
 		first = replay(l, REPLAY_DEL);
 		listener_unlink(l);
 	}
-	updater_leave(ms);
+	updater_commit(ms, 0);
 	listener_free(l);
 	return first ? -EREMOTEIO : 0;
 }
@@ -465,12 +436,12 @@ memspace_listener_resync(struct memspace_listener *l)
 		return ret;
 	}
 	if (!l->as) {
-		updater_leave(l->ms);
+		updater_commit(l->ms, 0);
 		return -ENOENT;
 	}
 	l->error = 0;
 	ret = replay(l, REPLAY_RESYNC) ? -EREMOTEIO : 0;
-	updater_leave(l->ms);
+	updater_commit(l->ms, 0);
 	return ret;
 }
 
@@ -486,6 +457,7 @@ listeners_detach_addrspace(struct memspace_addrspace *as)
 		(void)replay(l, REPLAY_DEL);
 		listener_unlink(l);
 	}
+	listener_queue_forget_addrspace(as);
 }
 
 MEMSPACE_EXPORT const char *

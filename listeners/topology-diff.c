@@ -54,43 +54,18 @@ coalesced_for_each_part(const struct flat_range *fr,
 	}
 }
 
-struct parts_call {
-	GPtrArray *ls;
-	enum listener_cb cb;
-	int *first;
-};
-
-static void
-parts_call(void *arg, const struct memspace_section *sec)
-{
-	struct parts_call *pc = arg;
-
-	listeners_call(pc->ls, &(struct listener_event){
-		.cb = pc->cb, .sec = sec }, pc->first);
-}
-
 static void
 report_del(GPtrArray *ls, const struct flat_range *fr, int *first)
 {
-	struct parts_call pc = { ls, LCB_COALESCED_DEL, first };
-	struct memspace_section sec;
-
-	coalesced_for_each_part(fr, NULL, parts_call, &pc);
-	flat_range_to_section(fr, &sec);
-	listeners_call(ls, &(struct listener_event){
-		.cb = LCB_REGION_DEL, .sec = &sec }, first);
+	range_report(&(struct listener_target){ .ls = ls }, fr, false, false,
+		     first);
 }
 
 static void
 report_add(GPtrArray *ls, const struct flat_range *fr, int *first)
 {
-	struct parts_call pc = { ls, LCB_COALESCED_ADD, first };
-	struct memspace_section sec;
-
-	flat_range_to_section(fr, &sec);
-	listeners_call(ls, &(struct listener_event){
-		.cb = LCB_REGION_ADD, .sec = &sec }, first);
-	coalesced_for_each_part(fr, NULL, parts_call, &pc);
+	range_report(&(struct listener_target){ .ls = ls }, fr, true, false,
+		     first);
 }
 
 static void

@@ -31,6 +31,10 @@ struct tool_vm {
 	struct memspace_kvm *kvm;
 };
 
+/*
+ * Tests share test_kvm_open_vm() (tests/common); the tool keeps its own
+ * copy on purpose, since it links no test code.
+ */
 static int
 vm_open_real(struct tool_vm *vm)
 {

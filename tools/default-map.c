@@ -350,7 +350,7 @@ static void
 add_addrspace(struct pc *pc, const char *name, struct memspace_region *root)
 {
 	struct memspace_addrspace *as =
-		memspace_addrspace_new(pc->ms, name, root);
+		memspace_addrspace_create(pc->ms, name, root);
 
 	if (!as) {
 		g_error("default map: %s", g_strerror(errno));

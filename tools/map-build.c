@@ -223,7 +223,7 @@ build_addrspaces(struct map_load *ml, const struct map_spec *spec,
 {
 	for (unsigned i = 0; i < spec->nr_ases; i++) {
 		const struct map_as *mas = &spec->ases[i];
-		struct memspace_addrspace *as = memspace_addrspace_new(
+		struct memspace_addrspace *as = memspace_addrspace_create(
 			ml->ms, mas->name, mas->root_mr);
 
 		if (!as) {

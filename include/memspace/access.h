@@ -39,7 +39,7 @@
  *   root serves without callbacks (as in maps loaded from a dump), read as
  *   all ones and ignore writes, with MEMSPACE_ACCESS_OK (QEMU's
  *   unassigned_io_ops).
- * - Software ioeventfds: when the address space's hyp_ioevtfd_enabled flag
+ * - Software ioeventfds: when the address space's hyp_ioeventfd_enabled flag
  *   is false, a write matching an ioeventfd registered on the region (same
  *   offset, a size of 0 or equal size, data equal if it matches data)
  *   signals the eventfd instead of calling the region's callbacks.

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /**
- * memspace_addrspace_new() - create an address space
+ * memspace_addrspace_create() - create an address space
  * @ms: the context.
  * @name: name (copied; names need not be unique).
  * @root: root region; the address space takes a reference on it.
@@ -36,7 +36,7 @@ extern "C" {
  * from a listener callback).
  */
 struct memspace_addrspace *
-memspace_addrspace_new(struct memspace *ms, const char *name,
+memspace_addrspace_create(struct memspace *ms, const char *name,
 		       struct memspace_region *root);
 
 /**
@@ -95,7 +95,7 @@ struct memspace_region *
 memspace_addrspace_get_machine_ram(const struct memspace_addrspace *as);
 
 /**
- * memspace_addrspace_set_hyp_ioevtfd_enabled() - say whether the hypervisor
+ * memspace_addrspace_set_hyp_ioeventfd_enabled() - say whether the hypervisor
  * matches ioeventfds
  * @as: the address space.
  * @enabled: true when the hypervisor (KVM) signals ioeventfds itself; false
@@ -106,17 +106,17 @@ memspace_addrspace_get_machine_ram(const struct memspace_addrspace *as);
  * Context: updater.
  * Return: 0, or -EINVAL (@as is NULL) or -EALREADY (already set).
  */
-int memspace_addrspace_set_hyp_ioevtfd_enabled(struct memspace_addrspace *as,
+int memspace_addrspace_set_hyp_ioeventfd_enabled(struct memspace_addrspace *as,
 					       bool enabled);
 
 /**
- * memspace_addrspace_get_hyp_ioevtfd_enabled() - the flag set above
+ * memspace_addrspace_get_hyp_ioeventfd_enabled() - the flag set above
  * @as: the address space.
  *
  * Context: any.
  * Return: the flag.
  */
-bool memspace_addrspace_get_hyp_ioevtfd_enabled(const struct memspace_addrspace *as);
+bool memspace_addrspace_get_hyp_ioeventfd_enabled(const struct memspace_addrspace *as);
 
 /**
  * memspace_addrspace_get_flatview() - take a counted reference on the

@@ -178,12 +178,12 @@ int memspace_window_cache_init(struct memspace_window_cache *w,
 			       uint64_t len, bool is_write);
 
 /**
- * memspace_window_cache_destroy() - release a window's view
- * @w: the window (may be NULL; a destroyed window may be re-initialised).
+ * memspace_window_cache_finish() - release a window's view
+ * @w: the window (may be NULL; a finished window may be initialised again).
  *
  * Context: the registered thread owning @w.
  */
-void memspace_window_cache_destroy(struct memspace_window_cache *w);
+void memspace_window_cache_finish(struct memspace_window_cache *w);
 
 /**
  * memspace_window_cache_refresh() - rebuild a window if its view is stale

@@ -235,7 +235,7 @@ uint32_t memspace_kvm_get_nr_slots(const struct memspace_kvm *kvm);
  * Registers, with priority MEMSPACE_LISTENER_PRIORITY_ACCEL, a listener
  * that keeps slots, MMIO ioeventfds and coalesced MMIO zones for @as; the
  * current map is applied at once.  ioeventfds are handled by KVM when it
- * supports them and @as's hyp_ioevtfd_enabled flag was not set to false;
+ * supports them and @as's hyp_ioeventfd_enabled flag was not set to false;
  * the flag is then set to true.
  *
  * Context: updater, not from a listener callback.

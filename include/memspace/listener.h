@@ -10,8 +10,15 @@
  * new flat view (readers may use them at once), then reports, with the
  * updater lock held:
  *
+ *   log_global_start  if memspace_log_global_start() was called inside
+ *                  the transaction (outside one it is immediate);
  *   begin          every listener of every address space whose view or
- *                  ioeventfd set changed, ascending priority;
+ *                  ioeventfd set changed, and every listener a queued
+ *                  coalesced event is for, ascending priority;
+ *   coalesced      the coalesced_io_add / coalesced_io_del that
+ *                  memspace_region_add_coalescing() and
+ *                  memspace_region_clear_coalescing() queued, in call
+ *                  order, for the ranges of the view being replaced;
  *   topology       for each such address space, in creation order, a
  *                  sorted merge of the old and the new view: first a
  *                  delete pass (coalesced_io_del then region_del for each
@@ -22,7 +29,13 @@
  *   ioeventfds     for each address space with an eventfd-capable
  *                  listener whose set changed: every eventfd_del, then
  *                  every eventfd_add;
- *   commit         as begin.
+ *   commit         as begin;
+ *   log_global_stop  on the last memspace_log_global_stop().
+ *
+ * Outside a transaction each of those mutators is its own commit, so the
+ * order is the same.  Only memspace_log_sync() is delivered at once, even
+ * inside a transaction: it is a query for the dirty bits of the published
+ * views.
  *
  * A range is "present in both" when its addresses, region, offset and
  * read-only, non-volatile, romd and unmergeable flags are equal; any other
@@ -67,6 +80,8 @@
 #include <stdint.h>
 
 #include <memspace/types.h>
+/* The region state listeners follow (eventfds, coalescing, dirty logging). */
+#include <memspace/region.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,26 +94,6 @@ extern "C" {
 #define MEMSPACE_LISTENER_PRIORITY_MIN 0
 #define MEMSPACE_LISTENER_PRIORITY_ACCEL 10
 #define MEMSPACE_LISTENER_PRIORITY_DEV_BACKEND 10
-
-/**
- * enum memspace_dirty_client - dirty-log clients, as bits of a mask
- * @MEMSPACE_DIRTY_VGA: display emulation (framebuffer scan-out).
- * @MEMSPACE_DIRTY_CODE: translated-code invalidation.
- * @MEMSPACE_DIRTY_MIGRATION: live migration; set on every RAM and ROM
- *	device region while global dirty logging is on.
- *
- * A region's dirty-log mask is the set of clients logging it; a section
- * carries the mask of its region when the view was rendered.
- */
-enum memspace_dirty_client {
-	MEMSPACE_DIRTY_VGA = 1u << 0,
-	MEMSPACE_DIRTY_CODE = 1u << 1,
-	MEMSPACE_DIRTY_MIGRATION = 1u << 2,
-};
-
-/** MEMSPACE_DIRTY_ALL - every dirty-log client */
-#define MEMSPACE_DIRTY_ALL                                                    \
-	(MEMSPACE_DIRTY_VGA | MEMSPACE_DIRTY_CODE | MEMSPACE_DIRTY_MIGRATION)
 
 /**
  * struct memspace_ioeventfd - one ioeventfd as an address space sees it
@@ -274,115 +269,6 @@ int memspace_listener_get_error(const struct memspace_listener *l);
 int memspace_listener_resync(struct memspace_listener *l);
 
 /**
- * memspace_region_add_eventfd() - signal an eventfd instead of calling a
- * device for matching writes
- * @mr: an I/O or ROM device region.
- * @addr: offset of the register in @mr.
- * @size: access size that matches: 1, 2, 4 or 8; 0 matches any size.
- * @match_data: match only writes of @data (not allowed with @size 0).
- * @data: the value, as the guest writes it (host-order integer).
- * @fd: an eventfd.  memspace duplicates it (close-on-exec) and keeps the
- *	duplicate open until no listener can refer to the entry any more,
- *	so the caller may close @fd whenever it likes, even before the
- *	commit that removes the entry (QEMU aborts in that case).
- *
- * The entry is visible in an address space where its whole byte range
- * (its first byte, for any-size entries) lies in one flat range showing
- * @mr; a region shown twice (two aliases) yields two entries.  At the
- * next commit each address space with an eventfd-capable listener
- * rebuilds its sorted set and reports the difference.  A change that
- * touches only ioeventfds does not re-render any view.
- *
- * Context: updater.
- * Return: 0, or -EINVAL (NULL @mr, bad @size, @match_data with @size 0),
- * -ENOTTY (@mr is not an I/O or ROM device region), -ERANGE (the range
- * is outside @mr), -EEXIST (the same entry is registered), -EBADF or
- * -EMFILE (@fd could not be duplicated), -EDEADLK (called from a
- * callback), or -EREMOTEIO as for any commit.
- */
-int memspace_region_add_eventfd(struct memspace_region *mr, uint64_t addr,
-				uint64_t size, bool match_data, uint64_t data,
-				int fd);
-
-/**
- * memspace_region_del_eventfd() - remove an ioeventfd
- * @mr: the region.
- * @addr: as given to memspace_region_add_eventfd().
- * @size: as given (0 removes only an any-size entry; unlike QEMU it is
- *	not a wildcard).
- * @match_data: as given.
- * @data: as given (ignored unless @match_data).
- * @fd: the descriptor given when adding (compared by number).
- *
- * Context: updater.
- * Return: 0, or -EINVAL (NULL @mr), -ENOENT (no such entry), -EDEADLK, or
- * -EREMOTEIO as for any commit.
- */
-int memspace_region_del_eventfd(struct memspace_region *mr, uint64_t addr,
-				uint64_t size, bool match_data, uint64_t data,
-				int fd);
-
-/**
- * memspace_region_add_coalescing() - let writes to part of a region be
- * buffered (KVM's coalesced MMIO or PIO)
- * @mr: an I/O region.
- * @offset: first byte of the part.
- * @size: its length (at least 1).
- *
- * Where @mr is visible, listeners get coalesced_io_add for the visible
- * parts at once (framed by begin and commit), and later as the parts
- * appear and disappear with the topology.  Overlapping parts are allowed.
- *
- * Context: updater.
- * Return: 0, or -EINVAL (NULL @mr or @size 0), -ENOTTY (@mr is not an I/O
- * region), -ERANGE (outside @mr), -EEXIST (the same part is registered),
- * -EDEADLK, or -EREMOTEIO (a listener failed).
- */
-int memspace_region_add_coalescing(struct memspace_region *mr,
-				   uint64_t offset, uint64_t size);
-
-/**
- * memspace_region_clear_coalescing() - remove every coalesced part of a
- * region
- * @mr: the region.
- *
- * Visible parts are reported with coalesced_io_del at once.
- *
- * Context: updater.
- * Return: 0, or -EINVAL, -EDEADLK or -EREMOTEIO as above.
- */
-int memspace_region_clear_coalescing(struct memspace_region *mr);
-
-/**
- * memspace_region_set_log() - turn a dirty-log client on or off for a
- * region
- * @mr: a RAM, ROM device or RAM device region.
- * @client: one enum memspace_dirty_client bit.
- * @on: true to start, false to stop.
- *
- * Calls nest per client: the client logs @mr while it has more starts
- * than stops.  When the region's mask changes, the next commit re-renders
- * and listeners see region_nop plus log_start or log_stop for its ranges.
- *
- * Context: updater.
- * Return: 0, or -EINVAL (NULL @mr, or @client not exactly one client),
- * -ENOTTY (@mr has no host memory), -EALREADY (stopping a client that
- * does not log @mr), -EOVERFLOW (too many nested starts), -EDEADLK, or
- * -EREMOTEIO as for any commit.
- */
-int memspace_region_set_log(struct memspace_region *mr, unsigned client,
-			    bool on);
-
-/**
- * memspace_region_get_log() - the dirty-log mask of a region
- * @mr: the region.
- *
- * Context: any.
- * Return: the clients logging @mr (including global migration logging).
- */
-unsigned memspace_region_get_log(const struct memspace_region *mr);
-
-/**
  * memspace_log_global_start() - start global dirty logging (migration)
  * @ms: the context.
  *
@@ -391,7 +277,9 @@ unsigned memspace_region_get_log(const struct memspace_region *mr);
  * started get log_global_stop (descending) and the error is returned with
  * nothing changed.  Then every RAM and ROM device region gets the
  * MIGRATION client, and the commit that follows re-renders: listeners see
- * log_start on those ranges.
+ * log_start on those ranges.  Inside an open transaction log_global_start
+ * is delivered by its outermost commit, before begin; a listener failing
+ * it then goes out of sync and that commit returns -EREMOTEIO.
  *
  * Context: updater.
  * Return: 0, or -EINVAL, -EDEADLK, the error of a failing
@@ -406,8 +294,8 @@ int memspace_log_global_start(struct memspace *ms);
  *
  * On the last stop, the MIGRATION client is removed from every region (a
  * commit: log_stop on those ranges), then every listener gets
- * log_global_stop (descending priority).  Inside an open transaction the
- * log_stop calls come at its outermost commit, after log_global_stop.
+ * log_global_stop (descending priority).  Inside an open transaction both
+ * come at its outermost commit, log_global_stop after its commit callback.
  *
  * Context: updater.
  * Return: 0, or -EINVAL, -EALREADY (not started), -EDEADLK, or -EREMOTEIO
@@ -457,87 +345,6 @@ int memspace_log_sync_addrspace(struct memspace_addrspace *as);
  * Return: as memspace_log_sync().
  */
 int memspace_log_sync_region(struct memspace_region *mr);
-
-/**
- * memspace_region_set_dirty() - mark bytes of a region dirty
- * @mr: a RAM, ROM device or RAM device region.
- * @offset: first byte.
- * @size: number of bytes (at least 1).
- *
- * Marks every host page touched by the range dirty for each client that
- * logs @mr now.  Device models call this after writing guest memory from
- * the host, since KVM's log only sees guest writes.  Lock-free.
- *
- * Context: any thread.
- * Return: 0, or -EINVAL (NULL @mr or @size 0), -ENOTTY (no host memory) or
- * -ERANGE (outside @mr).
- */
-int memspace_region_set_dirty(struct memspace_region *mr, uint64_t offset,
-			      uint64_t size);
-
-/**
- * memspace_region_merge_dirty() - merge a page bitmap into a region's log
- * @mr: a region with host memory.
- * @offset: offset of the page that bit 0 describes (page aligned).
- * @bitmap: one bit per host page, least significant bit first in each
- *	64-bit word.
- * @nr_pages: number of bits.
- * @clients: the clients to mark (a mask; bits that do not log @mr are
- *	ignored).
- *
- * This is what log_sync callbacks (the KVM listener's KVM_GET_DIRTY_LOG)
- * use.  Lock-free.
- *
- * Context: any thread.
- * Return: 0, or -EINVAL (NULL argument or unaligned @offset), -ENOTTY or
- * -ERANGE.
- */
-int memspace_region_merge_dirty(struct memspace_region *mr, uint64_t offset,
-				const uint64_t *bitmap, uint64_t nr_pages,
-				unsigned clients);
-
-/**
- * memspace_region_test_dirty() - whether any page of a range is dirty
- * @mr: the region.
- * @client: one client bit.
- * @offset: first byte.
- * @size: number of bytes (at least 1).
- *
- * Context: any thread.
- * Return: true if a page touched by the range is dirty for @client (false
- * also for invalid arguments).
- */
-bool memspace_region_test_dirty(struct memspace_region *mr, unsigned client,
-				uint64_t offset, uint64_t size);
-
-/**
- * memspace_region_get_and_clear_dirty() - read and clear dirty pages
- * @mr: the region.
- * @client: one client bit.
- * @offset: first byte.
- * @size: number of bytes (at least 1).
- * @ret_bitmap: if not NULL, filled with one bit per page touched by the
- *	range, bit 0 for the page holding @offset (least significant bit
- *	first; (pages + 63) / 64 words).
- *
- * Each page is read and cleared atomically, so concurrent markers are
- * never lost.
- *
- * Context: any thread.
- * Return: the number of dirty pages found (0 or more, saturated at
- * INT_MAX), or -EINVAL (bad argument), -ENOTTY or -ERANGE.
- */
-int memspace_region_get_and_clear_dirty(struct memspace_region *mr,
-					unsigned client, uint64_t offset,
-					uint64_t size, uint64_t *ret_bitmap);
-
-/**
- * memspace_dirty_page_size() - the granule of dirty bitmaps
- *
- * Context: any.
- * Return: the host page size in bytes.
- */
-uint64_t memspace_dirty_page_size(void);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,8 @@
  * memspace: a QEMU-style memory model for virtual machine monitors.
  *
  * This umbrella header declares the context and transactions and includes
- * every other public header.
+ * every other public header except <memspace/reader.h> (opt-in, below) and
+ * <memspace/kvm.h>.
  *
  * Threading contract.  One context owns every region, address space, flat
  * view and listener created from it; there is no global state.  Updates
@@ -34,7 +35,11 @@
 #include <memspace/listener.h>
 #include <memspace/access.h>
 #include <memspace/cache.h>
-#include <memspace/reader.h>
+/*
+ * <memspace/reader.h> (the read side inlined from liburcu's static headers)
+ * is opt-in: include it where the read side is hot.  Without it, use
+ * memspace_read_lock() and memspace_read_unlock().
+ */
 
 #ifdef __cplusplus
 extern "C" {

@@ -17,6 +17,7 @@
 #include "bench.h"
 #include "map-load.h"
 #include "rcu.h"
+#include <memspace/reader.h>
 
 #define PAGE 0x1000ull
 #define NR_TARGETS 16
@@ -186,7 +187,7 @@ commit_tree_ms(size_t leaves, unsigned count)
 	gen_targets(&g);
 	(void)gen_level(&g, root, 0, leaves);
 	memspace_transaction_commit(g.ms);
-	as = memspace_addrspace_new(g.ms, "memory", root);
+	as = memspace_addrspace_create(g.ms, "memory", root);
 	/* A listener, so that each commit also diffs the views. */
 	l = memspace_listener_register(as, &noop_listener, NULL, 0, "bench");
 	t0 = bench_now_ns();

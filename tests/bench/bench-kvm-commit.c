@@ -31,6 +31,7 @@
 #include <memspace/kvm.h>
 
 #include "map-load.h"
+#include "test-common.h"
 
 #define NR_BARS 16
 #define BAR_SIZE 0x10000ull
@@ -74,11 +75,7 @@ vm_open(struct vm *vm, bool fake)
 	*vm = (struct vm){ .kvm_fd = -1, .vm_fd = -1 };
 #if MEMSPACE_HAVE_KVM
 	if (!fake) {
-		vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-		if (vm->kvm_fd >= 0) {
-			vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-		}
-		if (vm->vm_fd >= 0) {
+		if (test_kvm_open_vm(&vm->kvm_fd, &vm->vm_fd) == 0) {
 			vm->kvm = memspace_kvm_new(vm->vm_fd);
 		}
 		if (vm->kvm) {
@@ -163,7 +160,7 @@ bench_pc(struct vm *vm, size_t n)
 		memspace_region_add_subregion(root, 0xe0000000 + i * 0x100000,
 					      bar[i]);
 	}
-	as = memspace_addrspace_new(ms, "memory", root);
+	as = memspace_addrspace_create(ms, "memory", root);
 	kl = memspace_kvm_listener_register_memory(vm->kvm, as, 0);
 	time_moves(bar[7], 0xe0700000, 0xf0000000, ns, n);
 	report("pc, 2 GiB + 16 RAM-device BARs: move one BAR (slot move)", ns,

@@ -10,6 +10,7 @@
 
 #include "flatview-internal.h"
 #include "bench.h"
+#include <memspace/reader.h>
 
 #define PAGE 0x1000ull
 #define NR_QUERIES ((size_t)1 << 20)
@@ -24,7 +25,7 @@ bench_map_new(size_t nr, bool sparse, uint64_t seed)
 	m->ms = memspace_new();
 	m->root = memspace_region_new_container(m->ms, "root",
 						MEMSPACE_SIZE_2_64);
-	m->as = memspace_addrspace_new(m->ms, "memory", m->root);
+	m->as = memspace_addrspace_create(m->ms, "memory", m->root);
 	m->starts = g_new(uint64_t, nr);
 	m->sizes = g_new(uint64_t, nr);
 	m->nr = nr;
@@ -230,7 +231,7 @@ bench_cache_and_rcu(struct bench_results *r)
 
 	bench_pin(0);
 	memspace_region_add_subregion(root, 0x100000, ram);
-	as = memspace_addrspace_new(ms, "memory", root);
+	as = memspace_addrspace_create(ms, "memory", root);
 	r->cache_hit_ns = cache_hit_ns(as, 0x100000, 0x10000);
 	r->rcu_read_section_ns = rcu_section_ns();
 	memspace_addrspace_destroy(as);

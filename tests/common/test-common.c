@@ -1,6 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Shared test helpers: view formatting and comparison, suite runner. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#if MEMSPACE_HAVE_KVM
+#include <linux/kvm.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,4 +153,65 @@ char *
 test_sample_path(const char *name, const char *file)
 {
 	return g_build_filename(TEST_SAMPLES_DIR, name, file, NULL);
+}
+
+struct test_run
+test_run_tool(const char *tool, const char *const *args, bool keep_stderr)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	struct test_run r = { .status = -1 };
+	int wait_status;
+
+	g_ptr_array_add(argv, (char *)tool);
+	for (; *args; args++) {
+		g_ptr_array_add(argv, (char *)*args);
+	}
+	g_ptr_array_add(argv, NULL);
+	ck_assert_msg(g_spawn_sync(NULL, (char **)argv->pdata, NULL,
+				   keep_stderr ? 0 : G_SPAWN_STDERR_TO_DEV_NULL,
+				   NULL, NULL, &r.out,
+				   keep_stderr ? &r.err : NULL, &wait_status,
+				   &error),
+		      "cannot run %s: %s", tool, error ? error->message : "?");
+	if (WIFEXITED(wait_status)) {
+		r.status = WEXITSTATUS(wait_status);
+	}
+	return r;
+}
+
+void
+test_run_clear(struct test_run *r)
+{
+	g_free(r->out);
+	g_free(r->err);
+}
+
+int
+test_kvm_open_vm(int *kvm_fd, int *vm_fd)
+{
+#if MEMSPACE_HAVE_KVM
+	int kfd = open("/dev/kvm", O_RDWR | O_CLOEXEC), vfd, err;
+
+	if (kfd < 0) {
+		return -errno;
+	}
+	if (ioctl(kfd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		close(kfd);
+		return -EPROTO;
+	}
+	vfd = ioctl(kfd, KVM_CREATE_VM, 0);
+	if (vfd < 0) {
+		err = -errno;
+		close(kfd);
+		return err;
+	}
+	*kvm_fd = kfd;
+	*vm_fd = vfd;
+	return 0;
+#else
+	(void)kvm_fd;
+	(void)vm_fd;
+	return -ENOSYS;
+#endif
 }

@@ -85,4 +85,28 @@ int test_run_suite(Suite *suite);
 		return test_run_suite(make_suite());                          \
 	}
 
+/* A finished run of a program (the memspace tool, in tests). */
+struct test_run {
+	int status;	/* exit status, or -1 if it did not exit normally */
+	char *out;	/* its stdout */
+	char *err;	/* its stderr, or NULL unless kept */
+};
+
+/*
+ * test_run_tool() - run @tool with @args (NULL-terminated, without argv[0])
+ * and wait for it; fails the test if it cannot be started.  stderr is kept
+ * in .err with @keep_stderr, else discarded.  test_run_clear() frees it.
+ */
+struct test_run test_run_tool(const char *tool, const char *const *args,
+			      bool keep_stderr);
+void test_run_clear(struct test_run *r);
+
+/*
+ * test_kvm_open_vm() - open /dev/kvm, check its API version and create a
+ * VM.  Return: 0 with *@kvm_fd and *@vm_fd set (the caller closes both), or
+ * a negative errno with nothing left open (-EPROTO: unexpected API
+ * version; -ENOSYS: built without <linux/kvm.h>).
+ */
+int test_kvm_open_vm(int *kvm_fd, int *vm_fd);
+
 #endif /* MEMSPACE_TEST_COMMON_H */

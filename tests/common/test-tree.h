@@ -126,9 +126,9 @@ tt_alias(const char *name, struct memspace_region *target, uint64_t offset,
 static inline struct memspace_addrspace *
 tt_as(const char *name, struct memspace_region *root)
 {
-	struct memspace_addrspace *as = memspace_addrspace_new(tt_ms, name, root);
+	struct memspace_addrspace *as = memspace_addrspace_create(tt_ms, name, root);
 
-	ck_assert_msg(as != NULL, "memspace_addrspace_new failed: %s",
+	ck_assert_msg(as != NULL, "memspace_addrspace_create failed: %s",
 		      g_strerror(errno));
 	g_ptr_array_add(tt_spaces, as);
 	return as;

@@ -236,7 +236,7 @@ fuzz_fail(const struct fuzz *f, int space, const char *fmt, ...)
 		dump_view(s, f->spaces[space].as);
 		/* A first render tells stale incremental views apart. */
 		fresh = f->depth ? NULL :
-				   memspace_addrspace_new(
+				   memspace_addrspace_create(
 					   f->ms, "fresh",
 					   memspace_addrspace_get_root(
 						   f->spaces[space].as));
@@ -1259,7 +1259,7 @@ space_create(struct fuzz *f, int s, int root)
 	char name[8];
 
 	snprintf(name, sizeof(name), "as%d", s);
-	sp->as = memspace_addrspace_new(f->ms, name, f->nodes[root].mr);
+	sp->as = memspace_addrspace_create(f->ms, name, f->nodes[root].mr);
 	if (getenv("FUZZ_API_TRACE")) {
 		fprintf(stderr, "%s on %s\n", name, f->nodes[root].name);
 	}

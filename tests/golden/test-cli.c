@@ -17,42 +17,11 @@
 static const char *tool_path;
 static char *fixture_dir;
 
-/* A finished run of the tool. */
-struct run {
-	int status; /* exit status, or -1 if it did not exit normally */
-	char *out;
-	char *err;
-};
-
-static void
-run_clear(struct run *r)
-{
-	g_free(r->out);
-	g_free(r->err);
-}
-
 /* Run the tool with @args (NULL-terminated, without argv[0]). */
-static struct run
+static struct test_run
 run_tool(const char *const *args)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	struct run r = { .status = -1 };
-	int wait_status;
-
-	g_ptr_array_add(argv, (char *)tool_path);
-	for (; *args; args++) {
-		g_ptr_array_add(argv, (char *)*args);
-	}
-	g_ptr_array_add(argv, NULL);
-	ck_assert_msg(g_spawn_sync(NULL, (char **)argv->pdata, NULL, 0, NULL,
-				   NULL, &r.out, &r.err, &wait_status, &error),
-		      "cannot run %s: %s", tool_path,
-		      error ? error->message : "?");
-	if (WIFEXITED(wait_status)) {
-		r.status = WEXITSTATUS(wait_status);
-	}
-	return r;
+	return test_run_tool(tool_path, args, true);
 }
 
 #define RUN(...) run_tool((const char *const[]){ __VA_ARGS__, NULL })
@@ -72,7 +41,7 @@ fixture(const char *name, const char *text)
 static void
 assert_load_error(const char *path, const char *what)
 {
-	struct run r = RUN("show", path);
+	struct test_run r = RUN("show", path);
 	g_autofree char *prefix = g_strdup_printf("memspace: %s: ", path);
 
 	ck_assert_int_eq(r.status, 1);
@@ -81,7 +50,7 @@ assert_load_error(const char *path, const char *what)
 	ck_assert_msg(strstr(r.err, what), "stderr: %s", r.err);
 	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
 		      "not one line: %s", r.err);
-	run_clear(&r);
+	test_run_clear(&r);
 }
 
 #define DOC_HEAD "{\"format\":\"qemu-mtree-tree/1\",\"address_spaces\":[],"
@@ -98,21 +67,21 @@ START_TEST(cli_max_map_size_limits_the_file)
 	g_autofree char *path =
 		fixture("small.json", DOC_HEAD "\"regions\":[]}");
 	g_autofree char *prefix = g_strdup_printf("memspace: %s: ", path);
-	struct run r = RUN("--max-map-size=16", "show", path);
+	struct test_run r = RUN("--max-map-size=16", "show", path);
 
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_msg(g_str_has_prefix(r.err, prefix), "stderr: %s", r.err);
 	ck_assert_msg(strstr(r.err, "larger than the limit of 16 bytes"),
 		      "stderr: %s", r.err);
-	run_clear(&r);
+	test_run_clear(&r);
 	r = RUN("--max-map-size", "1K", "show", path);
 	ck_assert_int_eq(r.status, 0);
-	run_clear(&r);
+	test_run_clear(&r);
 	r = RUN("--max-map-size=1x", "show", path);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_str_eq(r.err, "memspace: --max-map-size: invalid size '1x'\n");
-	run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 
@@ -120,14 +89,14 @@ END_TEST
 START_TEST(cli_message_escapes_the_path)
 {
 	g_autofree char *path = g_build_filename(fixture_dir, "a\nb", NULL);
-	struct run r = RUN("show", path);
+	struct test_run r = RUN("show", path);
 
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_msg(strstr(r.err, "a\\x0ab: cannot open"), "stderr: %s",
 		      r.err);
 	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
 		      "not one line: %s", r.err);
-	run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 
@@ -186,7 +155,7 @@ START_TEST(cli_loads_a_map)
 		"ok.json", "{\"format\":\"qemu-mtree-tree/1\","
 			   "\"address_spaces\":[{\"name\":\"as\",\"root\":0}],"
 			   "\"regions\":[" REGION(0, "") "]}");
-	struct run r = RUN("show", "--flat", path);
+	struct test_run r = RUN("show", "--flat", path);
 
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_str_eq(r.out, "FlatView #0\n"
@@ -195,18 +164,18 @@ START_TEST(cli_loads_a_map)
 				"  No rendered FlatView\n"
 				"\n");
 	ck_assert_str_eq(r.err, "");
-	run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 
 /* Bad command lines: status 2 and a usage line on stderr. */
 static void
-assert_usage_error(struct run r)
+assert_usage_error(struct test_run r)
 {
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_msg(strstr(r.err, "usage: memspace"), "stderr: %s", r.err);
-	run_clear(&r);
+	test_run_clear(&r);
 }
 
 START_TEST(cli_usage_errors_exit_2)
@@ -223,31 +192,31 @@ END_TEST
 
 START_TEST(cli_help_exits_0)
 {
-	struct run r = RUN("--help");
+	struct test_run r = RUN("--help");
 
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: memspace"));
 	ck_assert_ptr_nonnull(strstr(r.out, "show"));
-	run_clear(&r);
+	test_run_clear(&r);
 
 	r = RUN("show", "--help");
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: memspace show"));
 	ck_assert_str_eq(r.err, "");
-	run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 
 START_TEST(cli_default_machine_shows)
 {
-	struct run r = RUN("show");
+	struct test_run r = RUN("show");
 
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "address-space: memory\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "address-space: I/O\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "memory-region: pc.ram\n"));
 	ck_assert_str_eq(r.err, "");
-	run_clear(&r);
+	test_run_clear(&r);
 
 	r = RUN("show", "-f", "-o");
 	ck_assert_int_eq(r.status, 0);
@@ -256,12 +225,12 @@ START_TEST(cli_default_machine_shows)
 				     "  0000000000000000-000000000009ffff "
 				     "(prio 0, ram): pc.ram owner:"));
 	ck_assert_ptr_nonnull(strstr(r.out, " Root memory region: (none)\n"));
-	run_clear(&r);
+	test_run_clear(&r);
 
 	r = RUN("show", "-D");
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "[disabled]"));
-	run_clear(&r);
+	test_run_clear(&r);
 }
 END_TEST
 

@@ -45,7 +45,7 @@ static void
 add_as(const char *name, struct memspace_region *root)
 {
 	struct memspace_addrspace *as =
-		memspace_addrspace_new(fx.ms, name, root);
+		memspace_addrspace_create(fx.ms, name, root);
 
 	ck_assert_ptr_nonnull(as);
 	g_ptr_array_add(fx.ases, as);

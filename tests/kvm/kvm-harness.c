@@ -14,6 +14,7 @@
 #include <linux/kvm.h>
 
 #include "kvm-harness.h"
+#include "test-common.h"
 
 /* Identity-map and TSS pages for Intel real mode, out of every test map. */
 #define IDENTITY_MAP_ADDR 0xfffbc000ull
@@ -88,19 +89,13 @@ probe(void)
 		KVM_CAP_USER_MEMORY,
 	};
 	const char *why = NULL;
-	int kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm_fd;
+	int kvm_fd, vm_fd, ret = test_kvm_open_vm(&kvm_fd, &vm_fd);
 
-	if (kvm_fd < 0) {
-		return "cannot open /dev/kvm";
-	}
-	if (ioctl(kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
-		close(kvm_fd);
+	if (ret == -EPROTO) {
 		return "unexpected KVM API version";
 	}
-	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	if (vm_fd < 0) {
-		close(kvm_fd);
-		return "KVM_CREATE_VM failed";
+	if (ret < 0) {
+		return "cannot open /dev/kvm or create a VM";
 	}
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		if (ioctl(vm_fd, KVM_CHECK_EXTENSION, caps[i]) <= 0) {
@@ -132,10 +127,7 @@ kvmh_vm_create(struct kvmh_vm *vm)
 	uint64_t ident = IDENTITY_MAP_ADDR;
 
 	*vm = (struct kvmh_vm){ .vcpu_fd = -1 };
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(vm->kvm_fd, 0);
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	ck_assert_int_ge(vm->vm_fd, 0);
+	ck_assert_int_eq(test_kvm_open_vm(&vm->kvm_fd, &vm->vm_fd), 0);
 	/* Harmless here; Intel needs them for real mode without
 	 * unrestricted guest.  Before any vCPU exists. */
 	ck_assert_int_eq(ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident),

@@ -24,8 +24,9 @@ struct kvmh_vm {
 };
 
 /*
- * kvmh_usable() - whether KVM works well enough for the suite (the skip
- * recipe of kvm-on-this-machine-kind.md §1, including a smoke guest).
+ * kvmh_usable() - whether KVM works well enough for the suite: /dev/kvm
+ * opens, the API version and the needed capabilities are there, and a
+ * smoke guest runs.
  * Prints the reason on stderr when it does not.
  */
 bool kvmh_usable(void);

@@ -84,8 +84,8 @@ build_map(void)
 			 0);
 	ck_assert_int_eq(memspace_region_add_subregion(io_root, 0x20, g.port),
 			 0);
-	g.mem = memspace_addrspace_new(g.ms, "memory", g.root);
-	g.io = memspace_addrspace_new(g.ms, "I/O", io_root);
+	g.mem = memspace_addrspace_create(g.ms, "memory", g.root);
+	g.io = memspace_addrspace_create(g.ms, "I/O", io_root);
 	ck_assert_ptr_nonnull(g.mem);
 	ck_assert_ptr_nonnull(g.io);
 	g.ram_host = memspace_region_get_host_ptr(g.ram);

@@ -22,22 +22,10 @@ static const char *tool;
 static char *
 run_tool(const char *const *args, int *ret_status)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) err = NULL;
-	char *out = NULL;
-	int wait;
+	struct test_run r = test_run_tool(tool, args, false);
 
-	g_ptr_array_add(argv, (char *)tool);
-	for (size_t i = 0; args[i]; i++) {
-		g_ptr_array_add(argv, (char *)args[i]);
-	}
-	g_ptr_array_add(argv, NULL);
-	ck_assert_msg(g_spawn_sync(NULL, (char **)argv->pdata, NULL,
-				   G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
-				   NULL, &wait, &err),
-		      "spawn: %s", err ? err->message : "?");
-	*ret_status = WIFEXITED(wait) ? WEXITSTATUS(wait) : -1;
-	return out;
+	*ret_status = r.status;
+	return r.out;
 }
 
 static gint

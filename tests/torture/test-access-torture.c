@@ -16,6 +16,7 @@
 
 #include "flatview-internal.h"
 #include "test-tree.h"
+#include <memspace/reader.h>
 
 #define NR_READERS 2
 #define NR_POOL 24
@@ -205,7 +206,7 @@ reader_thread(gpointer arg)
 	while (!err && !g_atomic_int_get(&T.stop)) {
 		err = reader_step(&seed, &c, &w);
 	}
-	memspace_window_cache_destroy(&w);
+	memspace_window_cache_finish(&w);
 	memspace_thread_unregister();
 	return (gpointer)err;
 }

@@ -81,24 +81,6 @@ memory_view_ranges(const char *path)
 	return ranges;
 }
 
-/* Run the tool with @args (not including argv[0]); returns its stdout. */
-static char *
-run_tool(const GPtrArray *args, int *status)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	char *out = NULL;
-
-	g_ptr_array_add(argv, (char *)tool_path);
-	for (guint i = 0; i < args->len; i++) {
-		g_ptr_array_add(argv, args->pdata[i]);
-	}
-	g_ptr_array_add(argv, NULL);
-	ck_assert(g_spawn_sync(NULL, (char **)argv->pdata, NULL,
-			       G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
-			       NULL, status, NULL));
-	return out;
-}
-
 /* The expected line for @addr, given the QEMU ranges. */
 static char *
 expected_line(const GArray *ranges, uint64_t addr)
@@ -132,9 +114,8 @@ check_sample(const char *dir)
 	GArray *ranges = memory_view_ranges(flat);
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GArray) probes = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-	g_autofree char *out = NULL;
+	struct test_run run;
 	g_auto(GStrv) lines = NULL;
-	int status;
 
 	ck_assert_uint_gt(ranges->len, 0);
 	g_ptr_array_add(args, g_strdup("lookup"));
@@ -148,10 +129,11 @@ check_sample(const char *dir)
 		add_probe(args, probes, r->start - 1);
 		add_probe(args, probes, r->last + 1);
 	}
-	out = run_tool(args, &status);
-	ck_assert_msg(g_spawn_check_wait_status(status, NULL),
-		      "%s: tool failed", dir);
-	lines = g_strsplit(out, "\n", -1);
+	g_ptr_array_add(args, NULL);
+	run = test_run_tool(tool_path, (const char *const *)args->pdata, false);
+	ck_assert_msg(run.status == 0, "%s: tool failed", dir);
+	lines = g_strsplit(run.out, "\n", -1);
+	test_run_clear(&run);
 	ck_assert_uint_eq(g_strv_length(lines), probes->len + 1);
 	for (guint i = 0; i < probes->len; i++) {
 		g_autofree char *want = expected_line(
@@ -181,20 +163,13 @@ END_TEST
 static int
 tool_status(const char *const *argv, char **ret_out)
 {
-	g_autoptr(GPtrArray) args = g_ptr_array_new();
-	int status;
-	char *out;
+	struct test_run r = test_run_tool(tool_path, argv, false);
 
-	for (; *argv; argv++) {
-		g_ptr_array_add(args, (char *)*argv);
-	}
-	out = run_tool(args, &status);
 	if (ret_out) {
-		*ret_out = out;
-	} else {
-		g_free(out);
+		*ret_out = g_steal_pointer(&r.out);
 	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	test_run_clear(&r);
+	return r.status;
 }
 
 START_TEST(lookup_command_line)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The access path: translation, RAM/ROM/romd/RAM-device/I-O dispatch,
- * QEMU's splitting and widening rules (T21), unassigned memory and I/O
- * space (T22), read-only ranges, attributes, results, stale reads inside
- * a transaction (T27).
+ * QEMU's splitting and widening rules, unassigned memory and I/O
+ * space, read-only ranges, attributes, results, stale reads inside
+ * a transaction.
  */
 #include <string.h>
 #include <sys/eventfd.h>
@@ -159,7 +159,7 @@ wr(uint64_t addr, const void *buf, uint64_t len)
 	return memspace_addrspace_write(as, addr, no_attrs, buf, len);
 }
 
-START_TEST(access_t21_write_split_by_alignment)
+START_TEST(access_write_split_by_alignment)
 {
 	struct dev *d = dev_new();
 	uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -170,7 +170,7 @@ START_TEST(access_t21_write_split_by_alignment)
 }
 END_TEST
 
-START_TEST(access_t21_narrow_read_widened_le_and_be)
+START_TEST(access_narrow_read_widened_le_and_be)
 {
 	struct dev *le = dev_new(), *be = dev_new();
 	uint8_t b = 0;
@@ -186,7 +186,7 @@ START_TEST(access_t21_narrow_read_widened_le_and_be)
 }
 END_TEST
 
-START_TEST(access_t21_eight_byte_dispatch_split_by_impl)
+START_TEST(access_eight_byte_dispatch_split_by_impl)
 {
 	struct dev *le = dev_new(), *be = dev_new();
 	struct memspace_region *l =
@@ -328,7 +328,7 @@ START_TEST(access_ram_split_across_ranges_and_holes)
 }
 END_TEST
 
-START_TEST(access_t22_unassigned_memory_reads_zero)
+START_TEST(access_unassigned_memory_reads_zero)
 {
 	uint32_t v = 0xdeadbeef;
 
@@ -338,7 +338,7 @@ START_TEST(access_t22_unassigned_memory_reads_zero)
 }
 END_TEST
 
-START_TEST(access_t22_io_space_holes_read_all_ones)
+START_TEST(access_io_space_holes_read_all_ones)
 {
 	struct dev *d = dev_new();
 	struct memspace_region *io = tt_keep(
@@ -364,7 +364,7 @@ START_TEST(access_t22_io_space_holes_read_all_ones)
 }
 END_TEST
 
-START_TEST(access_t22_rom_write_dropped_debug_write_lands)
+START_TEST(access_rom_write_dropped_debug_write_lands)
 {
 	struct memspace_region *rom = tt_ram("bios", 0x1000);
 	uint8_t *h = memspace_region_get_host_ptr(rom);
@@ -468,7 +468,7 @@ START_TEST(access_reservations_and_missing_callbacks_refuse)
 }
 END_TEST
 
-START_TEST(access_t27_stale_reads_inside_transaction)
+START_TEST(access_stale_reads_inside_transaction)
 {
 	struct memspace_region *r = tt_ram("r", 0x1000);
 	uint32_t v;
@@ -567,7 +567,7 @@ START_TEST(access_soft_ioeventfd_replaces_the_device_write)
 		memspace_region_add_eventfd(mr, 0x10, 4, true, 0x1234, efd), 0);
 	ck_assert_int_eq(
 		memspace_region_add_eventfd(mr, 0x20, 0, false, 0, any), 0);
-	/* hyp_ioevtfd_enabled is false until set: memspace matches. */
+	/* hyp_ioeventfd_enabled is false until set: memspace matches. */
 	ck_assert_int_eq(wr(0x1010, &v, 4), MEMSPACE_ACCESS_OK);
 	ck_assert_uint_eq(eventfd_count(efd), 1);
 	ck_assert_str_eq(dev_log(d), "");
@@ -597,7 +597,7 @@ START_TEST(access_soft_ioeventfd_off_when_the_hypervisor_matches)
 
 	ck_assert_int_eq(
 		memspace_region_add_eventfd(mr, 0x10, 4, true, 0x1234, efd), 0);
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(as, true),
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(as, true),
 			 0);
 	ck_assert_int_eq(wr(0x1010, &v, 4), MEMSPACE_ACCESS_OK);
 	ck_assert_uint_eq(eventfd_count(efd), 0);
@@ -630,9 +630,9 @@ access_suite(void)
 	TCase *tc = tcase_create("access:io");
 
 	tcase_add_checked_fixture(tc, setup, tt_teardown);
-	tcase_add_test(tc, access_t21_write_split_by_alignment);
-	tcase_add_test(tc, access_t21_narrow_read_widened_le_and_be);
-	tcase_add_test(tc, access_t21_eight_byte_dispatch_split_by_impl);
+	tcase_add_test(tc, access_write_split_by_alignment);
+	tcase_add_test(tc, access_narrow_read_widened_le_and_be);
+	tcase_add_test(tc, access_eight_byte_dispatch_split_by_impl);
 	tcase_add_test(tc, access_wide_write_split_by_impl_le);
 	tcase_add_test(tc, access_big_endian_bytes_on_the_bus);
 	tcase_add_test(tc, access_refused_chunks_read_zero);
@@ -644,13 +644,13 @@ access_suite(void)
 	tc = tcase_create("access:memory");
 	tcase_add_checked_fixture(tc, setup, tt_teardown);
 	tcase_add_test(tc, access_ram_split_across_ranges_and_holes);
-	tcase_add_test(tc, access_t22_unassigned_memory_reads_zero);
-	tcase_add_test(tc, access_t22_io_space_holes_read_all_ones);
-	tcase_add_test(tc, access_t22_rom_write_dropped_debug_write_lands);
+	tcase_add_test(tc, access_unassigned_memory_reads_zero);
+	tcase_add_test(tc, access_io_space_holes_read_all_ones);
+	tcase_add_test(tc, access_rom_write_dropped_debug_write_lands);
 	tcase_add_test(tc, access_readonly_alias_over_ram_is_read_only);
 	tcase_add_test(tc, access_romd_reads_memory_writes_ops);
 	tcase_add_test(tc, access_ram_device_sized_volatile);
-	tcase_add_test(tc, access_t27_stale_reads_inside_transaction);
+	tcase_add_test(tc, access_stale_reads_inside_transaction);
 	tcase_add_test(tc, access_wraps_at_the_top_of_the_space);
 	suite_add_tcase(s, tc);
 

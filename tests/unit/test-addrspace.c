@@ -43,7 +43,7 @@ START_TEST(addrspace_new_getters)
 	ck_assert_ptr_eq(memspace_addrspace_get_root(as), t.root);
 	ck_assert_ptr_eq(memspace_addrspace_get_context(as), tt_ms);
 	ck_assert_ptr_null(memspace_addrspace_get_machine_ram(as));
-	ck_assert(!memspace_addrspace_get_hyp_ioevtfd_enabled(as));
+	ck_assert(!memspace_addrspace_get_hyp_ioeventfd_enabled(as));
 	test_assert_view_ro(as, two_ram_view);
 }
 END_TEST
@@ -66,7 +66,7 @@ END_TEST
 START_TEST(addrspace_destroy_and_recreate)
 {
 	struct two_ram t = two_ram();
-	struct memspace_addrspace *as = memspace_addrspace_new(tt_ms, "tmp",
+	struct memspace_addrspace *as = memspace_addrspace_create(tt_ms, "tmp",
 							       t.root);
 	struct memspace_addrspace *as2;
 
@@ -167,7 +167,7 @@ END_TEST
 START_TEST(addrspace_machine_ram_released_on_destroy)
 {
 	struct two_ram t = two_ram();
-	struct memspace_addrspace *as = memspace_addrspace_new(tt_ms, "as",
+	struct memspace_addrspace *as = memspace_addrspace_create(tt_ms, "as",
 							       t.root);
 	struct memspace_region *backend =
 		memspace_region_new_ram(tt_ms, "backend", 0x1000, NULL);
@@ -181,27 +181,27 @@ START_TEST(addrspace_machine_ram_released_on_destroy)
 }
 END_TEST
 
-START_TEST(addrspace_hyp_ioevtfd_set_once)
+START_TEST(addrspace_hyp_ioeventfd_set_once)
 {
 	struct two_ram t = two_ram();
 	struct memspace_addrspace *as1 = tt_as("as1", t.root);
 	struct memspace_addrspace *as2 = tt_as("as2", t.root);
 
-	ck_assert(!memspace_addrspace_get_hyp_ioevtfd_enabled(as1));
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(as1, true),
+	ck_assert(!memspace_addrspace_get_hyp_ioeventfd_enabled(as1));
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(as1, true),
 			 0);
-	ck_assert(memspace_addrspace_get_hyp_ioevtfd_enabled(as1));
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(as1, false),
+	ck_assert(memspace_addrspace_get_hyp_ioeventfd_enabled(as1));
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(as1, false),
 			 -EALREADY);
-	ck_assert(memspace_addrspace_get_hyp_ioevtfd_enabled(as1));
+	ck_assert(memspace_addrspace_get_hyp_ioeventfd_enabled(as1));
 
 	/* Per address space; setting false also counts as set. */
-	ck_assert(!memspace_addrspace_get_hyp_ioevtfd_enabled(as2));
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(as2, false),
+	ck_assert(!memspace_addrspace_get_hyp_ioeventfd_enabled(as2));
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(as2, false),
 			 0);
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(as2, true),
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(as2, true),
 			 -EALREADY);
-	ck_assert(!memspace_addrspace_get_hyp_ioevtfd_enabled(as2));
+	ck_assert(!memspace_addrspace_get_hyp_ioeventfd_enabled(as2));
 }
 END_TEST
 
@@ -373,7 +373,7 @@ END_TEST
 START_TEST(addrspace_destroy_with_view_held)
 {
 	struct two_ram t = two_ram();
-	struct memspace_addrspace *as = memspace_addrspace_new(tt_ms, "as",
+	struct memspace_addrspace *as = memspace_addrspace_create(tt_ms, "as",
 							       t.root);
 	struct memspace_flatview *fv;
 	struct memspace_section sec;
@@ -407,7 +407,7 @@ START_TEST(addrspace_destroy_last_holder_of_regions)
 	ck_assert_int_eq(memspace_region_add_subregion(root, 0x8000, b), 0);
 	memspace_region_unref(a);
 	memspace_region_unref(b);
-	as = memspace_addrspace_new(tt_ms, "as", root);
+	as = memspace_addrspace_create(tt_ms, "as", root);
 	ck_assert_ptr_nonnull(as);
 	memspace_region_unref(root);
 	fv = memspace_addrspace_get_flatview(as);
@@ -424,7 +424,7 @@ START_TEST(addrspace_destroy_keeps_shared_view_for_others)
 {
 	struct two_ram t = two_ram();
 	struct memspace_addrspace *as1 = tt_as("as1", t.root);
-	struct memspace_addrspace *as2 = memspace_addrspace_new(tt_ms, "as2",
+	struct memspace_addrspace *as2 = memspace_addrspace_create(tt_ms, "as2",
 								t.root);
 	struct memspace_flatview *held = tt_hold_view(as1);
 
@@ -490,7 +490,7 @@ addrspace_suite(void)
 	tcase_add_test(tc, addrspace_many_on_different_roots);
 	tcase_add_test(tc, addrspace_machine_ram_set_get);
 	tcase_add_test(tc, addrspace_machine_ram_released_on_destroy);
-	tcase_add_test(tc, addrspace_hyp_ioevtfd_set_once);
+	tcase_add_test(tc, addrspace_hyp_ioeventfd_set_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("addrspace:views");

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "test-tree.h"
+#include <memspace/reader.h>
 
 static struct memspace_region *root;
 static struct memspace_addrspace *as;
@@ -185,8 +186,8 @@ START_TEST(window_fast_path_and_rebuild)
 	ck_assert_int_eq(memspace_region_del_subregion(root, b), 0);
 	ck_assert_int_eq(memspace_window_cache_read(&w, 0, &out, 4),
 			 MEMSPACE_ACCESS_DECODE_ERROR);
-	memspace_window_cache_destroy(&w);
-	memspace_window_cache_destroy(&w);
+	memspace_window_cache_finish(&w);
+	memspace_window_cache_finish(&w);
 }
 END_TEST
 
@@ -218,7 +219,7 @@ START_TEST(window_slow_paths)
 			 MEMSPACE_ACCESS_DENIED);
 	ck_assert_int_eq(memspace_window_cache_read(&w, UINT64_MAX, out, 2),
 			 MEMSPACE_ACCESS_DENIED);
-	memspace_window_cache_destroy(&w);
+	memspace_window_cache_finish(&w);
 	/* A ROM window reads directly but refuses writes. */
 	ck_assert_int_eq(memspace_window_cache_init(&w, as, 0x3000, 0x10, true),
 			 0);
@@ -227,7 +228,7 @@ START_TEST(window_slow_paths)
 	ck_assert_int_eq(memspace_window_cache_read(&w, 0, out, 4),
 			 MEMSPACE_ACCESS_OK);
 	ck_assert_uint_eq(out[0], 0);
-	memspace_window_cache_destroy(&w);
+	memspace_window_cache_finish(&w);
 	ck_assert_int_eq(memspace_window_cache_init(&w, as, UINT64_MAX, 2,
 						    false),
 			 -EINVAL);

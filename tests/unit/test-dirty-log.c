@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Dirty logging: per-region clients and their log_start / log_stop (§12
- * T16), global logging with roll-back on failure, the log_sync fan-out,
+ * Dirty logging: per-region clients and their log_start / log_stop
+ * (reported in place with region_nop), global logging with roll-back on failure, the log_sync fan-out,
  * and the page-granular dirty bitmaps.
  */
 #include <errno.h>
@@ -46,7 +46,7 @@ map_build(struct map *m)
 	m->as = tt_as("as", m->root);
 }
 
-START_TEST(dirty_t16_set_log_reports_in_place)
+START_TEST(dirty_set_log_reports_in_place)
 {
 	struct map m;
 	struct recorder la, lb;
@@ -167,6 +167,76 @@ START_TEST(dirty_global_start_and_stop)
 	ck_assert_int_eq(memspace_log_global_stop(tt_ms), -EALREADY);
 	recorder_unregister(&la, 0);
 	recorder_unregister(&lb, 0);
+}
+END_TEST
+
+START_TEST(dirty_global_calls_inside_transaction_wait_for_its_commit)
+{
+	struct map m;
+	struct recorder la, lb;
+
+	map_build(&m);
+	recorder_init(&la, "La", log_);
+	recorder_init(&lb, "Lb", log_);
+	recorder_register(&la, m.as, 0);
+	recorder_register(&lb, m.as, 1);
+	recorder_clear(log_);
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	ck_assert_int_eq(memspace_log_global_start(tt_ms), 0);
+	recorder_expect_empty(log_);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	/* The same order as outside a transaction. */
+	recorder_expect(log_, "La log_global_start", "Lb log_global_start",
+			"La begin", "Lb begin",
+			"La nop [0-ffff] r@0 log", "Lb nop [0-ffff] r@0 log",
+			"La log_start [0-ffff] r@0 log 0->4",
+			"Lb log_start [0-ffff] r@0 log 0->4",
+			"La nop [100000-100fff] io@0",
+			"Lb nop [100000-100fff] io@0",
+			"La commit", "Lb commit");
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	ck_assert_int_eq(memspace_log_global_stop(tt_ms), 0);
+	recorder_expect_empty(log_);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	recorder_expect(log_, "La begin", "Lb begin",
+			"La nop [0-ffff] r@0", "Lb nop [0-ffff] r@0",
+			"Lb log_stop [0-ffff] r@0 4->0",
+			"La log_stop [0-ffff] r@0 4->0",
+			"La nop [100000-100fff] io@0",
+			"Lb nop [100000-100fff] io@0",
+			"La commit", "Lb commit",
+			"Lb log_global_stop", "La log_global_stop");
+	/* Start and stop in one transaction cancel out: no global call. */
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	ck_assert_int_eq(memspace_log_global_start(tt_ms), 0);
+	ck_assert_int_eq(memspace_log_global_stop(tt_ms), 0);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	recorder_expect_empty(log_);
+	recorder_unregister(&la, 0);
+	recorder_unregister(&lb, 0);
+}
+END_TEST
+
+START_TEST(dirty_listener_leaving_inside_transaction_gets_queued_start_first)
+{
+	struct map m;
+	struct recorder la;
+
+	map_build(&m);
+	recorder_init(&la, "La", log_);
+	recorder_register(&la, m.as, 0);
+	recorder_clear(log_);
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	ck_assert_int_eq(memspace_log_global_start(tt_ms), 0);
+	/* Its removal must undo only what it has been told. */
+	ck_assert_int_eq(memspace_listener_unregister(la.l), 0);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	/* The published view it knows has no MIGRATION mask yet. */
+	recorder_expect(log_, "La begin", "La log_global_start",
+			"La del [0-ffff] r@0",
+			"La del [100000-100fff] io@0",
+			"La log_global_stop", "La commit");
+	ck_assert_int_eq(memspace_log_global_stop(tt_ms), 0);
 }
 END_TEST
 
@@ -376,8 +446,13 @@ dirty_suite(void)
 	TCase *tb = tcase_create("dirty:bitmap");
 
 	tcase_add_checked_fixture(tl, setup, teardown);
-	tcase_add_test(tl, dirty_t16_set_log_reports_in_place);
+	tcase_add_test(tl, dirty_set_log_reports_in_place);
 	tcase_add_test(tl, dirty_set_log_nests_per_client);
+	tcase_add_test(tl,
+		       dirty_global_calls_inside_transaction_wait_for_its_commit);
+	tcase_add_test(
+		tl,
+		dirty_listener_leaving_inside_transaction_gets_queued_start_first);
 	tcase_add_test(tl, dirty_global_start_and_stop);
 	tcase_add_test(tl, dirty_global_start_failure_rolls_back);
 	tcase_add_test(tl, dirty_global_reaches_new_regions_and_listeners);

@@ -342,7 +342,7 @@ START_TEST(errors_cross_context)
 	ck_assert_ptr_null(memspace_region_new_alias(tt_ms, "ya", y, 0, 0x100));
 	ck_assert_int_eq(errno, EXDEV);
 	errno = 0;
-	ck_assert_ptr_null(memspace_addrspace_new(tt_ms, "yas", yc));
+	ck_assert_ptr_null(memspace_addrspace_create(tt_ms, "yas", yc));
 	ck_assert_int_eq(errno, EXDEV);
 	ck_assert_int_eq(memspace_addrspace_set_machine_ram(T.as, y), -EXDEV);
 	ck_assert_ptr_null(memspace_addrspace_get_machine_ram(T.as));
@@ -469,16 +469,16 @@ START_TEST(errors_failure_keeps_transaction_open)
 }
 END_TEST
 
-START_TEST(errors_hyp_ioevtfd_set_twice)
+START_TEST(errors_hyp_ioeventfd_set_twice)
 {
-	ck_assert(!memspace_addrspace_get_hyp_ioevtfd_enabled(T.as));
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(T.as, true),
+	ck_assert(!memspace_addrspace_get_hyp_ioeventfd_enabled(T.as));
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(T.as, true),
 			 0);
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(T.as, false),
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(T.as, false),
 			 -EALREADY);
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(T.as, true),
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(T.as, true),
 			 -EALREADY);
-	ck_assert(memspace_addrspace_get_hyp_ioevtfd_enabled(T.as));
+	ck_assert(memspace_addrspace_get_hyp_ioeventfd_enabled(T.as));
 	state_check(&T.st);
 }
 END_TEST
@@ -508,11 +508,11 @@ START_TEST(errors_null_mutators)
 	ck_assert_int_eq(memspace_transaction_begin(NULL), -EINVAL);
 	ck_assert_int_eq(memspace_transaction_commit(NULL), -EINVAL);
 	ck_assert_int_eq(memspace_addrspace_set_machine_ram(NULL, T.r), -EINVAL);
-	ck_assert_int_eq(memspace_addrspace_set_hyp_ioevtfd_enabled(NULL, true),
+	ck_assert_int_eq(memspace_addrspace_set_hyp_ioeventfd_enabled(NULL, true),
 			 -EINVAL);
 	ck_assert_int_eq(memspace_addrspace_destroy(NULL), 0);
 	ck_assert_ptr_null(memspace_addrspace_get_machine_ram(T.as));
-	ck_assert(!memspace_addrspace_get_hyp_ioevtfd_enabled(T.as));
+	ck_assert(!memspace_addrspace_get_hyp_ioeventfd_enabled(T.as));
 	state_check(&T.st);
 }
 END_TEST
@@ -520,13 +520,13 @@ END_TEST
 START_TEST(errors_null_addrspace_new)
 {
 	errno = 0;
-	ck_assert_ptr_null(memspace_addrspace_new(NULL, "n", T.root));
+	ck_assert_ptr_null(memspace_addrspace_create(NULL, "n", T.root));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(memspace_addrspace_new(tt_ms, NULL, T.root));
+	ck_assert_ptr_null(memspace_addrspace_create(tt_ms, NULL, T.root));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(memspace_addrspace_new(tt_ms, "n", NULL));
+	ck_assert_ptr_null(memspace_addrspace_create(tt_ms, "n", NULL));
 	ck_assert_int_eq(errno, EINVAL);
 	state_check(&T.st);
 }
@@ -631,7 +631,7 @@ errors_suite(void)
 	tcase_add_checked_fixture(tc, errors_setup, errors_teardown);
 	tcase_add_test(tc, errors_commit_without_begin);
 	tcase_add_test(tc, errors_failure_keeps_transaction_open);
-	tcase_add_test(tc, errors_hyp_ioevtfd_set_twice);
+	tcase_add_test(tc, errors_hyp_ioeventfd_set_twice);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors:null");

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ioeventfds: per-region registration, the address-space set and its diff
- * (qemu-memory-model.md §12 T17, T19, T20; peers.md §8 cases 13-15),
- * commits that change only ioeventfds, descriptor ownership, and the
+ * (adds ascending, deletes descending; two aliases, two entries; a batch
+ * reports as one-by-one would), commits that change only ioeventfds, descriptor ownership, and the
  * software match on the write path.
  */
 #include <errno.h>
@@ -40,14 +40,14 @@ teardown(void)
 	close(efd_b);
 }
 
-/* T19: IO notify shown through aliases n1 at 0x1000 and n2 at 0x9000. */
-struct t19 {
+/* An I/O notify region shown through aliases n1 at 0x1000 and n2 at 0x9000. */
+struct two_aliases {
 	struct memspace_region *root, *notify, *n1, *n2;
 	struct memspace_addrspace *as;
 };
 
 static void
-t19_build(struct t19 *t)
+two_aliases_build(struct two_aliases *t)
 {
 	t->root = tt_container("root", 0x10000);
 	t->notify = tt_io("notify", 0x1000);
@@ -58,13 +58,13 @@ t19_build(struct t19 *t)
 	t->as = tt_as("as", t->root);
 }
 
-START_TEST(ioeventfd_t19_two_aliases_give_two_entries)
+START_TEST(ioeventfd_two_aliases_give_two_entries)
 {
-	struct t19 t;
+	struct two_aliases t;
 	struct recorder r;
 	struct memspace_flatview *held;
 
-	t19_build(&t);
+	two_aliases_build(&t);
 	recorder_attach(&r, "L", log_, t.as);
 	held = tt_hold_view(t.as);
 	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x10, 2, true,
@@ -91,10 +91,10 @@ END_TEST
 
 START_TEST(ioeventfd_wildcard_and_exact_deletion)
 {
-	struct t19 t;
+	struct two_aliases t;
 	struct recorder r;
 
-	t19_build(&t);
+	two_aliases_build(&t);
 	ck_assert_int_eq(memspace_region_set_enabled(t.n2, false), 0);
 	recorder_attach(&r, "L", log_, t.as);
 	ck_assert_int_eq(memspace_region_add_eventfd(t.notify, 0x20, 0, false,
@@ -153,7 +153,7 @@ START_TEST(ioeventfd_arguments_checked)
 }
 END_TEST
 
-START_TEST(ioeventfd_t17_adds_ascending_dels_descending)
+START_TEST(ioeventfd_adds_ascending_dels_descending)
 {
 	struct memspace_region *root = tt_container("root", 0x10000);
 	struct memspace_region *dev = tt_io("dev", 0x1000);
@@ -245,11 +245,11 @@ END_TEST
 
 START_TEST(ioeventfd_no_eventfd_listener_no_callbacks)
 {
-	struct t19 t;
+	struct two_aliases t;
 	struct recorder r;
 	struct memspace_flatview *held;
 
-	t19_build(&t);
+	two_aliases_build(&t);
 	recorder_init(&r, "L", log_);
 	r.l = memspace_listener_register(t.as, &recorder_topology_ops, &r, 0,
 					 "L");
@@ -296,8 +296,8 @@ START_TEST(ioeventfd_unmapped_region_appears_with_topology)
 }
 END_TEST
 
-/* T20: one by one is one update each; batched is one update. */
-START_TEST(ioeventfd_t20_batch_vs_one_by_one)
+/* One by one is one update each; batched is one update. */
+START_TEST(ioeventfd_batch_vs_one_by_one)
 {
 	struct memspace_region *root = tt_container("root", 0x100000);
 	struct memspace_region *d1 = tt_io("d1", 0x10000);
@@ -477,15 +477,15 @@ ioeventfd_suite(void)
 	TCase *tl = tcase_create("ioeventfd:lifetime");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, ioeventfd_t19_two_aliases_give_two_entries);
+	tcase_add_test(tc, ioeventfd_two_aliases_give_two_entries);
 	tcase_add_test(tc, ioeventfd_wildcard_and_exact_deletion);
 	tcase_add_test(tc, ioeventfd_arguments_checked);
-	tcase_add_test(tc, ioeventfd_t17_adds_ascending_dels_descending);
+	tcase_add_test(tc, ioeventfd_adds_ascending_dels_descending);
 	tcase_add_test(tc, ioeventfd_shadowed_entry_moves_with_topology);
 	tcase_add_test(tc, ioeventfd_partly_hidden_entry_is_clipped_out);
 	tcase_add_test(tc, ioeventfd_no_eventfd_listener_no_callbacks);
 	tcase_add_test(tc, ioeventfd_unmapped_region_appears_with_topology);
-	tcase_add_test(tc, ioeventfd_t20_batch_vs_one_by_one);
+	tcase_add_test(tc, ioeventfd_batch_vs_one_by_one);
 	tcase_add_test(tc, ioeventfd_software_match_signals_instead_of_device);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tl, setup, teardown);

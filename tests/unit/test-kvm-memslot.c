@@ -511,7 +511,7 @@ START_TEST(kvm_register_arguments_checked)
 	kl = register_memory(as);
 	ck_assert_ptr_null(memspace_kvm_listener_register_memory(kvm, as, 0));
 	ck_assert_int_eq(errno, EBUSY);
-	ck_assert(memspace_addrspace_get_hyp_ioevtfd_enabled(as));
+	ck_assert(memspace_addrspace_get_hyp_ioeventfd_enabled(as));
 	ck_assert_int_eq(memspace_listener_get_priority(
 		memspace_kvm_listener_get_listener(kl)),
 		MEMSPACE_LISTENER_PRIORITY_ACCEL);
@@ -606,7 +606,7 @@ START_TEST(kvm_no_ioeventfd_capability_leaves_software_path)
 	tt_add(root, 0xfe000000, dev);
 	as = tt_as("memory", root);
 	kl = register_memory(as);
-	ck_assert(!memspace_addrspace_get_hyp_ioevtfd_enabled(as));
+	ck_assert(!memspace_addrspace_get_hyp_ioeventfd_enabled(as));
 	memspace_kvm_fake_clear_log(fake);
 	ck_assert_int_eq(memspace_region_add_eventfd(dev, 0, 4, false, 0, efd),
 			 0);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Coalesced MMIO parts: reported at once when added to or cleared from a
- * visible region, with region_add / region_del in the topology passes, and
+ * Coalesced MMIO parts: reported by the commit that closes the call (after
+ * begin, before the topology) when added to or cleared from a visible
+ * region, with region_add / region_del in the topology passes, and
  * in the (un)registration replays - every part, not only up to the first
  * one outside the range (QEMU's replay returns early).
  */
@@ -55,6 +56,66 @@ START_TEST(coalesced_add_on_visible_region_reported_at_once)
 			"L coalesced_del [4200-420f] dev@200",
 			"L commit");
 	ck_assert_int_eq(memspace_listener_unregister(t.l), 0);
+	recorder_unregister(&r, 0);
+}
+END_TEST
+
+START_TEST(coalesced_inside_transaction_reported_by_its_commit)
+{
+	struct memspace_region *root = tt_container("root", 0x10000);
+	struct memspace_region *dev = tt_io("dev", 0x1000);
+	struct memspace_addrspace *as;
+	struct recorder r;
+
+	tt_add(root, 0x4000, dev);
+	as = tt_as("as", root);
+	recorder_init(&r, "L", log_);
+	recorder_register(&r, as, 0);
+	recorder_clear(log_);
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	ck_assert_int_eq(memspace_region_add_coalescing(dev, 0x100, 0x10), 0);
+	ck_assert_int_eq(memspace_region_set_address(dev, 0x6000), 0);
+	recorder_expect_empty(log_);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	/* The queued part first, on the range the listener knows; then the
+	 * topology moves it. */
+	recorder_expect(log_, "L begin",
+			"L coalesced_add [4100-410f] dev@100",
+			"L coalesced_del [4100-410f] dev@100",
+			"L del [4000-4fff] dev@0",
+			"L add [6000-6fff] dev@0",
+			"L coalesced_add [6100-610f] dev@100",
+			"L commit");
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	ck_assert_int_eq(memspace_region_clear_coalescing(dev), 0);
+	ck_assert_int_eq(memspace_region_set_address(dev, 0x4000), 0);
+	recorder_expect_empty(log_);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	recorder_expect(log_, "L begin",
+			"L coalesced_del [6100-610f] dev@100",
+			"L del [6000-6fff] dev@0",
+			"L add [4000-4fff] dev@0",
+			"L commit");
+	recorder_unregister(&r, 0);
+}
+END_TEST
+
+START_TEST(coalesced_listener_registered_inside_transaction_not_told_twice)
+{
+	struct memspace_region *root = tt_container("root", 0x10000);
+	struct memspace_region *dev = tt_io("dev", 0x1000);
+	struct memspace_addrspace *as;
+	struct recorder r;
+
+	tt_add(root, 0x4000, dev);
+	as = tt_as("as", root);
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	ck_assert_int_eq(memspace_region_add_coalescing(dev, 0x100, 0x10), 0);
+	recorder_init(&r, "L", log_);
+	recorder_register(&r, as, 0);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	recorder_expect(log_, "L begin", "L add [4000-4fff] dev@0",
+			"L coalesced_add [4100-410f] dev@100", "L commit");
 	recorder_unregister(&r, 0);
 }
 END_TEST
@@ -219,6 +280,10 @@ coalesced_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, coalesced_add_on_visible_region_reported_at_once);
 	tcase_add_test(tc, coalesced_parts_follow_topology);
+	tcase_add_test(tc, coalesced_inside_transaction_reported_by_its_commit);
+	tcase_add_test(
+		tc,
+		coalesced_listener_registered_inside_transaction_not_told_twice);
 	tcase_add_test(tc, coalesced_replay_visits_every_part);
 	tcase_add_test(tc, coalesced_part_split_by_overlay_reported_in_pieces);
 	tcase_add_test(tc,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Listener registration and the topology diff: callback order and content
- * (qemu-memory-model.md §12 T4, T12, T15, T17, T18), replay on register and
+ * Listener registration and the topology diff: callback order and content,
+ * replay on register and
  * unregister, re-entrancy, the failure policy, and address-space
  * destruction.
  */
@@ -29,7 +29,7 @@ teardown(void)
 	g_ptr_array_free(log_, TRUE);
 }
 
-/* T4: root with RAM lo and a priority-1 window holding dev. */
+/* Root with RAM lo and a priority-1 window holding dev. */
 struct t4 {
 	struct memspace_region *root, *lo, *win, *dev;
 	struct memspace_addrspace *as;
@@ -70,9 +70,9 @@ START_TEST(listener_register_replays_current_view)
 }
 END_TEST
 
-/* T18: three ranges (one logged, one with a coalesced part and two
+/* Three ranges (one logged, one with a coalesced part and two
  * ioeventfds): the replays, in full. */
-START_TEST(listener_t18_replay_in_full)
+START_TEST(listener_replay_in_full)
 {
 	struct memspace_region *root = tt_container("root", 0x10000);
 	struct memspace_region *a = tt_ram("a", 0x1000);
@@ -118,7 +118,7 @@ START_TEST(listener_t18_replay_in_full)
 }
 END_TEST
 
-START_TEST(listener_t4_disable_overlay_deletes_then_adds)
+START_TEST(listener_disable_overlay_deletes_then_adds)
 {
 	struct t4 t;
 	struct recorder r;
@@ -143,7 +143,7 @@ START_TEST(listener_t4_disable_overlay_deletes_then_adds)
 }
 END_TEST
 
-START_TEST(listener_t15_partial_overlay_is_delete_whole_add_pieces)
+START_TEST(listener_partial_overlay_is_delete_whole_add_pieces)
 {
 	struct memspace_region *root = tt_container("root", 0x10000);
 	struct memspace_region *r0 = tt_ram("r", 0x4000);
@@ -161,7 +161,7 @@ START_TEST(listener_t15_partial_overlay_is_delete_whole_add_pieces)
 			"L add [1000-1fff] o@0",
 			"L add [2000-3fff] r@2000",
 			"L commit");
-	/* Removal restores the merged range (peers.md §8 case 11). */
+	/* Removal restores the merged range. */
 	ck_assert_int_eq(memspace_region_del_subregion(root, o), 0);
 	recorder_expect(log_, "L begin",
 			"L del [0-fff] r@0",
@@ -213,7 +213,7 @@ START_TEST(listener_no_effective_change_calls_nobody)
 }
 END_TEST
 
-START_TEST(listener_t12_romd_toggle_is_del_add)
+START_TEST(listener_romd_toggle_is_del_add)
 {
 	struct memspace_region *root = tt_container("root", 0x10000);
 	struct memspace_region *flash = tt_romdev("flash", 0x1000);
@@ -243,7 +243,7 @@ START_TEST(listener_t12_romd_toggle_is_del_add)
 }
 END_TEST
 
-START_TEST(listener_t17_priority_order)
+START_TEST(listener_priority_order)
 {
 	struct memspace_region *root = tt_container("root", 0x10000);
 	struct memspace_region *x = tt_ram("x", 0x1000);
@@ -380,7 +380,7 @@ hook_mutate(struct recorder *rec)
 	errno = 0;
 	bad += memspace_listener_register(as, &recorder_ops, rec, 0, "x") !=
 	       NULL || errno != EDEADLK;
-	bad += memspace_addrspace_new(tt_ms, "x", t->io) != NULL;
+	bad += memspace_addrspace_create(tt_ms, "x", t->io) != NULL;
 	bad += memspace_addrspace_destroy(as) != -EDEADLK;
 	return bad;
 }
@@ -660,14 +660,14 @@ listener_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, listener_register_replays_current_view);
-	tcase_add_test(tc, listener_t18_replay_in_full);
-	tcase_add_test(tc, listener_t4_disable_overlay_deletes_then_adds);
+	tcase_add_test(tc, listener_replay_in_full);
+	tcase_add_test(tc, listener_disable_overlay_deletes_then_adds);
 	tcase_add_test(tc,
-		       listener_t15_partial_overlay_is_delete_whole_add_pieces);
+		       listener_partial_overlay_is_delete_whole_add_pieces);
 	tcase_add_test(tc, listener_unchanged_ranges_get_nop);
 	tcase_add_test(tc, listener_no_effective_change_calls_nobody);
-	tcase_add_test(tc, listener_t12_romd_toggle_is_del_add);
-	tcase_add_test(tc, listener_t17_priority_order);
+	tcase_add_test(tc, listener_romd_toggle_is_del_add);
+	tcase_add_test(tc, listener_priority_order);
 	tcase_add_test(tc, listener_equal_priority_keeps_registration_order);
 	tcase_add_test(tc, listener_unregister_removes_exactly_that_listener);
 	tcase_add_test(tc, listener_begin_commit_only_for_changed_addrspaces);

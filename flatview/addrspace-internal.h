@@ -15,8 +15,8 @@ struct memspace_addrspace {
 	/* The published view; RCU-protected, the address space holds a ref. */
 	struct memspace_flatview *current;
 	struct memspace_region *machine_ram;
-	bool hyp_ioevtfd_set;
-	bool hyp_ioevtfd_enabled;
+	bool hyp_ioeventfd_set;
+	bool hyp_ioeventfd_enabled;
 	/*
 	 * Bumped (release) after each publication of @current; region
 	 * caches read it (acquire) before the view they fill from, so a
@@ -36,7 +36,20 @@ addrspace_publish_view(struct memspace_addrspace *as,
 	__atomic_store_n(&as->view_gen, as->view_gen + 1, __ATOMIC_RELEASE);
 }
 
-/* Render and publish everything that changed; called at depth 0. */
-int addrspace_commit_all(struct memspace *ms);
+/* An address space whose view one commit replaced; @old_fv is referenced. */
+struct as_change {
+	struct memspace_addrspace *as;
+	struct memspace_flatview *old_fv;
+};
+
+/*
+ * addrspace_publish_views() - steps 1 and 2 of a commit: render a view for
+ * every distinct reduced root whose tree changed since @gen's predecessor
+ * (flatview_rerender()) and publish it to each address space showing that
+ * root.  Return: the address spaces whose view changed (struct as_change,
+ * in creation order); the caller unreferences each old_fv once listeners
+ * have been told and frees the array.  Context: updater, depth 0.
+ */
+GArray *addrspace_publish_views(struct memspace *ms, uint64_t gen);
 
 #endif /* MEMSPACE_ADDRSPACE_INTERNAL_H */

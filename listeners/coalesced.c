@@ -4,32 +4,27 @@
  *
  * Listeners know, for every range of a published view, the coalesced parts
  * of its region that intersect it: the topology diff reports them with
- * region_add and region_del, and adding or clearing parts reports them at
- * once against the published views (framed by begin and commit for the
- * listeners concerned).  Computing both against the published views keeps
- * that invariant even inside an open transaction.
+ * region_add and region_del, and adding or clearing parts queues their
+ * events, computed against the published views, for the commit that closes
+ * the updater frame (listeners/deliver.c), which delivers them after begin
+ * and before the topology diff.  Computing both against the published
+ * views keeps that invariant even inside an open transaction.
  */
 #include "config.h"
 
 #include "listener-internal.h"
 
-struct part_event {
-	struct memspace_addrspace *as;
-	struct memspace_section sec;
-};
-
 struct collect {
-	GArray *events;
 	struct memspace_addrspace *as;
+	enum listener_cb cb;
 };
 
 static void
-collect_part(void *arg, const struct memspace_section *sec)
+queue_part(void *arg, const struct memspace_section *sec)
 {
 	struct collect *c = arg;
-	struct part_event pe = { c->as, *sec };
 
-	g_array_append_val(c->events, pe);
+	listener_queue_section(c->as, c->cb, sec);
 }
 
 static bool
@@ -44,16 +39,15 @@ any_listener_has(GPtrArray *ls, enum listener_cb cb)
 }
 
 /*
- * The visible pieces of @mr's parts (or of @only) in every address space
- * with a listener implementing @cb.
+ * Queue @cb for the visible pieces of @mr's parts (or of @only) in every
+ * address space with a listener implementing @cb; the commit closing the
+ * updater frame delivers them (listeners/deliver.c).
  */
-static GArray *
-collect_events(struct memspace_region *mr, const struct coalesced_part *only,
-	       enum listener_cb cb)
+static void
+queue_events(struct memspace_region *mr, const struct coalesced_part *only,
+	     enum listener_cb cb)
 {
-	struct collect c = {
-		g_array_new(FALSE, FALSE, sizeof(struct part_event)), NULL
-	};
+	struct collect c = { NULL, cb };
 	GPtrArray *all = mr->ms->addrspaces;
 
 	for (guint i = 0; i < all->len; i++) {
@@ -67,47 +61,16 @@ collect_events(struct memspace_region *mr, const struct coalesced_part *only,
 		for (size_t j = 0; j < fv->nr; j++) {
 			if (fv->ranges[j].mr == mr) {
 				coalesced_for_each_part(&fv->ranges[j], only,
-							collect_part, &c);
+							queue_part, &c);
 			}
 		}
 	}
-	return c.events;
-}
-
-/* Report @events framed by begin/commit; -EREMOTEIO if one failed. */
-static int
-deliver(struct memspace *ms, GArray *events, enum listener_cb cb)
-{
-	int first = 0;
-
-	if (!events->len) {
-		return 0;
-	}
-	for (guint i = 0; i < events->len; i++) {
-		listeners_mark(addrspace_listeners(
-			g_array_index(events, struct part_event, i).as), &cb);
-	}
-	ms->in_callback = true;
-	listeners_call_marked(ms->listeners->listeners, LCB_BEGIN, &first);
-	for (guint i = 0; i < events->len; i++) {
-		struct part_event *pe = &g_array_index(events,
-						       struct part_event, i);
-
-		listeners_call(addrspace_listeners(pe->as),
-			       &(struct listener_event){ .cb = cb,
-							 .sec = &pe->sec },
-			       &first);
-	}
-	listeners_call_marked(ms->listeners->listeners, LCB_COMMIT, &first);
-	ms->in_callback = false;
-	return first ? -EREMOTEIO : 0;
 }
 
 static int
 add_locked(struct memspace_region *mr, uint64_t offset, uint64_t size)
 {
 	struct coalesced_part part = { offset, offset + size - 1 };
-	g_autoptr(GArray) events = NULL;
 
 	if (mr->kind != MEMSPACE_REGION_IO) {
 		return -ENOTTY;
@@ -127,15 +90,15 @@ add_locked(struct memspace_region *mr, uint64_t offset, uint64_t size)
 		}
 	}
 	g_array_append_val(mr->coalesced, part);
-	events = collect_events(mr, &part, LCB_COALESCED_ADD);
-	return deliver(mr->ms, events, LCB_COALESCED_ADD);
+	queue_events(mr, &part, LCB_COALESCED_ADD);
+	return 0;
 }
 
 MEMSPACE_EXPORT int
 memspace_region_add_coalescing(struct memspace_region *mr, uint64_t offset,
 			       uint64_t size)
 {
-	int ret, r;
+	int ret;
 
 	if (!mr || size == 0) {
 		return -EINVAL;
@@ -145,15 +108,13 @@ memspace_region_add_coalescing(struct memspace_region *mr, uint64_t offset,
 		return ret;
 	}
 	ret = add_locked(mr, offset, size);
-	r = updater_leave(mr->ms);
-	return ret ? ret : r;
+	return updater_commit(mr->ms, ret);
 }
 
 MEMSPACE_EXPORT int
 memspace_region_clear_coalescing(struct memspace_region *mr)
 {
-	g_autoptr(GArray) events = NULL;
-	int ret, r;
+	int ret;
 
 	if (!mr) {
 		return -EINVAL;
@@ -163,10 +124,8 @@ memspace_region_clear_coalescing(struct memspace_region *mr)
 		return ret;
 	}
 	if (mr->coalesced) {
-		events = collect_events(mr, NULL, LCB_COALESCED_DEL);
+		queue_events(mr, NULL, LCB_COALESCED_DEL);
 		g_array_free(g_steal_pointer(&mr->coalesced), TRUE);
-		ret = deliver(mr->ms, events, LCB_COALESCED_DEL);
 	}
-	r = updater_leave(mr->ms);
-	return ret ? ret : r;
+	return updater_commit(mr->ms, ret);
 }

@@ -373,7 +373,7 @@ io_step(const struct access_ctx *ctx, const struct flat_range *fr,
 	}
 	v = load_host(buf, l);
 	/* Like QEMU: only a valid access can match an ioeventfd. */
-	if (!ctx->as->hyp_ioevtfd_enabled &&
+	if (!ctx->as->hyp_ioeventfd_enabled &&
 	    access_valid(mr, off, l, true, ctx->attrs) &&
 	    ioeventfd_soft_match(mr, off, v, l)) {
 		return l;

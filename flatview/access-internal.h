@@ -13,7 +13,7 @@
 /**
  * struct access_ctx - what one access needs besides the view
  * @as: the address space (its root decides memory versus I/O space and
- *	its hyp_ioevtfd_enabled flag software ioeventfd matching).
+ *	its hyp_ioeventfd_enabled flag software ioeventfd matching).
  * @attrs: the access attributes.
  * @is_write: direction.
  */

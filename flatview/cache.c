@@ -119,7 +119,7 @@ memspace_window_cache_init(struct memspace_window_cache *w,
 }
 
 MEMSPACE_EXPORT void
-memspace_window_cache_destroy(struct memspace_window_cache *w)
+memspace_window_cache_finish(struct memspace_window_cache *w)
 {
 	if (!w || !w->priv.fv) {
 		return;

@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Address spaces and the commit that renders and publishes their views.
+ * Address spaces, and the render and publish steps of a commit (the whole
+ * pipeline reads top to bottom in listeners/commit.c).
  *
- * Commit order: compute every address space's reduced root; get one view
- * per distinct root (reusing the published one when nothing reachable from
- * the root changed, or when a re-render produced identical ranges);
- * publish every changed view with rcu_assign_pointer(); then report to the
- * listeners (begin, one diff per changed address space, commit); finally
- * drop the old views, which are freed after a grace period.
+ * addrspace_publish_views() computes every address space's reduced root;
+ * gets one view per distinct root (reusing the published one when nothing
+ * reachable from the root changed, or when a re-render produced identical
+ * ranges); and publishes every changed view with rcu_assign_pointer().
  */
 #include "config.h"
 
 #include "addrspace-internal.h"
-#include "listener-internal.h"
 
 /* A published view for @root that is still current, if any. */
 static struct memspace_flatview *
@@ -52,14 +50,8 @@ view_unref_notify(gpointer fv)
 	memspace_flatview_unref(fv);
 }
 
-struct as_change {
-	struct memspace_addrspace *as;
-	struct memspace_flatview *old_fv;
-};
-
-/* Compute and publish new views; returns the address spaces that changed. */
-static GArray *
-publish_views(struct memspace *ms, uint64_t gen)
+GArray *
+addrspace_publish_views(struct memspace *ms, uint64_t gen)
 {
 	g_autoptr(GHashTable) views = g_hash_table_new_full(
 		NULL, NULL, NULL, view_unref_notify);
@@ -84,50 +76,8 @@ publish_views(struct memspace *ms, uint64_t gen)
 	return changes;
 }
 
-/* Report the published changes (listeners/listener-internal.h). */
-static int
-notify_changes(struct memspace *ms, GArray *changes)
-{
-	struct listener_update *up = listener_update_new(ms);
-
-	for (guint i = 0; i < changes->len; i++) {
-		struct as_change *ch = &g_array_index(changes, struct as_change, i);
-
-		listener_update_add_view(up, ch->as, ch->old_fv);
-	}
-	return listener_update_run(up);
-}
-
-int
-addrspace_commit_all(struct memspace *ms)
-{
-	GArray *changes;
-	int ret = 0;
-
-	if (!ms->pending && !ms->ioeventfd_pending) {
-		return 0;
-	}
-	if (ms->pending) {
-		ms->pending = false;
-		changes = publish_views(ms, ms->gen);
-		ms->gen++;
-	} else {
-		/* Only ioeventfds changed: nothing is re-rendered. */
-		changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
-	}
-	if (changes->len || ms->ioeventfd_pending) {
-		ret = notify_changes(ms, changes);
-	}
-	for (guint i = 0; i < changes->len; i++) {
-		memspace_flatview_unref(
-			g_array_index(changes, struct as_change, i).old_fv);
-	}
-	g_array_free(changes, TRUE);
-	return ret;
-}
-
 MEMSPACE_EXPORT struct memspace_addrspace *
-memspace_addrspace_new(struct memspace *ms, const char *name,
+memspace_addrspace_create(struct memspace *ms, const char *name,
 		       struct memspace_region *root)
 {
 	struct memspace_addrspace *as;
@@ -163,7 +113,7 @@ memspace_addrspace_new(struct memspace *ms, const char *name,
 		as->current = view_for_root(ms, reduced, ms->gen - 1);
 	}
 	g_ptr_array_add(ms->addrspaces, as);
-	updater_leave(ms);
+	updater_commit(ms, 0);
 	return as;
 }
 
@@ -196,9 +146,9 @@ memspace_addrspace_destroy(struct memspace_addrspace *as)
 	if (ret < 0) {
 		return ret;
 	}
-	listeners_detach_addrspace(as);
+	ms->hook->addrspace_detach(as);
 	g_ptr_array_remove(ms->addrspaces, as);
-	updater_leave(ms);
+	updater_commit(ms, 0);
 	/* Readers may still hold @as itself: free it after a grace period. */
 	ms_call_rcu(&as->rcu, addrspace_free_rcu);
 	return 0;
@@ -249,7 +199,7 @@ memspace_addrspace_get_machine_ram(const struct memspace_addrspace *as)
 }
 
 MEMSPACE_EXPORT int
-memspace_addrspace_set_hyp_ioevtfd_enabled(struct memspace_addrspace *as,
+memspace_addrspace_set_hyp_ioeventfd_enabled(struct memspace_addrspace *as,
 					   bool enabled)
 {
 	int ret = 0;
@@ -258,20 +208,20 @@ memspace_addrspace_set_hyp_ioevtfd_enabled(struct memspace_addrspace *as,
 		return -EINVAL;
 	}
 	updater_lock(as->ms);
-	if (as->hyp_ioevtfd_set) {
+	if (as->hyp_ioeventfd_set) {
 		ret = -EALREADY;
 	} else {
-		as->hyp_ioevtfd_set = true;
-		as->hyp_ioevtfd_enabled = enabled;
+		as->hyp_ioeventfd_set = true;
+		as->hyp_ioeventfd_enabled = enabled;
 	}
 	updater_unlock(as->ms);
 	return ret;
 }
 
 MEMSPACE_EXPORT bool
-memspace_addrspace_get_hyp_ioevtfd_enabled(const struct memspace_addrspace *as)
+memspace_addrspace_get_hyp_ioeventfd_enabled(const struct memspace_addrspace *as)
 {
-	return as->hyp_ioevtfd_enabled;
+	return as->hyp_ioeventfd_enabled;
 }
 
 MEMSPACE_EXPORT struct memspace_flatview *
