@@ -209,6 +209,10 @@ main(int argc, char **argv)
 
 		run_one(b->data, b->len);
 		g_byte_array_free(b, TRUE);
+		if ((k + 1) % 100000 == 0) {
+			fprintf(stderr, "%lu mutated inputs, %.0f s\n", k + 1,
+				(double)(g_get_monotonic_time() - t0) / 1e6);
+		}
 	}
 	printf("%u files, %lu mutated inputs, %.2f s\n", inputs->len,
 	       random_runs, (double)(g_get_monotonic_time() - t0) / 1e6);
