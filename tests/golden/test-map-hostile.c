@@ -436,6 +436,62 @@ START_TEST(duplicate_regions_key_is_refused)
 }
 END_TEST
 
+/* Every dump that a loaded map prints. */
+static char *
+show_all(struct map_load *ml)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(memspace_show(ml->ms, out, MEMSPACE_SHOW_DISABLED |
+							   MEMSPACE_SHOW_OWNERS),
+			 0);
+	ck_assert_int_eq(memspace_show(ml->ms, out, MEMSPACE_SHOW_FLAT), 0);
+	fclose(out);
+	return text;
+}
+
+/*
+ * The quick path and json-glib agree: each sample loads to the same dumps
+ * whether its regions are in the plain form (quick path) or each carries an
+ * extra field that the quick path declines (json-glib path).
+ */
+START_TEST(quick_path_matches_json_glib_on_every_sample)
+{
+	g_autoptr(GPtrArray) dirs = test_sample_dirs();
+
+	ck_assert_uint_gt(dirs->len, 0);
+	for (guint i = 0; i < dirs->len; i++) {
+		g_autofree char *path =
+			g_build_filename(dirs->pdata[i], "tree.json", NULL);
+		g_autofree char *text = NULL;
+		g_autofree char *slow_text = NULL;
+		g_autofree char *quick = NULL, *slow = NULL;
+		g_autoptr(GError) error = NULL;
+		gsize len;
+		struct map_load *ml;
+		g_auto(GStrv) parts = NULL;
+
+		ck_assert(g_file_get_contents(path, &text, &len, NULL));
+		ml = map_load_data(text, (gssize)len, &error);
+		ck_assert_msg(ml, "%s: %s", path, error->message);
+		quick = show_all(ml);
+		map_load_free(ml);
+
+		/* Every region object starts with its "id" field. */
+		parts = g_strsplit(text, "\"id\":", -1);
+		slow_text = g_strjoinv("\"x\":[[0]],\"id\":", parts);
+		ml = map_load_data(slow_text, -1, &error);
+		ck_assert_msg(ml, "%s (slow): %s", path, error->message);
+		slow = show_all(ml);
+		map_load_free(ml);
+		ck_assert_msg(strcmp(quick, slow) == 0, "%s: dumps differ", path);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -467,6 +523,11 @@ main(void)
 			    G_N_ELEMENTS(cut_cases));
 	tcase_add_test(tc, escaped_regions_key_loads);
 	tcase_add_test(tc, duplicate_regions_key_is_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("map-hostile:paths");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, quick_path_matches_json_glib_on_every_sample);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
