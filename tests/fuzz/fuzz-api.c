@@ -50,9 +50,9 @@ typedef __int128 i128;
  * Issue 7 items 10 and 11 (stale incremental views when an address
  * space's root is mapped, unmapped or resized to 0, or is an alias whose
  * target changes) are fixed by separate engine work; until it lands, the
- * harness roots every address space on the first container, which two
- * pinned I/O regions keep from reducing to a child, and never maps, unmaps
- * or zeroes it, so that fuzzing finds other defects.
+ * harness roots every address space on one of two containers, which two
+ * pinned I/O regions each keep from reducing to a child, and never maps,
+ * unmaps or zeroes them, so that fuzzing finds other defects.
  * Reproducers: tests/fuzz/findings/.  Set to 0 once the fix is merged.
  */
 #ifndef FUZZ_AVOID_ISSUE7_ROOTS
@@ -107,6 +107,7 @@ struct fuzz {
 	int nr;
 	struct space spaces[MAX_ASES];
 	unsigned depth;		/* transactions open */
+	int second_root;	/* the other root (FUZZ_AVOID_ISSUE7_ROOTS) */
 	bool too_deep;		/* the oracle met an endless recursion */
 #if MEMSPACE_HAVE_KVM
 	struct memspace_kvm_fake *fake;
@@ -344,10 +345,14 @@ has_cycle(const struct fuzz *f)
 	return false;
 }
 
-/* Whether @i is the root of an address space (see FUZZ_AVOID_ISSUE7_ROOTS). */
+/* Whether @i is, or may become, the root of an address space (see
+ * FUZZ_AVOID_ISSUE7_ROOTS). */
 static bool
 avoided_root(const struct fuzz *f, int i)
 {
+	if (FUZZ_AVOID_ISSUE7_ROOTS && (i == 0 || i == f->second_root)) {
+		return true;
+	}
 	for (int s = 0; FUZZ_AVOID_ISSUE7_ROOTS && s < MAX_ASES; s++) {
 		if (f->spaces[s].as &&
 		    memspace_addrspace_get_root(f->spaces[s].as) ==
@@ -1302,7 +1307,7 @@ op_space(struct fuzz *f)
 	}
 	root = take_node(f);
 	if (FUZZ_AVOID_ISSUE7_ROOTS) {
-		root = 0;
+		root = root % 2 ? f->second_root : 0;
 	}
 	space_create(f, s, root);
 }
@@ -1395,24 +1400,36 @@ run(struct fuzz *f)
 	check_all(f);
 }
 
+/* Two pinned I/O regions in @root: it never reduces to a child. */
+static void
+pin_two(struct fuzz *f, int root)
+{
+	for (int k = 0; k < 2; k++) {
+		int pin = new_node(f, MEMSPACE_REGION_IO, 0x100, -1, 0);
+		uint64_t addr = 0xe000 + 0x800 * (uint64_t)k;
+
+		CHECK(f, -1,
+		      memspace_region_add_subregion_overlap(
+			      f->nodes[root].mr, addr, f->nodes[pin].mr, -3) == 0,
+		      "pin");
+		f->nodes[pin].addr = addr;
+		f->nodes[pin].prio = -3;
+		f->nodes[pin].pinned = true;
+		model_link(f, root, pin);
+	}
+}
+
 static void
 setup(struct fuzz *f)
 {
 	f->ms = shared_context();
 	new_node(f, MEMSPACE_REGION_CONTAINER, take(f, 4) ? TWO_64 : 0x10000,
 		 -1, 0);
-	for (int k = 0; FUZZ_AVOID_ISSUE7_ROOTS && k < 2; k++) {
-		int pin = new_node(f, MEMSPACE_REGION_IO, 0x100, -1, 0);
-
-		CHECK(f, -1,
-		      memspace_region_add_subregion_overlap(
-			      f->nodes[0].mr, 0xe000 + 0x800 * (uint64_t)k,
-			      f->nodes[pin].mr, -3) == 0,
-		      "pin");
-		f->nodes[pin].addr = 0xe000 + 0x800 * (uint64_t)k;
-		f->nodes[pin].prio = -3;
-		f->nodes[pin].pinned = true;
-		model_link(f, 0, pin);
+	if (FUZZ_AVOID_ISSUE7_ROOTS) {
+		f->second_root = new_node(f, MEMSPACE_REGION_CONTAINER, 0x10000,
+					  -1, 0);
+		pin_two(f, 0);
+		pin_two(f, f->second_root);
 	}
 	space_create(f, 0, 0);
 #if MEMSPACE_HAVE_KVM
