@@ -29,8 +29,6 @@ map_fail(GError **error, enum map_load_error code, const char *fmt, ...)
 	return false;
 }
 
-#define fail map_fail
-
 static bool
 holds(JsonNode *node, GType type)
 {
@@ -44,7 +42,7 @@ field(JsonObject *obj, const char *where, const char *name, GError **error)
 	JsonNode *node = json_object_get_member(obj, name);
 
 	if (!node) {
-		fail(error, MAP_LOAD_ERROR_SCHEMA, "%s: missing field \"%s\"",
+		map_fail(error, MAP_LOAD_ERROR_SCHEMA, "%s: missing field \"%s\"",
 		     where, name);
 	}
 	return node;
@@ -60,7 +58,7 @@ read_string(JsonObject *obj, const char *where, const char *name,
 		return false;
 	}
 	if (!holds(node, G_TYPE_STRING)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"%s\" must be a string", where, name);
 	}
 	*ret = json_node_get_string(node);
@@ -77,7 +75,7 @@ read_bool(JsonObject *obj, const char *where, const char *name, bool *ret,
 		return false;
 	}
 	if (!holds(node, G_TYPE_BOOLEAN)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"%s\" must be true or false", where,
 			    name);
 	}
@@ -95,12 +93,12 @@ read_int(JsonObject *obj, const char *where, const char *name, gint64 min,
 		return false;
 	}
 	if (!holds(node, G_TYPE_INT64)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"%s\" must be an integer", where, name);
 	}
 	*ret = json_node_get_int(node);
 	if (*ret < min || *ret > max) {
-		return fail(
+		return map_fail(
 			error, MAP_LOAD_ERROR_RANGE,
 			"%s: field \"%s\" is out of range (%" G_GINT64_FORMAT
 			")",
@@ -148,7 +146,7 @@ read_number(JsonObject *obj, const char *where, const char *name,
 		return -EINVAL;
 	}
 	if (holds(node, G_TYPE_INT64) && json_node_get_int(node) < 0) {
-		fail(error, MAP_LOAD_ERROR_RANGE,
+		map_fail(error, MAP_LOAD_ERROR_RANGE,
 		     "%s: field \"%s\" is negative (write numbers of 2^63 or "
 		     "more as hex strings)",
 		     where, name);
@@ -160,7 +158,7 @@ read_number(JsonObject *obj, const char *where, const char *name,
 	}
 	if (!holds(node, G_TYPE_STRING) ||
 	    map_parse_hex(json_node_get_string(node), ret) == -EINVAL) {
-		fail(error, MAP_LOAD_ERROR_SCHEMA,
+		map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 		     "%s: field \"%s\" must be a hex string (\"0x...\") or a "
 		     "non-negative integer",
 		     where, name);
@@ -172,7 +170,7 @@ read_number(JsonObject *obj, const char *where, const char *name,
 static bool
 range_fail(GError **error, const char *where, const char *name, const char *why)
 {
-	return fail(error, MAP_LOAD_ERROR_RANGE,
+	return map_fail(error, MAP_LOAD_ERROR_RANGE,
 		    "%s: field \"%s\" is out of range (%s)", where, name, why);
 }
 
@@ -226,7 +224,7 @@ read_array(JsonObject *obj, const char *where, const char *name,
 		return false;
 	}
 	if (!JSON_NODE_HOLDS_ARRAY(node)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"%s\" must be an array", where, name);
 	}
 	*ret = json_node_get_array(node);
@@ -237,7 +235,7 @@ static bool
 read_object(JsonNode *node, const char *where, JsonObject **ret, GError **error)
 {
 	if (!JSON_NODE_HOLDS_OBJECT(node)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: must be an object", where);
 	}
 	*ret = json_node_get_object(node);
@@ -256,7 +254,7 @@ read_label(struct map_spec *spec, JsonObject *obj, const char *where,
 	}
 	for (const char *p = s; *p; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			return fail(error, MAP_LOAD_ERROR_SCHEMA,
+			return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 				    "%s: field \"%s\" contains a control "
 				    "character",
 				    where, name);
@@ -277,7 +275,7 @@ read_id(JsonNode *node, const char *where, const char *name, bool nullable,
 		return true;
 	}
 	if (!holds(node, G_TYPE_INT64)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"%s\" must be a region id%s", where,
 			    name, nullable ? " or null" : "");
 	}
@@ -297,7 +295,7 @@ read_owner(struct map_spec *spec, JsonObject *obj, const char *where,
 		return true;
 	}
 	if (!holds(node, G_TYPE_STRING)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"owner\" must be a string", where);
 	}
 	/* QEMU prints "orphan" for a region without owner or parent. */
@@ -345,7 +343,7 @@ read_attrs(struct map_spec *spec, JsonObject *obj, const char *where,
 	}
 	n->type = map_type_word(type, strlen(type));
 	if (!n->type) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: unknown type \"%s\"", where, type);
 	}
 	n->id = (int32_t)id;
@@ -480,7 +478,7 @@ index_ids(struct map_spec *spec, struct id_index *ix, GError **error)
 				ix->hash, GINT_TO_POINTER(n->id), n);
 		}
 		if (!fresh) {
-			return fail(error, MAP_LOAD_ERROR_LINK,
+			return map_fail(error, MAP_LOAD_ERROR_LINK,
 				    "regions[%u]: duplicate region id %" PRId32,
 				    i, n->id);
 		}
@@ -513,7 +511,7 @@ resolve(const struct id_index *ix, gint64 id, const char *where,
 		}
 	}
 	if (!n) {
-		return fail(error, MAP_LOAD_ERROR_LINK,
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
 			    "%s: field \"%s\" names region %" G_GINT64_FORMAT
 			    ", which does not exist",
 			    where, name, id);
@@ -574,20 +572,20 @@ check_listed(struct map_node *n, struct map_node *c, struct map_node **slot,
 	     GError **error)
 {
 	if (*slot == n) {
-		return fail(error, MAP_LOAD_ERROR_LINK,
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
 			    "region %" PRId32
 			    " is listed twice as a child of region %" PRId32,
 			    c->id, n->id);
 	}
 	if (*slot) {
-		return fail(error, MAP_LOAD_ERROR_LINK,
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
 			    "region %" PRId32 " is listed as a child of region "
 			    "%" PRId32 " and of region %" PRId32,
 			    c->id, (*slot)->id, n->id);
 	}
 	*slot = n;
 	if (c->parent != n) {
-		return fail(error, MAP_LOAD_ERROR_LINK,
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
 			    "region %" PRId32 " is listed as a child of region "
 			    "%" PRId32 " but does not name it as its parent",
 			    c->id, n->id);
@@ -618,7 +616,7 @@ check_children(const struct map_spec *spec, GError **error)
 		struct map_node *n = &spec->nodes[i];
 
 		if (n->parent && listed_by[i] != n->parent) {
-			return fail(error, MAP_LOAD_ERROR_LINK,
+			return map_fail(error, MAP_LOAD_ERROR_LINK,
 				    "region %" PRId32 " names region %" PRId32
 				    " as its parent, which does not list it",
 				    n->id, n->parent->id);
@@ -681,14 +679,14 @@ check_cycles(const struct map_spec *spec, GError **error)
 	const struct map_node *n = find_cycle(spec, next_parent);
 
 	if (n) {
-		return fail(error, MAP_LOAD_ERROR_LINK,
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
 			    "region %" PRId32
 			    " is its own ancestor (containment cycle)",
 			    n->id);
 	}
 	n = find_cycle(spec, next_alias);
 	if (n) {
-		return fail(error, MAP_LOAD_ERROR_LINK,
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
 			    "region %" PRId32 " is part of an alias cycle",
 			    n->id);
 	}
@@ -703,13 +701,13 @@ check_kinds(const struct map_spec *spec, GError **error)
 		const struct map_node *n = &spec->nodes[i];
 
 		if (n->alias && n->nr_children) {
-			return fail(error, MAP_LOAD_ERROR_LINK,
+			return map_fail(error, MAP_LOAD_ERROR_LINK,
 				    "region %" PRId32
 				    " is an alias and cannot have children",
 				    n->id);
 		}
 		if (!n->alias && !n->terminates && strcmp(n->type, "i/o")) {
-			return fail(error, MAP_LOAD_ERROR_SCHEMA,
+			return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 				    "region %" PRId32
 				    ": a region of type \"%s\" must terminate",
 				    n->id, n->type);
@@ -755,7 +753,7 @@ read_format(JsonObject *doc, GError **error)
 		return false;
 	}
 	if (strcmp(format, MAP_FORMAT) != 0) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "unsupported format \"%s\" (expected \"" MAP_FORMAT
 			    "\")",
 			    format);
@@ -770,7 +768,7 @@ map_spec_finish(struct map_spec *spec, JsonNode *root, GError **error)
 	JsonObject *doc;
 
 	if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "the document is not a JSON object");
 	}
 	doc = json_node_get_object(root);
