@@ -81,15 +81,15 @@ quick_int(struct quick *q, gint64 *ret)
 	}
 	while (q->p < q->end && g_ascii_isdigit(*q->p)) {
 		if (digits == 1 && v == 0) {
-			return false;	/* leading zero */
+			return false; /* leading zero */
 		}
 		v = v * 10 + (*q->p++ - '0');
 		if (++digits > 18) {
 			return false;
 		}
 	}
-	if (!digits || (q->p < q->end && (*q->p == '.' || *q->p == 'e' ||
-					  *q->p == 'E'))) {
+	if (!digits ||
+	    (q->p < q->end && (*q->p == '.' || *q->p == 'e' || *q->p == 'E'))) {
 		return false;
 	}
 	*ret = negative ? -v : v;
@@ -275,9 +275,9 @@ enum quick_field {
 };
 
 static const char *const quick_names[QF_COUNT] = {
-	"id",	      "name",	     "type",	     "addr",	  "size",
-	"priority",   "enabled",    "terminates", "readonly", "nonvolatile",
-	"romd_mode",  "parent",	    "children",   "alias",    "owner",
+	"id",	     "name",	"type",	      "addr",	  "size",
+	"priority",  "enabled", "terminates", "readonly", "nonvolatile",
+	"romd_mode", "parent",	"children",   "alias",	  "owner",
 };
 
 /* The fields an element must have (alias and owner are optional). */
@@ -326,7 +326,7 @@ quick_field(struct map_spec *spec, struct quick *q, enum quick_field fld,
 	case QF_NONVOLATILE:
 		return quick_bool(q, &n->nonvolatile);
 	case QF_ROMD_MODE:
-		return quick_bool(q, &b);	/* not used */
+		return quick_bool(q, &b); /* not used */
 	case QF_PARENT:
 		n->has_parent = !quick_word(q, "null");
 		return !n->has_parent || quick_int(q, &n->parent_ref);
@@ -387,8 +387,7 @@ quick_region(struct map_spec *spec, struct quick *q, struct map_node *n)
 }
 
 bool
-map_spec_add_region_quick(struct map_spec *spec, const char *text,
-			  size_t len)
+map_spec_add_region_quick(struct map_spec *spec, const char *text, size_t len)
 {
 	struct quick q = { .p = text, .end = text + len };
 	struct map_node n = { 0 };

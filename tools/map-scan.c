@@ -12,10 +12,10 @@
 
 /* Where the scan is inside the top-level "regions" array. */
 enum scan_regions {
-	SCAN_OUTSIDE,	/* not in the array */
-	SCAN_FIRST,	/* after '[' */
-	SCAN_NEXT,	/* after ',' */
-	SCAN_ELEMENT,	/* inside an element */
+	SCAN_OUTSIDE, /* not in the array */
+	SCAN_FIRST, /* after '[' */
+	SCAN_NEXT, /* after ',' */
+	SCAN_ELEMENT, /* inside an element */
 	SCAN_SEPARATOR, /* after an element */
 };
 
@@ -24,10 +24,10 @@ enum scan_regions {
 struct map_scan {
 	map_scan_element_fn fn;
 	void *opaque;
-	GString *rest;		/* the document without the elements */
-	GString *element;	/* the element being collected */
-	GString *dst;		/* rest, element, or NULL (skipped) */
-	unsigned index;		/* of the element being collected */
+	GString *rest; /* the document without the elements */
+	GString *element; /* the element being collected */
+	GString *dst; /* rest, element, or NULL (skipped) */
+	unsigned index; /* of the element being collected */
 	unsigned depth;
 	unsigned line;
 	bool started, top_object;
@@ -35,7 +35,7 @@ struct map_scan {
 	unsigned unicode_left, unicode_value;
 	char key[SCAN_KEY_MAX + 1];
 	unsigned key_len;
-	bool regions_key;	/* the last key at depth 1 was "regions" */
+	bool regions_key; /* the last key at depth 1 was "regions" */
 	bool regions_done;
 	enum scan_regions regions;
 };
@@ -103,7 +103,8 @@ scan_switch(struct map_scan *sc, const char *buf, size_t *start, size_t pos,
 	    GString *dst)
 {
 	if (sc->dst && pos > *start) {
-		g_string_append_len(sc->dst, buf + *start, (gssize)(pos - *start));
+		g_string_append_len(sc->dst, buf + *start,
+				    (gssize)(pos - *start));
 	}
 	sc->dst = dst;
 	*start = pos;
@@ -247,8 +248,8 @@ scan_byte(struct map_scan *sc, const char *buf, size_t *start, size_t i,
 	}
 	if ((c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r') ||
 	    c == 0x7f) {
-		g_autofree char *msg = g_strdup_printf(
-			"unexpected byte 0x%02x", c);
+		g_autofree char *msg =
+			g_strdup_printf("unexpected byte 0x%02x", c);
 
 		return scan_fail(sc, error, msg);
 	}
@@ -292,9 +293,9 @@ scan_byte(struct map_scan *sc, const char *buf, size_t *start, size_t i,
 		break;
 	case ':':
 		if (sc->depth == 1) {
-			sc->regions_key = sc->key_len == strlen("regions") &&
-					  memcmp(sc->key, "regions",
-						 sc->key_len) == 0;
+			sc->regions_key =
+				sc->key_len == strlen("regions") &&
+				memcmp(sc->key, "regions", sc->key_len) == 0;
 		}
 		break;
 	case ',':
@@ -329,8 +330,7 @@ scan_plain(unsigned char c, bool in_string)
 }
 
 bool
-map_scan_feed(struct map_scan *sc, const char *buf, size_t len,
-	      GError **error)
+map_scan_feed(struct map_scan *sc, const char *buf, size_t len, GError **error)
 {
 	size_t start = 0;
 	bool table[2][256];
@@ -340,10 +340,9 @@ map_scan_feed(struct map_scan *sc, const char *buf, size_t len,
 		table[1][c] = scan_plain((unsigned char)c, true);
 	}
 	for (size_t i = 0; i < len; i++) {
-		bool fast = sc->in_string ?
-				    !sc->escape && !sc->unicode_left &&
-					    !sc->capture :
-				    sc->depth >= 3;
+		bool fast = sc->in_string ? !sc->escape && !sc->unicode_left &&
+						    !sc->capture :
+					    sc->depth >= 3;
 
 		if (fast) {
 			const bool *plain = table[sc->in_string];

@@ -21,9 +21,8 @@
  * Called with the text of regions[@index] (not NUL-terminated); returns
  * false with @error set to stop the scan.
  */
-typedef bool (*map_scan_element_fn)(void *opaque, const char *text,
-				    size_t len, unsigned index,
-				    GError **error);
+typedef bool (*map_scan_element_fn)(void *opaque, const char *text, size_t len,
+				    unsigned index, GError **error);
 
 struct map_scan;
 

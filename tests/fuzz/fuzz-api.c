@@ -43,7 +43,7 @@ typedef __int128 i128;
 #define MAX_NODES 20
 #define MAX_ASES 3
 #define MAX_EVENTFDS 4
-#define MAX_DEPTH 48	/* oracle walk: deeper means an endless recursion */
+#define MAX_DEPTH 48 /* oracle walk: deeper means an endless recursion */
 #define PAGE 0x1000u
 
 /*
@@ -73,24 +73,24 @@ struct node {
 	char name[8];
 	enum memspace_region_kind kind;
 	i128 size;
-	uint64_t host_size;	/* RAM kinds: the limit of set_size */
+	uint64_t host_size; /* RAM kinds: the limit of set_size */
 	uint64_t addr;
 	int32_t prio;
 	bool enabled, readonly, nonvolatile, unmergeable, romd;
-	int parent;		/* -1: not mapped */
-	int target;		/* alias target, -1 otherwise */
+	int parent; /* -1: not mapped */
+	int target; /* alias target, -1 otherwise */
 	uint64_t alias_offset;
 	int children[MAX_NODES]; /* render order */
 	int nr_children;
-	int fds[MAX_EVENTFDS];	/* I/O regions: ioeventfds, 4 bytes at */
+	int fds[MAX_EVENTFDS]; /* I/O regions: ioeventfds, 4 bytes at */
 	uint64_t fd_addr[MAX_EVENTFDS];
 	int nr_fds;
-	bool pinned;		/* never mutated (FUZZ_AVOID_ISSUE7_ROOTS) */
+	bool pinned; /* never mutated (FUZZ_AVOID_ISSUE7_ROOTS) */
 };
 
 struct mirror {
-	GArray *ranges;		/* struct memspace_section, sorted */
-	GArray *eventfds;	/* struct memspace_ioeventfd */
+	GArray *ranges; /* struct memspace_section, sorted */
+	GArray *eventfds; /* struct memspace_ioeventfd */
 };
 
 struct space {
@@ -106,9 +106,9 @@ struct fuzz {
 	struct node nodes[MAX_NODES];
 	int nr;
 	struct space spaces[MAX_ASES];
-	unsigned depth;		/* transactions open */
-	int second_root;	/* the other root (FUZZ_AVOID_ISSUE7_ROOTS) */
-	bool too_deep;		/* the oracle met an endless recursion */
+	unsigned depth; /* transactions open */
+	int second_root; /* the other root (FUZZ_AVOID_ISSUE7_ROOTS) */
+	bool too_deep; /* the oracle met an endless recursion */
 #if MEMSPACE_HAVE_KVM
 	struct memspace_kvm_fake *fake;
 	struct memspace_kvm *kvm;
@@ -132,11 +132,19 @@ take(struct fuzz *f, unsigned n)
 	return n ? v % n : 0;
 }
 
-static const uint64_t sizes[] = { 0x1000, 0x2000, 0x800, 0x100, 0x3000,
-				  0x8000, 0x10000, 0,	   0x1800 };
-static const uint64_t addrs[] = { 0,	  0x1000, 0x2000, 0x800,
-				  0x3000, 0x100,  0x8000, 0xf000,
-				  0x1800, 0x4000, 0xfffffffffffff000ull,
+static const uint64_t sizes[] = { 0x1000, 0x2000,  0x800, 0x100, 0x3000,
+				  0x8000, 0x10000, 0,	  0x1800 };
+static const uint64_t addrs[] = { 0,
+				  0x1000,
+				  0x2000,
+				  0x800,
+				  0x3000,
+				  0x100,
+				  0x8000,
+				  0xf000,
+				  0x1800,
+				  0x4000,
+				  0xfffffffffffff000ull,
 				  0xffffffffffffffffull };
 
 static uint64_t
@@ -177,13 +185,16 @@ dump_node(const struct fuzz *f, GString *s, int i, int depth)
 		return;
 	}
 	g_string_append_printf(
-		s, "%*s%s kind %d addr 0x%" PRIx64 " size 0x%" PRIx64 "%s prio %d%s%s%s%s%s",
+		s,
+		"%*s%s kind %d addr 0x%" PRIx64 " size 0x%" PRIx64
+		"%s prio %d%s%s%s%s%s",
 		depth * 2, "", n->name, n->kind, n->addr, size_to_api(n->size),
 		n->size >= TWO_64 ? "(2^64)" : "", n->prio,
 		n->enabled ? "" : " disabled", n->readonly ? " ro" : "",
 		n->nonvolatile ? " nv" : "", n->unmergeable ? " um" : "",
-		n->kind == MEMSPACE_REGION_ROM_DEVICE && !n->romd ? " romd-off" :
-								     "");
+		n->kind == MEMSPACE_REGION_ROM_DEVICE && !n->romd ?
+			" romd-off" :
+			"");
 	if (n->target >= 0) {
 		g_string_append_printf(s, " -> %s @0x%" PRIx64,
 				       f->nodes[n->target].name,
@@ -206,7 +217,9 @@ dump_view(GString *s, struct memspace_addrspace *as)
 
 		memspace_flatview_get_range(fv, i, &sec);
 		g_string_append_printf(
-			s, "  [%" PRIx64 ", %" PRIx64 "] %s @%" PRIx64 "%s%s%s%s\n",
+			s,
+			"  [%" PRIx64 ", %" PRIx64 "] %s @%" PRIx64
+			"%s%s%s%s\n",
 			sec.start, sec.last, memspace_region_get_name(sec.mr),
 			sec.offset_in_region, sec.readonly ? " ro" : "",
 			sec.nonvolatile ? " nv" : "", sec.romd ? " romd" : "",
@@ -216,7 +229,7 @@ dump_view(GString *s, struct memspace_addrspace *as)
 }
 
 static void G_GNUC_PRINTF(3, 4) G_GNUC_NORETURN
-fuzz_fail(const struct fuzz *f, int space, const char *fmt, ...)
+	fuzz_fail(const struct fuzz *f, int space, const char *fmt, ...)
 {
 	g_autoptr(GString) s = g_string_new("fuzz-api: ");
 	va_list ap;
@@ -253,11 +266,11 @@ fuzz_fail(const struct fuzz *f, int space, const char *fmt, ...)
 	abort();
 }
 
-#define CHECK(f, space, cond, ...)                                            \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fuzz_fail((f), (space), __VA_ARGS__);                 \
-		}                                                             \
+#define CHECK(f, space, cond, ...)                            \
+	do {                                                  \
+		if (!(cond)) {                                \
+			fuzz_fail((f), (space), __VA_ARGS__); \
+		}                                             \
 	} while (0)
 
 /* ---- the model ---------------------------------------------------------- */
@@ -397,8 +410,8 @@ contains(i128 start, i128 size, i128 x)
  * the region itself if it terminates.
  */
 static bool
-resolve(struct fuzz *f, int i, i128 base, i128 clo, i128 chi, bool ro,
-	bool nv, bool um, i128 a, int depth, struct hit *hit)
+resolve(struct fuzz *f, int i, i128 base, i128 clo, i128 chi, bool ro, bool nv,
+	bool um, i128 a, int depth, struct hit *hit)
 {
 	const struct node *n = &f->nodes[i];
 	i128 lo, hi;
@@ -495,8 +508,7 @@ model_edges(const struct fuzz *f, int i, i128 base, i128 clo, i128 chi,
 /* ---- the listener mirror ------------------------------------------------ */
 
 static bool
-same_section(const struct memspace_section *a,
-	     const struct memspace_section *b)
+same_section(const struct memspace_section *a, const struct memspace_section *b)
 {
 	return a->start == b->start && a->last == b->last && a->mr == b->mr &&
 	       a->offset_in_region == b->offset_in_region &&
@@ -518,8 +530,9 @@ mirror_add(void *opaque, const struct memspace_section *sec)
 	if (at < m->ranges->len &&
 	    g_array_index(m->ranges, struct memspace_section, at).start <=
 		    sec->last) {
-		fprintf(stderr, "fuzz-api: region_add of [%" PRIx64 ", %" PRIx64
-				"] overlaps a range the listener has\n",
+		fprintf(stderr,
+			"fuzz-api: region_add of [%" PRIx64 ", %" PRIx64
+			"] overlaps a range the listener has\n",
 			sec->start, sec->last);
 		abort();
 	}
@@ -540,8 +553,9 @@ mirror_del(void *opaque, const struct memspace_section *sec)
 			return 0;
 		}
 	}
-	fprintf(stderr, "fuzz-api: region_del of [%" PRIx64 ", %" PRIx64
-			"], which the listener never got\n",
+	fprintf(stderr,
+		"fuzz-api: region_del of [%" PRIx64 ", %" PRIx64
+		"], which the listener never got\n",
 		sec->start, sec->last);
 	abort();
 }
@@ -564,8 +578,9 @@ mirror_eventfd_add(void *opaque, const struct memspace_section *sec,
 		if (same_eventfd(&g_array_index(m->eventfds,
 						struct memspace_ioeventfd, i),
 				 e)) {
-			fprintf(stderr, "fuzz-api: eventfd_add of 0x%" PRIx64
-					" twice\n",
+			fprintf(stderr,
+				"fuzz-api: eventfd_add of 0x%" PRIx64
+				" twice\n",
 				e->addr);
 			abort();
 		}
@@ -588,8 +603,9 @@ mirror_eventfd_del(void *opaque, const struct memspace_section *sec,
 			return 0;
 		}
 	}
-	fprintf(stderr, "fuzz-api: eventfd_del of 0x%" PRIx64
-			", which the listener never got\n",
+	fprintf(stderr,
+		"fuzz-api: eventfd_del of 0x%" PRIx64
+		", which the listener never got\n",
 		e->addr);
 	abort();
 }
@@ -654,7 +670,7 @@ check_probe(struct fuzz *f, int s, int root, const struct memspace_flatview *fv,
 	expect = resolve(f, root, 0, 0, TWO_64, false, false, false, a, 0,
 			 &want);
 	if (f->too_deep) {
-		return;	/* the engine accepted an endless tree: not judged */
+		return; /* the engine accepted an endless tree: not judged */
 	}
 	CHECK(f, s, expect == (got != NULL),
 	      "address 0x%" PRIx64 ": oracle says %s, view says %s", a,
@@ -684,9 +700,8 @@ check_probe(struct fuzz *f, int s, int root, const struct memspace_flatview *fv,
 	      got->unmergeable ? " um" : "", got->romd ? " romd" : "");
 	CHECK(f, s,
 	      same_section(&tsec, got) && toff == want.offset &&
-		      tlen == (got->last - a == UINT64_MAX ?
-				       UINT64_MAX :
-				       got->last - a + 1),
+		      tlen == (got->last - a == UINT64_MAX ? UINT64_MAX :
+							     got->last - a + 1),
 	      "address 0x%" PRIx64 ": translate gives [%" PRIx64 ", %" PRIx64
 	      "] @0x%" PRIx64 " len 0x%" PRIx64,
 	      a, tsec.start, tsec.last, toff, tlen);
@@ -734,8 +749,8 @@ check_space(struct fuzz *f, int s)
 	}
 	/* The mirror is the view. */
 	CHECK(f, s, sp->mirror.ranges->len == nr,
-	      "the listener has %u ranges, the view %zu", sp->mirror.ranges->len,
-	      nr);
+	      "the listener has %u ranges, the view %zu",
+	      sp->mirror.ranges->len, nr);
 	for (size_t i = 0; i < nr; i++) {
 		const struct memspace_section *m = &g_array_index(
 			sp->mirror.ranges, struct memspace_section, i);
@@ -790,7 +805,8 @@ expected_pages(const struct memspace_section *sec, GArray *pages)
 	for (i128 a = start; a < end; a += PAGE) {
 		struct page p = {
 			.gpa = (uint64_t)a,
-			.uaddr = (uint64_t)(uintptr_t)host + sec->offset_in_region +
+			.uaddr = (uint64_t)(uintptr_t)host +
+				 sec->offset_in_region +
 				 (uint64_t)(a - sec->start),
 			.ro = ro,
 		};
@@ -853,9 +869,10 @@ check_kvm(struct fuzz *f)
 		const struct page *w = &g_array_index(want, struct page, i);
 
 		CHECK(f, 0,
-		      g->gpa == w->gpa && g->uaddr == w->uaddr && g->ro == w->ro,
-		      "KVM page 0x%" PRIx64 " -> 0x%" PRIx64 "%s, view page 0x%" PRIx64
-		      " -> 0x%" PRIx64 "%s",
+		      g->gpa == w->gpa && g->uaddr == w->uaddr &&
+			      g->ro == w->ro,
+		      "KVM page 0x%" PRIx64 " -> 0x%" PRIx64
+		      "%s, view page 0x%" PRIx64 " -> 0x%" PRIx64 "%s",
 		      g->gpa, g->uaddr, g->ro ? " ro" : "", w->gpa, w->uaddr,
 		      w->ro ? " ro" : "");
 	}
@@ -884,8 +901,7 @@ applied(struct fuzz *f, const char *what, int ret, bool loop_possible)
 	if (ret == 0) {
 		return true;
 	}
-	CHECK(f, -1,
-	      (ret == -ELOOP && loop_possible) || ret == -EOVERFLOW,
+	CHECK(f, -1, (ret == -ELOOP && loop_possible) || ret == -EOVERFLOW,
 	      "%s: unexpected error %d", what, ret);
 	return false;
 }
@@ -929,8 +945,8 @@ shared_context(void)
 }
 
 static int
-new_node(struct fuzz *f, enum memspace_region_kind kind, i128 size,
-	 int target, uint64_t alias_offset)
+new_node(struct fuzz *f, enum memspace_region_kind kind, i128 size, int target,
+	 uint64_t alias_offset)
 {
 	int i = f->nr;
 	struct node *n = &f->nodes[i];
@@ -968,9 +984,8 @@ new_node(struct fuzz *f, enum memspace_region_kind kind, i128 size,
 						       ramd_memory(i));
 		break;
 	case MEMSPACE_REGION_ALIAS:
-		n->mr = memspace_region_new_alias(f->ms, n->name,
-						  f->nodes[target].mr,
-						  alias_offset, api);
+		n->mr = memspace_region_new_alias(
+			f->ms, n->name, f->nodes[target].mr, alias_offset, api);
 		break;
 	}
 	if (!n->mr) {
@@ -978,8 +993,8 @@ new_node(struct fuzz *f, enum memspace_region_kind kind, i128 size,
 		      "creating %s (kind %d): errno %d", n->name, kind, errno);
 		return -1;
 	}
-	CHECK(f, -1, memspace_region_get_kind(n->mr) == n->kind,
-	      "kind of %s", n->name);
+	CHECK(f, -1, memspace_region_get_kind(n->mr) == n->kind, "kind of %s",
+	      n->name);
 	f->nr++;
 	return i;
 }
@@ -988,9 +1003,9 @@ static void
 op_new(struct fuzz *f)
 {
 	static const enum memspace_region_kind kinds[] = {
-		MEMSPACE_REGION_CONTAINER, MEMSPACE_REGION_RAM,
-		MEMSPACE_REGION_IO,	   MEMSPACE_REGION_ROM_DEVICE,
-		MEMSPACE_REGION_ALIAS,	   MEMSPACE_REGION_ALIAS,
+		MEMSPACE_REGION_CONTAINER,  MEMSPACE_REGION_RAM,
+		MEMSPACE_REGION_IO,	    MEMSPACE_REGION_ROM_DEVICE,
+		MEMSPACE_REGION_ALIAS,	    MEMSPACE_REGION_ALIAS,
 		MEMSPACE_REGION_RAM_DEVICE,
 	};
 	enum memspace_region_kind kind = kinds[take(f, G_N_ELEMENTS(kinds))];
@@ -1056,8 +1071,8 @@ op_map(struct fuzz *f)
 		ret = memspace_region_add_subregion(f->nodes[parent].mr, addr,
 						    c->mr);
 	} else {
-		ret = memspace_region_add_subregion_overlap(
-			f->nodes[parent].mr, addr, c->mr, prio);
+		ret = memspace_region_add_subregion_overlap(f->nodes[parent].mr,
+							    addr, c->mr, prio);
 	}
 	if (!applied(f, "add_subregion", ret, reaches(f, child, parent))) {
 		return;
@@ -1180,8 +1195,7 @@ op_resize(struct fuzz *f)
 	if (n->host_size && size > n->host_size) {
 		size = n->host_size;
 	}
-	if ((size == 0 && avoided_root(f, i)) ||
-	    avoided_wrap(n->addr, size) ||
+	if ((size == 0 && avoided_root(f, i)) || avoided_wrap(n->addr, size) ||
 	    (n->kind == MEMSPACE_REGION_ALIAS &&
 	     avoided_wrap(n->alias_offset, size))) {
 		return;
@@ -1204,8 +1218,7 @@ op_alias_offset(struct fuzz *f)
 		return;
 	}
 	n = &f->nodes[i];
-	if (n->kind != MEMSPACE_REGION_ALIAS ||
-	    avoided_wrap(offset, n->size)) {
+	if (n->kind != MEMSPACE_REGION_ALIAS || avoided_wrap(offset, n->size)) {
 		return;
 	}
 	ret = memspace_region_set_alias_offset(n->mr, offset);
@@ -1249,7 +1262,7 @@ op_eventfd(struct fuzz *f)
 	fd = eventfd(0, EFD_CLOEXEC);
 	CHECK(f, -1, fd >= 0, "eventfd");
 	if (memspace_region_add_eventfd(n->mr, addr, 4, false, 0, fd) < 0) {
-		close(fd);	/* beyond the region: refused */
+		close(fd); /* beyond the region: refused */
 		CHECK(f, -1, (i128)addr + 4 > n->size, "add_eventfd refused");
 		return;
 	}
@@ -1273,8 +1286,8 @@ space_create(struct fuzz *f, int s, int root)
 		g_array_new(FALSE, FALSE, sizeof(struct memspace_section));
 	sp->mirror.eventfds =
 		g_array_new(FALSE, FALSE, sizeof(struct memspace_ioeventfd));
-	sp->l = memspace_listener_register(sp->as, &mirror_ops, &sp->mirror,
-					   0, "mirror");
+	sp->l = memspace_listener_register(sp->as, &mirror_ops, &sp->mirror, 0,
+					   "mirror");
 	CHECK(f, s, sp->l, "listener_register");
 }
 
@@ -1317,9 +1330,9 @@ static void
 views(struct fuzz *f, struct memspace_flatview **ret)
 {
 	for (int s = 0; s < MAX_ASES; s++) {
-		ret[s] = f->spaces[s].as ?
-				 memspace_addrspace_get_flatview(f->spaces[s].as) :
-				 NULL;
+		ret[s] = f->spaces[s].as ? memspace_addrspace_get_flatview(
+						   f->spaces[s].as) :
+					   NULL;
 		memspace_flatview_unref(ret[s]);
 	}
 }
@@ -1410,7 +1423,8 @@ pin_two(struct fuzz *f, int root)
 
 		CHECK(f, -1,
 		      memspace_region_add_subregion_overlap(
-			      f->nodes[root].mr, addr, f->nodes[pin].mr, -3) == 0,
+			      f->nodes[root].mr, addr, f->nodes[pin].mr, -3) ==
+			      0,
 		      "pin");
 		f->nodes[pin].addr = addr;
 		f->nodes[pin].prio = -3;
@@ -1426,8 +1440,8 @@ setup(struct fuzz *f)
 	new_node(f, MEMSPACE_REGION_CONTAINER, take(f, 4) ? TWO_64 : 0x10000,
 		 -1, 0);
 	if (FUZZ_AVOID_ISSUE7_ROOTS) {
-		f->second_root = new_node(f, MEMSPACE_REGION_CONTAINER, 0x10000,
-					  -1, 0);
+		f->second_root =
+			new_node(f, MEMSPACE_REGION_CONTAINER, 0x10000, -1, 0);
 		pin_two(f, 0);
 		pin_two(f, f->second_root);
 	}

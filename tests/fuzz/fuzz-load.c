@@ -48,8 +48,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *out = fopen("/dev/null", "w");
 
 	if (out) {
-		if (memspace_show(ml->ms, out, MEMSPACE_SHOW_DISABLED |
-						       MEMSPACE_SHOW_OWNERS) < 0 ||
+		if (memspace_show(ml->ms, out,
+				  MEMSPACE_SHOW_DISABLED |
+					  MEMSPACE_SHOW_OWNERS) < 0 ||
 		    memspace_show(ml->ms, out, MEMSPACE_SHOW_FLAT) < 0) {
 			finding("show failed on a loaded map", "");
 		}

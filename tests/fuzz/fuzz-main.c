@@ -16,7 +16,7 @@
 
 #include "fuzz.h"
 
-static GPtrArray *inputs;	/* GBytes of the files given */
+static GPtrArray *inputs; /* GBytes of the files given */
 static const uint8_t *current;
 static size_t current_len;
 
@@ -111,13 +111,16 @@ mutate(GRand *rng, size_t max_len)
 	}
 	n = (unsigned)g_rand_int_range(rng, 1, 9);
 	for (unsigned k = 0; k < n; k++) {
-		guint at = b->len ? (guint)g_rand_int_range(rng, 0, (gint32)b->len) : 0;
+		guint at = b->len ? (guint)g_rand_int_range(rng, 0,
+							    (gint32)b->len) :
+				    0;
 		guint8 byte = (guint8)g_rand_int_range(rng, 0, 256);
 
 		switch (g_rand_int_range(rng, 0, 5)) {
 		case 0:
 			if (b->len) {
-				b->data[at] ^= (guint8)(1u << g_rand_int_range(rng, 0, 8));
+				b->data[at] ^= (guint8)(1u << g_rand_int_range(
+								rng, 0, 8));
 			}
 			break;
 		case 1:
@@ -132,8 +135,8 @@ mutate(GRand *rng, size_t max_len)
 			if (b->len) {
 				guint len = (guint)g_rand_int_range(rng, 1, 16);
 
-				g_byte_array_remove_range(b, at,
-							  MIN(b->len - at, len));
+				g_byte_array_remove_range(
+					b, at, MIN(b->len - at, len));
 			}
 			break;
 		default:
@@ -149,7 +152,8 @@ mutate(GRand *rng, size_t max_len)
 				if (!olen) {
 					break;
 				}
-				from = (guint)g_rand_int_range(rng, 0, (gint32)olen);
+				from = (guint)g_rand_int_range(rng, 0,
+							       (gint32)olen);
 				len = (guint)g_rand_int_range(rng, 1, 64);
 				len = MIN((guint)(olen - from), len);
 				insert_bytes(b, at, odata + from, len);
@@ -182,8 +186,9 @@ main(int argc, char **argv)
 
 	inputs = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	for (i = 1; i < argc; i++) {
-		unsigned long *opt = !strcmp(argv[i], "--random")  ? &random_runs :
-				     !strcmp(argv[i], "--seed")    ? &seed :
+		unsigned long *opt = !strcmp(argv[i], "--random") ?
+					     &random_runs :
+				     !strcmp(argv[i], "--seed")	   ? &seed :
 				     !strcmp(argv[i], "--max-len") ? &max_len :
 								     NULL;
 

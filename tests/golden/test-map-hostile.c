@@ -58,14 +58,15 @@ add_region(GString *doc, unsigned id, const char *name, const char *type,
 	if (child < 0) {
 		g_string_append(doc, "\"children\":[]");
 	} else {
-		g_string_append_printf(doc, "\"children\":[%" G_GINT64_FORMAT "]",
-				       child);
+		g_string_append_printf(
+			doc, "\"children\":[%" G_GINT64_FORMAT "]", child);
 	}
 	if (target >= 0) {
-		g_string_append_printf(doc,
-				       ",\"alias\":{\"target\":%" G_GINT64_FORMAT
-				       ",\"offset\":\"0x0\"}",
-				       target);
+		g_string_append_printf(
+			doc,
+			",\"alias\":{\"target\":%" G_GINT64_FORMAT
+			",\"offset\":\"0x0\"}",
+			target);
 	}
 	g_string_append(doc, "}\n");
 }
@@ -130,9 +131,9 @@ END_TEST
 /* 64 levels are fine: the limit is exact. */
 START_TEST(json_nested_to_the_limit_is_parsed)
 {
-	g_autoptr(GString) doc = g_string_new(
-		"{\"format\":\"qemu-mtree-tree/1\",\"regions\":[],"
-		"\"address_spaces\":[],\"x\":");
+	g_autoptr(GString) doc =
+		g_string_new("{\"format\":\"qemu-mtree-tree/1\",\"regions\":[],"
+			     "\"address_spaces\":[],\"x\":");
 	g_autoptr(GError) error = NULL;
 	struct map_load *ml;
 
@@ -206,8 +207,8 @@ START_TEST(deep_documents_are_checked_without_recursion)
 	JsonObject *root;
 	JsonArray *regions;
 
-	ck_assert(json_parser_load_from_data(parser, doc->str,
-					     (gssize)doc->len, NULL));
+	ck_assert(json_parser_load_from_data(parser, doc->str, (gssize)doc->len,
+					     NULL));
 	root = json_node_get_object(json_parser_get_root(parser));
 	regions = json_object_get_array_member(root, "regions");
 	for (unsigned i = 0; i < json_array_get_length(regions); i++) {
@@ -310,7 +311,8 @@ START_TEST(file_at_the_limit_loads)
 	ml = map_load_file_limited(path, strlen(doc), &error);
 	ck_assert_msg(ml, "%s", error ? error->message : "");
 	map_load_free(ml);
-	ck_assert_ptr_null(map_load_file_limited(path, strlen(doc) - 1, &error));
+	ck_assert_ptr_null(
+		map_load_file_limited(path, strlen(doc) - 1, &error));
 	assert_error(error, MAP_LOAD_ERROR_IO, "larger than the limit");
 	unlink(path);
 	rmdir(dir);
@@ -445,8 +447,9 @@ show_all(struct map_load *ml)
 	FILE *out = open_memstream(&text, &len);
 
 	ck_assert_ptr_nonnull(out);
-	ck_assert_int_eq(memspace_show(ml->ms, out, MEMSPACE_SHOW_DISABLED |
-							   MEMSPACE_SHOW_OWNERS),
+	ck_assert_int_eq(memspace_show(ml->ms, out,
+				       MEMSPACE_SHOW_DISABLED |
+					       MEMSPACE_SHOW_OWNERS),
 			 0);
 	ck_assert_int_eq(memspace_show(ml->ms, out, MEMSPACE_SHOW_FLAT), 0);
 	fclose(out);
@@ -487,7 +490,8 @@ START_TEST(quick_path_matches_json_glib_on_every_sample)
 		ck_assert_msg(ml, "%s (slow): %s", path, error->message);
 		slow = show_all(ml);
 		map_load_free(ml);
-		ck_assert_msg(strcmp(quick, slow) == 0, "%s: dumps differ", path);
+		ck_assert_msg(strcmp(quick, slow) == 0, "%s: dumps differ",
+			      path);
 	}
 }
 END_TEST
@@ -502,8 +506,8 @@ main(void)
 	tcase_add_loop_test(tc, json_nested_100k_deep_is_refused, 0, 2);
 	tcase_add_test(tc, json_nested_in_a_region_is_refused);
 	tcase_add_test(tc, json_nested_to_the_limit_is_parsed);
-	tcase_add_loop_test(tc, deep_documents_are_checked_without_recursion,
-			    0, 2);
+	tcase_add_loop_test(tc, deep_documents_are_checked_without_recursion, 0,
+			    2);
 	tcase_add_test(tc, tree_deep_loads);
 	tcase_add_test(tc, alias_chain_long_loads);
 	suite_add_tcase(s, tc);
