@@ -24,9 +24,11 @@
 /*
  * The loader reads, checks and builds deep trees and alias chains without
  * recursion at any length (checked at DEEP below), but the engine's region
- * release and renderer still recurse along them (issue 7, owned by the
- * engine work): until that lands, whole loads stay at a depth the engine
- * survives.  Set to DEEP once the engine is iterative.
+ * release still recurses along them (region_destroy() -> unref ->
+ * reclaim_region_unref_last() -> free_collected() -> region_destroy(), issue
+ * 7, owned by the engine work) and overflows the stack at 100k: until that
+ * lands, whole loads stay at a depth the engine survives.  Set to DEEP once
+ * the release is iterative.
  */
 #define ENGINE_DEEP 1000u
 
