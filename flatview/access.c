@@ -429,6 +429,8 @@ direct_step(const struct access_ctx *ctx, const struct flat_range *fr,
 		*res |= MEMSPACE_ACCESS_DECODE_ERROR;
 	} else {
 		memmove(host, buf, len);
+		/* Device writes must reach migration's dirty log. */
+		memspace_region_set_dirty(fr->mr, range_offset(fr, addr), len);
 	}
 	return len;
 }

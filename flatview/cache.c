@@ -88,7 +88,9 @@ window_translate(struct memspace_window_cache *w)
 	}
 	w->priv.ptr =
 		(uint8_t *)fr->mr->host + fr->offset + (w->addr - fr->start);
-	w->priv.ptr_writable = w->is_write && !(fr->flags & RANGE_READONLY);
+	/* Logged ranges take the slow path, which marks written pages. */
+	w->priv.ptr_writable = w->is_write && !(fr->flags & RANGE_READONLY) &&
+			       !fr->dirty_log_mask;
 }
 
 /* Pin the current view of the window's address space. */

@@ -68,6 +68,7 @@ context_new(const struct commit_hook *hook)
 	ms->refcount = 1;
 	g_rec_mutex_init(&ms->lock);
 	ms->gen = 1;
+	ms->instance = (uint64_t)g_random_int() << 32 | g_random_int();
 	ms->addrspaces = g_ptr_array_new();
 	reclaim_init(ms);
 	ms->hook = hook;

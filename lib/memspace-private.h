@@ -91,6 +91,8 @@ struct commit_hook {
  * @log_global: nesting count of memspace_log_global_start().
  * @ram_regions: every region with host memory (lib/dirty-log.c), so that
  *	global dirty logging reaches regions not mapped anywhere yet.
+ * @instance: a random number naming this context in exports.
+ * @region_serial: regions created so far (atomic): each region's serial.
  * @hook: the commit pipeline and the upper layers' cleanup (see struct
  *	commit_hook); set once by memspace_new().
  */
@@ -108,6 +110,8 @@ struct memspace {
 	bool ioeventfd_pending;
 	unsigned log_global;
 	GQueue ram_regions;
+	uint64_t instance;
+	uint64_t region_serial;
 	/* Region reclamation (reclaim.c), under @reclaim_lock. */
 	GMutex reclaim_lock;
 	GQueue reclaim_epochs;

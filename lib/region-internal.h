@@ -59,6 +59,8 @@ struct memspace_region {
 	void *host;
 	uint64_t host_size;
 	bool host_owned;	/* mapped by memspace, unmapped at free */
+	struct memspace_backend *backend;	/* referenced, or NULL */
+	uint64_t backend_offset;	/* of host[0] in @backend */
 
 	/* Change tracking: generation of the last commit-worthy change. */
 	uint64_t dirty_gen;
@@ -66,6 +68,8 @@ struct memspace_region {
 	 * below (render traces, flatview/render-internal.h). */
 	uint64_t child_dirty_gen;
 	uint64_t subtree_dirty_gen;
+	/* Creation number in the context (memspace_export_json()'s "uid"). */
+	uint64_t serial;
 	/* Marker for graph walks (compared with ms->visit_epoch). */
 	uint64_t visit_mark;
 	/* Reclaim epoch the region is queued on after dying (0: none). */

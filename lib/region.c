@@ -40,6 +40,8 @@ region_alloc(struct memspace *ms, enum memspace_region_kind kind,
 	mr->size = size;
 	mr->enabled = true;
 	mr->romd_mode = true;
+	mr->serial = __atomic_add_fetch(&ms->region_serial, 1,
+					__ATOMIC_RELAXED);
 	return mr;
 }
 
@@ -241,6 +243,7 @@ region_destroy(struct memspace_region *mr)
 	if (mr->host_owned) {
 		munmap(mr->host, mr->host_size);
 	}
+	memspace_backend_unref(mr->backend);
 	g_free(mr->name);
 	g_free(mr->owner);
 	g_free(mr);

@@ -112,7 +112,9 @@ static bool
 plan_section(const struct memspace_kvm_listener *kl,
 	     const struct memspace_section *sec, struct plan *p)
 {
-	uint64_t ps = kl->kvm->page_size;
+	/* Whole pages of the backend (huge pages on hugetlbfs). */
+	uint64_t ps = MAX(kl->kvm->page_size,
+			  memspace_region_get_page_size(sec->mr));
 	u128 start = ((u128)sec->start + ps - 1) & ~(u128)(ps - 1);
 	u128 end = ((u128)sec->last + 1) & ~(u128)(ps - 1);
 	bool ro;

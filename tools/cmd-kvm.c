@@ -132,7 +132,7 @@ static int kvm_slots_run(int argc, char **argv);
 
 const struct tool_command tool_kvm_slots_command = {
 	.name = "kvm-slots",
-	.synopsis = "[--fake] [--as NAME] [MAP]",
+	.synopsis = "[--fake] [--as NAME] [--json] [MAP]",
 	.summary = "print the KVM memory slots a map becomes",
 	.run = kvm_slots_run,
 };
@@ -150,6 +150,7 @@ kvm_slots_help(void)
 	      "\n"
 	      "      --fake      use the fake KVM backend (no /dev/kvm)\n"
 	      "      --as NAME   the address space to map (default: memory)\n"
+	      "      --json      print a JSON document instead\n"
 	      "  -h, --help      show this help\n",
 	      stdout);
 }
@@ -168,10 +169,12 @@ print_slot(void *opaque, const struct memspace_kvm_memslot *m)
 
 /* Returns -1 to go on, or the exit status. */
 static int
-kvm_slots_parse(int argc, char **argv, bool *ret_fake, const char **ret_as)
+kvm_slots_parse(int argc, char **argv, bool *ret_fake, const char **ret_as,
+		bool *ret_json)
 {
 	static const struct option options[] = {
 		{ "fake", no_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "as", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -183,6 +186,9 @@ kvm_slots_parse(int argc, char **argv, bool *ret_fake, const char **ret_as)
 		switch (opt) {
 		case 'F':
 			*ret_fake = true;
+			break;
+		case 'j':
+			*ret_json = true;
 			break;
 		case 'a':
 			*ret_as = optarg;
@@ -204,8 +210,47 @@ kvm_slots_parse(int argc, char **argv, bool *ret_fake, const char **ret_as)
 }
 
 static int
-kvm_slots_print(struct map_load *ml, const char *name, bool fake)
+json_slot(void *opaque, const struct memspace_kvm_memslot *m)
 {
+	JsonBuilder *b = opaque;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "slot");
+	json_builder_add_int_value(b, m->slot);
+	tool_json_hex(b, "start", m->guest_phys_addr);
+	tool_json_hex(b, "last", m->guest_phys_addr + m->memory_size - 1);
+	tool_json_hex(b, "size", m->memory_size);
+	json_builder_set_member_name(b, "readonly");
+	json_builder_add_boolean_value(b, m->flags & 2);
+	json_builder_set_member_name(b, "log_dirty_pages");
+	json_builder_add_boolean_value(b, m->flags & 1);
+	json_builder_end_object(b);
+	return 0;
+}
+
+static int
+kvm_slots_json(struct memspace_kvm_listener *kl, const char *name, bool fake)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "address_space");
+	json_builder_add_string_value(b, name);
+	json_builder_set_member_name(b, "backend");
+	json_builder_add_string_value(b, fake ? "fake" : "kvm");
+	json_builder_set_member_name(b, "slots");
+	json_builder_begin_array(b);
+	(void)memspace_kvm_listener_for_each_slot(kl, json_slot, b);
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return tool_json_print(b);
+}
+
+static int
+kvm_slots_print(struct map_load *ml, const char *name, bool fake, bool json)
+{
+	int status = TOOL_FAILED;
+
 	struct memspace_addrspace *as = tool_find_addrspace(ml, name);
 	struct memspace_kvm_listener *kl;
 	struct tool_vm vm;
@@ -219,22 +264,25 @@ kvm_slots_print(struct map_load *ml, const char *name, bool fake)
 		return TOOL_FAILED;
 	}
 	kl = map_into(&vm, as, "kvm-slots");
-	if (kl) {
+	if (kl && json) {
+		status = kvm_slots_json(kl, name, fake);
+	} else if (kl) {
 		printf("%5s %-33s %14s %s\n", "slot", "guest range", "size",
 		       "flags");
 		(void)memspace_kvm_listener_for_each_slot(kl, print_slot, NULL);
+		status = TOOL_OK;
 	}
 	vm_close(&vm);
-	return kl ? TOOL_OK : TOOL_FAILED;
+	return status;
 }
 
 static int
 kvm_slots_run(int argc, char **argv)
 {
 	const char *name = "memory";
-	bool fake = false;
+	bool fake = false, json = false;
 	struct map_load *ml;
-	int status = kvm_slots_parse(argc, argv, &fake, &name);
+	int status = kvm_slots_parse(argc, argv, &fake, &name, &json);
 
 	if (status >= 0) {
 		return status;
@@ -243,7 +291,7 @@ kvm_slots_run(int argc, char **argv)
 	if (!ml) {
 		return TOOL_FAILED;
 	}
-	status = kvm_slots_print(ml, name, fake);
+	status = kvm_slots_print(ml, name, fake, json);
 	map_load_free(ml);
 	return status;
 }

@@ -13,7 +13,7 @@ static int lookup_run(int argc, char **argv);
 
 const struct tool_command tool_lookup_command = {
 	.name = "lookup",
-	.synopsis = "[--as NAME] MAP ADDR...",
+	.synopsis = "[--as NAME] [--json] MAP ADDR...",
 	.summary = "print the flat range holding each address",
 	.run = lookup_run,
 };
@@ -32,6 +32,7 @@ lookup_help(void)
 	      "the region; or `ADDR: unassigned`.\n"
 	      "\n"
 	      "  -a, --as NAME  the address space to use\n"
+	      "  -j, --json     print a JSON document instead\n"
 	      "  -h, --help     show this help\n",
 	      stdout);
 }
@@ -60,28 +61,6 @@ parse_addr(const char *s, uint64_t *ret)
 	return true;
 }
 
-/* The type word of a flat range, as the flat dump prints it. */
-static const char *
-range_type(const struct memspace_section *sec)
-{
-	if (sec->readonly) {
-		return "rom";
-	}
-	switch (memspace_region_get_kind(sec->mr)) {
-	case MEMSPACE_REGION_RAM_DEVICE:
-		return "ramd";
-	case MEMSPACE_REGION_ROM_DEVICE:
-		return sec->romd ? "romd" : "i/o";
-	case MEMSPACE_REGION_RAM:
-		return "ram";
-	case MEMSPACE_REGION_IO:
-	case MEMSPACE_REGION_CONTAINER:
-	case MEMSPACE_REGION_ALIAS:
-		break;
-	}
-	return "i/o";
-}
-
 static void
 print_lookup(const struct memspace_flatview *fv, uint64_t addr)
 {
@@ -95,26 +74,31 @@ print_lookup(const struct memspace_flatview *fv, uint64_t addr)
 	printf("%016" PRIx64 ": %016" PRIx64 "-%016" PRIx64 " (prio %" PRId32
 	       ", %s%s): %s @%016" PRIx64 "\n",
 	       addr, sec.start, sec.last, memspace_region_get_priority(sec.mr),
-	       sec.nonvolatile ? "nv-" : "", range_type(&sec),
+	       sec.nonvolatile ? "nv-" : "", tool_range_type(&sec),
 	       memspace_region_get_name(sec.mr), off);
 }
 
 /* Returns -1 to go on, or the exit status. */
 static int
-lookup_parse_options(int argc, char **argv, const char **ret_as)
+lookup_parse_options(int argc, char **argv, const char **ret_as,
+		     bool *ret_json)
 {
 	static const struct option options[] = {
 		{ "as", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "a:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "a:jh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			*ret_as = optarg;
+			break;
+		case 'j':
+			*ret_json = true;
 			break;
 		case 'h':
 			lookup_help();
@@ -132,10 +116,54 @@ lookup_parse_options(int argc, char **argv, const char **ret_as)
 	return -1;
 }
 
+static void
+json_lookup(JsonBuilder *b, const struct memspace_flatview *fv, uint64_t addr)
+{
+	struct memspace_section sec;
+	uint64_t off;
+
+	json_builder_begin_object(b);
+	tool_json_hex(b, "address", addr);
+	json_builder_set_member_name(b, "range");
+	if (memspace_flatview_translate(fv, addr, &sec, &off, NULL) < 0) {
+		json_builder_add_null_value(b);
+	} else {
+		json_builder_begin_object(b);
+		tool_json_range_members(b, &sec);
+		json_builder_end_object(b);
+		tool_json_hex(b, "offset_in_region", off);
+	}
+	json_builder_end_object(b);
+}
+
+static int
+lookup_json(const struct memspace_flatview *fv, const char *as_name,
+	    char **addrs, int nr)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "address_space");
+	json_builder_add_string_value(b, as_name);
+	json_builder_set_member_name(b, "results");
+	json_builder_begin_array(b);
+	for (int i = 0; i < nr; i++) {
+		uint64_t addr = 0;
+
+		(void)parse_addr(addrs[i], &addr);
+		json_lookup(b, fv, addr);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return tool_json_print(b);
+}
+
 static int
 lookup_in_map(const struct map_load *ml, const char *as_name, char **addrs,
-	      int nr)
+	      int nr, bool json)
 {
+	int status = TOOL_OK;
+
 	struct memspace_addrspace *as = tool_find_addrspace(ml, as_name);
 	struct memspace_flatview *fv;
 
@@ -146,6 +174,10 @@ lookup_in_map(const struct map_load *ml, const char *as_name, char **addrs,
 		return TOOL_FAILED;
 	}
 	fv = memspace_addrspace_get_flatview(as);
+	if (json) {
+		status = lookup_json(fv, as_name, addrs, nr);
+		nr = 0;
+	}
 	for (int i = 0; i < nr; i++) {
 		uint64_t addr = 0;
 
@@ -153,14 +185,15 @@ lookup_in_map(const struct map_load *ml, const char *as_name, char **addrs,
 		print_lookup(fv, addr);
 	}
 	memspace_flatview_unref(fv);
-	return TOOL_OK;
+	return status;
 }
 
 static int
 lookup_run(int argc, char **argv)
 {
 	const char *as_name = "memory";
-	int status = lookup_parse_options(argc, argv, &as_name);
+	bool json = false;
+	int status = lookup_parse_options(argc, argv, &as_name, &json);
 	struct map_load *ml;
 
 	if (status >= 0) {
@@ -180,7 +213,7 @@ lookup_run(int argc, char **argv)
 		return TOOL_FAILED;
 	}
 	status = lookup_in_map(ml, as_name, argv + optind + 1,
-			       argc - optind - 1);
+			       argc - optind - 1, json);
 	map_load_free(ml);
 	return status;
 }

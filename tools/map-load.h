@@ -107,10 +107,10 @@ struct memspace_region *map_load_keep(struct map_load *ml,
  *
  * Limits: JSON nested deeper than MAP_SCAN_MAX_DEPTH (64) levels is refused
  * before json-glib sees it, as are strings holding \u0000 and names or
- * owners holding control characters.  Error messages are one line: control
- * characters in them are written \xNN.  The "regions" array is parsed one
- * element at a time, so memory stays proportional to the regions, not to
- * the text.
+ * owners holding line breaks (\n, \r, \v, \f).  Error messages are one
+ * line: control characters in them are written \xNN.  The "regions" array
+ * is parsed one element at a time, so memory stays proportional to the
+ * regions, not to the text.
  *
  * Return: the map, or NULL with @error set.
  */

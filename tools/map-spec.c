@@ -242,7 +242,11 @@ read_object(JsonNode *node, const char *where, JsonObject **ret, GError **error)
 	return true;
 }
 
-/* A text field shown in dumps: one printable line. */
+/*
+ * A text field shown in dumps, one line per region: line breaks (newline,
+ * carriage return, vertical tab, form feed) are refused; NUL never gets
+ * here (see map-scan.c).  Other characters, tabs included, are kept.
+ */
 static bool
 read_label(struct map_spec *spec, JsonObject *obj, const char *where,
 	   const char *name, const char **ret, GError **error)
@@ -252,13 +256,10 @@ read_label(struct map_spec *spec, JsonObject *obj, const char *where,
 	if (!read_string(obj, where, name, &s, error)) {
 		return false;
 	}
-	for (const char *p = s; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
-				    "%s: field \"%s\" contains a control "
-				    "character",
-				    where, name);
-		}
+	if (strpbrk(s, "\n\r\v\f")) {
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
+				"%s: field \"%s\" contains a line break", where,
+				name);
 	}
 	*ret = g_string_chunk_insert(spec->strings, s);
 	return true;

@@ -14,6 +14,10 @@ static const struct tool_command *const commands[] = {
 	&tool_show_command,
 	&tool_lookup_command,
 	&tool_kvm_slots_command,
+	&tool_export_command,
+	&tool_import_command,
+	&tool_diff_command,
+	&tool_draw_command,
 };
 
 static void

@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include <json-glib/json-glib.h>
+
 #include "map-load.h"
 
 /* Exit statuses of every subcommand. */
@@ -34,6 +36,10 @@ struct tool_command {
 extern const struct tool_command tool_show_command;
 extern const struct tool_command tool_lookup_command;
 extern const struct tool_command tool_kvm_slots_command;
+extern const struct tool_command tool_export_command;
+extern const struct tool_command tool_import_command;
+extern const struct tool_command tool_diff_command;
+extern const struct tool_command tool_draw_command;
 
 /*
  * `show --kvm` (cmd-kvm.c): map the "memory" address space of @ml into a
@@ -61,6 +67,29 @@ void tool_set_max_map_size(uint64_t size);
 /* The first address space of @ml named @name, or NULL. */
 struct memspace_addrspace *tool_find_addrspace(const struct map_load *ml,
 					       const char *name);
+
+/* The type word `info mtree -f` prints for a range (tool-range.c). */
+const char *tool_range_type(const struct memspace_section *sec);
+
+/* "START-END (prio P, [nv-]TYPE): NAME[ @OFFSET]", as the flat dump. */
+void tool_print_range(FILE *out, const struct memspace_section *sec);
+
+/* Member @key: "0x..." (numbers that may exceed 2^53 are hex strings). */
+void tool_json_hex(JsonBuilder *b, const char *key, uint64_t v);
+
+/*
+ * The members of a range object of the --json outputs: start, last (hex
+ * strings), priority, type, name, offset (hex string), readonly,
+ * nonvolatile, romd.
+ */
+void tool_json_range_members(JsonBuilder *b,
+			     const struct memspace_section *sec);
+
+/* Print the builder's document on stdout; returns an enum tool_status. */
+int tool_json_print(JsonBuilder *b);
+
+/* `show --flat --json` (show-json.c); returns an enum tool_status. */
+int tool_show_flat_json(const struct map_load *ml);
 
 /* The built-in q35-like PC shown when no map file is given. */
 struct map_load *default_map_new(void);

@@ -32,9 +32,13 @@
 #include <memspace/addrspace.h>
 #include <memspace/flatview.h>
 #include <memspace/show.h>
+#include <memspace/export.h>
 #include <memspace/listener.h>
 #include <memspace/access.h>
 #include <memspace/cache.h>
+#include <memspace/backend.h>
+#include <memspace/guest-memory.h>
+#include <memspace/guest-access.h>
 /*
  * <memspace/reader.h> (the read side inlined from liburcu's static headers)
  * is opt-in: include it where the read side is hot.  Without it, use

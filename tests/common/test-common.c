@@ -155,6 +155,19 @@ test_sample_path(const char *name, const char *file)
 	return g_build_filename(TEST_SAMPLES_DIR, name, file, NULL);
 }
 
+char *
+test_show_text(struct memspace *ms, unsigned flags)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(memspace_show(ms, out, flags), 0);
+	fclose(out);
+	return buf;
+}
+
 struct test_run
 test_run_tool(const char *tool, const char *const *args, bool keep_stderr)
 {

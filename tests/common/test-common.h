@@ -85,6 +85,9 @@ int test_run_suite(Suite *suite);
 		return test_run_suite(make_suite());                          \
 	}
 
+/* memspace_show(@ms, @flags) as a string (asserts success; g_free it). */
+char *test_show_text(struct memspace *ms, unsigned flags);
+
 /* A finished run of a program (the memspace tool, in tests). */
 struct test_run {
 	int status;	/* exit status, or -1 if it did not exit normally */

@@ -34,19 +34,6 @@ static const struct golden_case cases[] = {
 /* Sample directories (full paths); found before the tests fork. */
 static GPtrArray *samples;
 
-static char *
-show_to_string(struct memspace *ms, unsigned flags)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	ck_assert_ptr_nonnull(out);
-	ck_assert_int_eq(memspace_show(ms, out, flags), 0);
-	fclose(out);
-	return buf;
-}
-
 START_TEST(golden_sample_matches_qemu)
 {
 	const char *sample = samples->pdata[_i / G_N_ELEMENTS(cases)];
@@ -69,7 +56,7 @@ START_TEST(golden_sample_matches_qemu)
 
 	ck_assert_msg(ml, "%s: %s", tree_path, error ? error->message : "?");
 
-	g_autofree char *actual = show_to_string(ml->ms, c->flags);
+	g_autofree char *actual = test_show_text(ml->ms, c->flags);
 	g_autofree char *diff = golden_compare(expected, actual, c->mode);
 
 	map_load_free(ml);
