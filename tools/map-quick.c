@@ -80,13 +80,11 @@ quick_int(struct quick *q, gint64 *ret)
 		q->p++;
 	}
 	while (q->p < q->end && g_ascii_isdigit(*q->p)) {
-		if (digits == 1 && v == 0) {
-			return false; /* leading zero */
+		if ((digits == 1 && v == 0) || digits == 18) {
+			return false; /* a leading zero, or too long */
 		}
 		v = v * 10 + (*q->p++ - '0');
-		if (++digits > 18) {
-			return false;
-		}
+		digits++;
 	}
 	if (!digits ||
 	    (q->p < q->end && (*q->p == '.' || *q->p == 'e' || *q->p == 'E'))) {
