@@ -526,15 +526,18 @@ link_region(struct map_spec *spec, const struct id_index *ix,
 	    struct map_node *n, GError **error)
 {
 	char where[32];
+	/* Without children, the arrays may be empty (NULL). */
 	const gint64 *ids =
-		&g_array_index(spec->child_ids, gint64, n->first_child);
+		n->nr_children ?
+			&g_array_index(spec->child_ids, gint64, n->first_child) :
+			NULL;
 
 	g_snprintf(where, sizeof(where), "region %" PRId32, n->id);
 	if (n->has_parent &&
 	    !resolve(ix, n->parent_ref, where, "parent", &n->parent, error)) {
 		return false;
 	}
-	n->children = spec->links + n->first_child;
+	n->children = n->nr_children ? spec->links + n->first_child : NULL;
 	for (unsigned i = 0; i < n->nr_children; i++) {
 		if (!resolve(ix, ids[i], where, "children", &n->children[i],
 			     error)) {
