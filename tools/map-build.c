@@ -23,8 +23,7 @@ build_fail(GError **error, const char *fmt, ...)
 	va_start(ap, fmt);
 	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_set_error_literal(error, MAP_LOAD_ERROR, MAP_LOAD_ERROR_BUILD, msg);
-	return false;
+	return map_fail(error, MAP_LOAD_ERROR_BUILD, "%s", msg);
 }
 
 /* memspace's errno values, worded for the context of a map file. */
@@ -101,17 +100,9 @@ build_plain(struct map_load *ml, struct map_node *n, GError **error)
 	return true;
 }
 
-/* Targets first; map_spec_parse() ruled out alias-of-alias cycles. */
 static bool
-build_alias(struct map_load *ml, struct map_node *n, GError **error)
+build_one_alias(struct map_load *ml, struct map_node *n, GError **error)
 {
-	if (n->mr) {
-		return true;
-	}
-	if (!n->alias->mr && !build_alias(ml, n->alias, error)) {
-		return false;
-	}
-
 	struct memspace_region *mr = memspace_region_new_alias(
 		ml->ms, n->name, n->alias->mr, n->alias_offset, n->size);
 
@@ -121,6 +112,28 @@ build_alias(struct map_load *ml, struct map_node *n, GError **error)
 				  n->id, build_strerror(errno));
 	}
 	n->mr = map_load_keep(ml, mr);
+	return true;
+}
+
+/*
+ * Targets first, without recursion: stack the chain of aliases not built
+ * yet, then build it from its far end; map_spec_finish() ruled out alias
+ * cycles.
+ */
+static bool
+build_alias(struct map_load *ml, struct map_node *n, GPtrArray *chain,
+	    GError **error)
+{
+	g_ptr_array_set_size(chain, 0);
+	for (; !n->mr; n = n->alias) {
+		g_ptr_array_add(chain, n);
+	}
+	while (chain->len) {
+		if (!build_one_alias(ml, chain->pdata[chain->len - 1], error)) {
+			return false;
+		}
+		g_ptr_array_set_size(chain, chain->len - 1);
+	}
 	return true;
 }
 
@@ -184,10 +197,12 @@ build_regions(struct map_load *ml, struct map_spec *spec, GError **error)
 			return false;
 		}
 	}
+	g_autoptr(GPtrArray) chain = g_ptr_array_new();
+
 	for (unsigned i = 0; i < spec->nr_nodes; i++) {
 		struct map_node *n = &spec->nodes[i];
 
-		if (n->alias && !build_alias(ml, n, error)) {
+		if (n->alias && !build_alias(ml, n, chain, error)) {
 			return false;
 		}
 	}
@@ -207,7 +222,7 @@ build_addrspaces(struct map_load *ml, const struct map_spec *spec,
 	for (unsigned i = 0; i < spec->nr_ases; i++) {
 		const struct map_as *mas = &spec->ases[i];
 		struct memspace_addrspace *as = memspace_addrspace_create(
-			ml->ms, mas->name, mas->root->mr);
+			ml->ms, mas->name, mas->root_mr);
 
 		if (!as) {
 			return build_fail(
@@ -241,7 +256,12 @@ map_build(struct map_load *ml, struct map_spec *spec, GError **error)
 		return build_fail(error, "cannot commit: %s",
 				  build_strerror(-ret));
 	}
+	if (!ok) {
+		return false;
+	}
 	/* Created after the commit, each address space gets the view rendered
-	 * once for its root, or shares one. */
-	return ok && build_addrspaces(ml, spec, error);
+	 * once for its root, or shares one; the regions of the spec are not
+	 * needed for that, and their memory goes first. */
+	map_spec_release_nodes(spec);
+	return build_addrspaces(ml, spec, error);
 }

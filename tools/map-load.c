@@ -5,11 +5,18 @@
  * memory of RAM devices, and releases them in that order.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include "map-scan.h"
 #include "map-spec.h"
+
+/* The size of each read(). */
+#define MAP_LOAD_CHUNK (1u << 20)
 
 GQuark
 map_load_error_quark(void)
@@ -63,8 +70,17 @@ map_load_free(struct map_load *ml)
 	g_free(ml);
 }
 
+/* A parser kept for every piece, so that each piece's DOM goes at once. */
+struct load_state {
+	JsonParser *parser;
+	struct map_spec *spec;
+	struct map_scan *scan;
+};
+
+/* json-glib names the input "<data>" and numbers lines from 1 in @data. */
 static bool
-parse_json(JsonParser *parser, const char *data, gssize len, GError **error)
+parse_json(JsonParser *parser, const char *data, gssize len,
+	   const char *what, GError **error)
 {
 	g_autoptr(GError) err = NULL;
 	const char *msg;
@@ -72,70 +88,136 @@ parse_json(JsonParser *parser, const char *data, gssize len, GError **error)
 	if (json_parser_load_from_data(parser, data, len, &err)) {
 		return true;
 	}
-	/* json-glib names the input "<data>"; the caller names the file. */
 	msg = err->message;
 	if (g_str_has_prefix(msg, "<data>:")) {
 		msg += strlen("<data>:");
 	}
-	g_set_error(error, MAP_LOAD_ERROR, MAP_LOAD_ERROR_PARSE,
-		    "invalid JSON: %s", msg);
+	map_fail(error, MAP_LOAD_ERROR_PARSE, "invalid JSON%s: %s", what, msg);
 	return false;
+}
+
+static bool
+load_element(void *opaque, const char *text, size_t len, unsigned index,
+	     GError **error)
+{
+	struct load_state *st = opaque;
+	char what[40];
+
+	if (map_spec_add_region_quick(st->spec, text, len)) {
+		return true;
+	}
+	g_snprintf(what, sizeof(what), " in regions[%u]", index);
+	return parse_json(st->parser, text, (gssize)len, what, error) &&
+	       map_spec_add_region(st->spec, json_parser_get_root(st->parser),
+				   index, error);
+}
+
+static void
+load_begin(struct load_state *st)
+{
+	st->parser = json_parser_new_immutable();
+	st->spec = map_spec_new();
+	st->scan = map_scan_new(load_element, st);
+}
+
+static void
+load_end(struct load_state *st)
+{
+	map_scan_free(st->scan);
+	map_spec_free(st->spec);
+	g_object_unref(st->parser);
+}
+
+/* After the pre-scan of the whole text: the rest, then the build. */
+static struct map_load *
+load_finish(struct load_state *st, GError **error)
+{
+	const GString *rest = map_scan_rest(st->scan);
+	struct map_load *ml;
+
+	if (!parse_json(st->parser, rest->str, (gssize)rest->len, "", error) ||
+	    !map_spec_finish(st->spec, json_parser_get_root(st->parser),
+			     error)) {
+		return NULL;
+	}
+	ml = map_load_new();
+	if (!map_build(ml, st->spec, error)) {
+		map_load_free(g_steal_pointer(&ml));
+	}
+	return ml;
 }
 
 struct map_load *
 map_load_data(const char *data, gssize len, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new_immutable();
-	struct map_spec *spec;
-	struct map_load *ml;
+	struct load_state st;
+	struct map_load *ml = NULL;
 
-	if (!parse_json(parser, data, len, error)) {
-		return NULL;
+	load_begin(&st);
+	if (map_scan_feed(st.scan, data, len < 0 ? strlen(data) : (size_t)len,
+			  error)) {
+		ml = load_finish(&st, error);
 	}
-	spec = map_spec_parse(json_parser_get_root(parser), error);
-	if (!spec) {
-		return NULL;
-	}
-	ml = map_load_new();
-	if (!map_build(ml, spec, error)) {
-		map_load_free(g_steal_pointer(&ml));
-	}
-	map_spec_free(spec);
+	load_end(&st);
 	return ml;
 }
 
+/* Feed the whole file, at most @max_size bytes, to the pre-scan. */
 static bool
-read_all(FILE *f, GString *buf)
+load_stream(struct load_state *st, int fd, uint64_t max_size, GError **error)
 {
-	char chunk[16384];
-	size_t n;
+	g_autofree char *chunk = g_malloc(MAP_LOAD_CHUNK);
+	uint64_t total = 0;
 
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		g_string_append_len(buf, chunk, (gssize)n);
+	for (;;) {
+		ssize_t n = read(fd, chunk, MAP_LOAD_CHUNK);
+
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n < 0) {
+			return map_fail(error, MAP_LOAD_ERROR_IO,
+					"cannot read: %s", g_strerror(errno));
+		}
+		if (n == 0) {
+			return true;
+		}
+		total += (uint64_t)n;
+		if (total > max_size) {
+			return map_fail(error, MAP_LOAD_ERROR_IO,
+					"larger than the limit of %" PRIu64
+					" bytes (see --max-map-size)",
+					max_size);
+		}
+		if (!map_scan_feed(st->scan, chunk, (size_t)n, error)) {
+			return false;
+		}
 	}
-	return !ferror(f);
+}
+
+struct map_load *
+map_load_file_limited(const char *path, uint64_t max_size, GError **error)
+{
+	struct load_state st;
+	struct map_load *ml = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		map_fail(error, MAP_LOAD_ERROR_IO, "cannot open: %s",
+			 g_strerror(errno));
+		return NULL;
+	}
+	load_begin(&st);
+	if (load_stream(&st, fd, max_size, error)) {
+		ml = load_finish(&st, error);
+	}
+	load_end(&st);
+	close(fd);
+	return ml;
 }
 
 struct map_load *
 map_load_file(const char *path, GError **error)
 {
-	g_autoptr(GString) buf = g_string_new(NULL);
-	FILE *f = fopen(path, "rb");
-	int err;
-
-	if (!f) {
-		err = errno;
-		g_set_error(error, MAP_LOAD_ERROR, MAP_LOAD_ERROR_IO,
-			    "cannot open: %s", g_strerror(err));
-		return NULL;
-	}
-	if (!read_all(f, buf)) {
-		err = errno;
-		fclose(f);
-		g_set_error(error, MAP_LOAD_ERROR, MAP_LOAD_ERROR_IO,
-			    "cannot read: %s", g_strerror(err));
-		return NULL;
-	}
-	fclose(f);
-	return map_load_data(buf->str, (gssize)buf->len, error);
+	return map_load_file_limited(path, MAP_LOAD_DEFAULT_MAX_SIZE, error);
 }

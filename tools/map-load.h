@@ -7,6 +7,8 @@
 #ifndef MEMSPACE_TOOLS_MAP_LOAD_H
 #define MEMSPACE_TOOLS_MAP_LOAD_H
 
+#include <stdint.h>
+
 #include <glib.h>
 
 #include <memspace/memspace.h>
@@ -103,14 +105,39 @@ struct memspace_region *map_load_keep(struct map_load *ml,
  * when it maps a region, so the "priority" of a region without a parent is
  * ignored.
  *
+ * Limits: JSON nested deeper than MAP_SCAN_MAX_DEPTH (64) levels is refused
+ * before json-glib sees it, as are strings holding \u0000 and names or
+ * owners holding line breaks (\n, \r, \v, \f).  Error messages are one
+ * line: control characters in them are written \xNN.  The "regions" array
+ * is parsed one element at a time, so memory stays proportional to the
+ * regions, not to the text.
+ *
  * Return: the map, or NULL with @error set.
  */
 struct map_load *map_load_data(const char *data, gssize len, GError **error);
 
+/*
+ * The default limit on the size of a map file: 1 GiB, some 5 million
+ * regions.  Files are read as a stream (a FIFO works); reading stops at the
+ * limit, so that /dev/zero or an endless pipe gets an error.
+ */
+#define MAP_LOAD_DEFAULT_MAX_SIZE ((uint64_t)1 << 30)
+
 /**
- * map_load_file() - build a map from a `qemu-mtree-tree/1` file
- * @path: the file.
+ * map_load_file_limited() - build a map from a `qemu-mtree-tree/1` file
+ * @path: the file (any readable file: regular, FIFO, character device).
+ * @max_size: refuse files of more bytes than this.
  * @error: as for map_load_data(); the message does not repeat @path.
+ *
+ * Return: the map, or NULL with @error set.
+ */
+struct map_load *map_load_file_limited(const char *path, uint64_t max_size,
+				       GError **error);
+
+/**
+ * map_load_file() - map_load_file_limited() with MAP_LOAD_DEFAULT_MAX_SIZE
+ * @path: the file.
+ * @error: as for map_load_data().
  *
  * Return: the map, or NULL with @error set.
  */

@@ -9,30 +9,23 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "map-scan.h"
 #include "map-spec.h"
 
 #define MAP_FORMAT "qemu-mtree-tree/1"
 #define MAP_2_64 ((unsigned __int128)1 << 64)
 
-/* A reader's state: the spec being filled and the JSON objects behind it. */
-struct spec_reader {
-	struct map_spec *spec;
-	JsonObject **objs; /* the object of each node */
-	GHashTable *by_id; /* id -> struct map_node */
-};
-
-static bool fail(GError **error, enum map_load_error code, const char *fmt, ...)
-	G_GNUC_PRINTF(3, 4);
-
-static bool
-fail(GError **error, enum map_load_error code, const char *fmt, ...)
+bool
+map_fail(GError **error, enum map_load_error code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_set_error_literal(error, MAP_LOAD_ERROR, code, msg);
+	g_autofree char *line = map_escape_line(msg);
+
+	g_set_error_literal(error, MAP_LOAD_ERROR, code, line);
 	return false;
 }
 
@@ -49,7 +42,7 @@ field(JsonObject *obj, const char *where, const char *name, GError **error)
 	JsonNode *node = json_object_get_member(obj, name);
 
 	if (!node) {
-		fail(error, MAP_LOAD_ERROR_SCHEMA, "%s: missing field \"%s\"",
+		map_fail(error, MAP_LOAD_ERROR_SCHEMA, "%s: missing field \"%s\"",
 		     where, name);
 	}
 	return node;
@@ -65,7 +58,7 @@ read_string(JsonObject *obj, const char *where, const char *name,
 		return false;
 	}
 	if (!holds(node, G_TYPE_STRING)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"%s\" must be a string", where, name);
 	}
 	*ret = json_node_get_string(node);
@@ -82,7 +75,7 @@ read_bool(JsonObject *obj, const char *where, const char *name, bool *ret,
 		return false;
 	}
 	if (!holds(node, G_TYPE_BOOLEAN)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"%s\" must be true or false", where,
 			    name);
 	}
@@ -100,12 +93,12 @@ read_int(JsonObject *obj, const char *where, const char *name, gint64 min,
 		return false;
 	}
 	if (!holds(node, G_TYPE_INT64)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"%s\" must be an integer", where, name);
 	}
 	*ret = json_node_get_int(node);
 	if (*ret < min || *ret > max) {
-		return fail(
+		return map_fail(
 			error, MAP_LOAD_ERROR_RANGE,
 			"%s: field \"%s\" is out of range (%" G_GINT64_FORMAT
 			")",
@@ -114,9 +107,8 @@ read_int(JsonObject *obj, const char *where, const char *name, gint64 min,
 	return true;
 }
 
-/* "0x" and at least one hex digit; -ERANGE above 2^64. */
-static int
-parse_hex(const char *s, unsigned __int128 *ret)
+int
+map_parse_hex(const char *s, unsigned __int128 *ret)
 {
 	unsigned __int128 v = 0;
 
@@ -154,7 +146,7 @@ read_number(JsonObject *obj, const char *where, const char *name,
 		return -EINVAL;
 	}
 	if (holds(node, G_TYPE_INT64) && json_node_get_int(node) < 0) {
-		fail(error, MAP_LOAD_ERROR_RANGE,
+		map_fail(error, MAP_LOAD_ERROR_RANGE,
 		     "%s: field \"%s\" is negative (write numbers of 2^63 or "
 		     "more as hex strings)",
 		     where, name);
@@ -165,20 +157,20 @@ read_number(JsonObject *obj, const char *where, const char *name,
 		return 0;
 	}
 	if (!holds(node, G_TYPE_STRING) ||
-	    parse_hex(json_node_get_string(node), ret) == -EINVAL) {
-		fail(error, MAP_LOAD_ERROR_SCHEMA,
+	    map_parse_hex(json_node_get_string(node), ret) == -EINVAL) {
+		map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 		     "%s: field \"%s\" must be a hex string (\"0x...\") or a "
 		     "non-negative integer",
 		     where, name);
 		return -EINVAL;
 	}
-	return parse_hex(json_node_get_string(node), ret);
+	return map_parse_hex(json_node_get_string(node), ret);
 }
 
 static bool
 range_fail(GError **error, const char *where, const char *name, const char *why)
 {
-	return fail(error, MAP_LOAD_ERROR_RANGE,
+	return map_fail(error, MAP_LOAD_ERROR_RANGE,
 		    "%s: field \"%s\" is out of range (%s)", where, name, why);
 }
 
@@ -232,7 +224,7 @@ read_array(JsonObject *obj, const char *where, const char *name,
 		return false;
 	}
 	if (!JSON_NODE_HOLDS_ARRAY(node)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"%s\" must be an array", where, name);
 	}
 	*ret = json_node_get_array(node);
@@ -243,59 +235,59 @@ static bool
 read_object(JsonNode *node, const char *where, JsonObject **ret, GError **error)
 {
 	if (!JSON_NODE_HOLDS_OBJECT(node)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: must be an object", where);
 	}
 	*ret = json_node_get_object(node);
 	return true;
 }
 
-/* A region id in a reference field (null allowed when @ret_node may be
- * NULL); dangling ids are errors. */
+/*
+ * A text field shown in dumps, one line per region: line breaks (newline,
+ * carriage return, vertical tab, form feed) are refused; NUL never gets
+ * here (see map-scan.c).  Other characters, tabs included, are kept.
+ */
 static bool
-resolve_id(const struct spec_reader *rd, JsonNode *node, const char *where,
-	   const char *name, bool nullable, struct map_node **ret_node,
-	   GError **error)
+read_label(struct map_spec *spec, JsonObject *obj, const char *where,
+	   const char *name, const char **ret, GError **error)
+{
+	const char *s;
+
+	if (!read_string(obj, where, name, &s, error)) {
+		return false;
+	}
+	if (strpbrk(s, "\n\r\v\f")) {
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
+				"%s: field \"%s\" contains a line break", where,
+				name);
+	}
+	*ret = g_string_chunk_insert(spec->strings, s);
+	return true;
+}
+
+/* A region id in a reference field, resolved later; @ret_set is false for
+ * null when @nullable. */
+static bool
+read_id(JsonNode *node, const char *where, const char *name, bool nullable,
+	gint64 *ret, bool *ret_set, GError **error)
 {
 	if (nullable && JSON_NODE_HOLDS_NULL(node)) {
-		*ret_node = NULL;
+		*ret_set = false;
 		return true;
 	}
 	if (!holds(node, G_TYPE_INT64)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"%s\" must be a region id%s", where,
 			    name, nullable ? " or null" : "");
 	}
-
-	gint64 id = json_node_get_int(node);
-	struct map_node *n = NULL;
-
-	if (id >= 0 && id <= INT32_MAX) {
-		n = g_hash_table_lookup(rd->by_id, GINT_TO_POINTER((gint)id));
-	}
-	if (!n) {
-		return fail(error, MAP_LOAD_ERROR_LINK,
-			    "%s: field \"%s\" names region %" G_GINT64_FORMAT
-			    ", which does not exist",
-			    where, name, id);
-	}
-	*ret_node = n;
+	*ret = json_node_get_int(node);
+	*ret_set = true;
 	return true;
 }
 
 static bool
-read_ref(const struct spec_reader *rd, JsonObject *obj, const char *where,
-	 const char *name, bool nullable, struct map_node **ret_node,
-	 GError **error)
-{
-	JsonNode *node = field(obj, where, name, error);
-
-	return node &&
-	       resolve_id(rd, node, where, name, nullable, ret_node, error);
-}
-
-static bool
-read_owner(JsonObject *obj, const char *where, const char **ret, GError **error)
+read_owner(struct map_spec *spec, JsonObject *obj, const char *where,
+	   const char **ret, GError **error)
 {
 	JsonNode *node = json_object_get_member(obj, "owner");
 
@@ -304,40 +296,41 @@ read_owner(JsonObject *obj, const char *where, const char **ret, GError **error)
 		return true;
 	}
 	if (!holds(node, G_TYPE_STRING)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "%s: field \"owner\" must be a string", where);
 	}
 	/* QEMU prints "orphan" for a region without owner or parent. */
-	if (strcmp(json_node_get_string(node), "orphan") != 0) {
-		*ret = json_node_get_string(node);
+	if (strcmp(json_node_get_string(node), "orphan") == 0) {
+		return true;
 	}
-	return true;
+	return read_label(spec, obj, where, "owner", ret, error);
 }
 
-static bool
-type_known(const char *type)
+const char *
+map_type_word(const char *type, size_t len)
 {
 	static const char *const words[] = { "ram", "rom", "romd", "ramd",
 					     "i/o" };
 
 	for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
-		if (strcmp(type, words[i]) == 0) {
-			return true;
+		if (strlen(words[i]) == len && memcmp(type, words[i], len) == 0) {
+			return words[i];
 		}
 	}
-	return false;
+	return NULL;
 }
 
-/* The attributes of one region; links are resolved by link_region(). */
+/* The attributes of one region. */
 static bool
-read_region(JsonObject *obj, const char *where, struct map_node *n,
-	    GError **error)
+read_attrs(struct map_spec *spec, JsonObject *obj, const char *where,
+	   struct map_node *n, GError **error)
 {
 	gint64 id, priority;
+	const char *type;
 
 	if (!read_int(obj, where, "id", 0, INT32_MAX, &id, error) ||
-	    !read_string(obj, where, "name", &n->name, error) ||
-	    !read_string(obj, where, "type", &n->type, error) ||
+	    !read_label(spec, obj, where, "name", &n->name, error) ||
+	    !read_string(obj, where, "type", &type, error) ||
 	    !read_u64(obj, where, "addr", &n->addr, error) ||
 	    !read_size(obj, where, "size", &n->size, error) ||
 	    !read_int(obj, where, "priority", INT32_MIN, INT32_MAX, &priority,
@@ -346,12 +339,13 @@ read_region(JsonObject *obj, const char *where, struct map_node *n,
 	    !read_bool(obj, where, "terminates", &n->terminates, error) ||
 	    !read_bool(obj, where, "readonly", &n->readonly, error) ||
 	    !read_bool(obj, where, "nonvolatile", &n->nonvolatile, error) ||
-	    !read_owner(obj, where, &n->owner, error)) {
+	    !read_owner(spec, obj, where, &n->owner, error)) {
 		return false;
 	}
-	if (!type_known(n->type)) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
-			    "%s: unknown type \"%s\"", where, n->type);
+	n->type = map_type_word(type, strlen(type));
+	if (!n->type) {
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
+			    "%s: unknown type \"%s\"", where, type);
 	}
 	n->id = (int32_t)id;
 	n->priority = (int32_t)priority;
@@ -359,80 +353,221 @@ read_region(JsonObject *obj, const char *where, struct map_node *n,
 }
 
 static bool
-read_regions(struct spec_reader *rd, JsonArray *regions, GError **error)
-{
-	struct map_spec *spec = rd->spec;
-
-	for (unsigned i = 0; i < spec->nr_nodes; i++) {
-		g_autofree char *where = g_strdup_printf("regions[%u]", i);
-		struct map_node *n = &spec->nodes[i];
-
-		if (!read_object(json_array_get_element(regions, i), where,
-				 &rd->objs[i], error) ||
-		    !read_region(rd->objs[i], where, n, error)) {
-			return false;
-		}
-		if (!g_hash_table_insert(rd->by_id, GINT_TO_POINTER(n->id),
-					 n)) {
-			return fail(error, MAP_LOAD_ERROR_LINK,
-				    "%s: duplicate region id %" PRId32, where,
-				    n->id);
-		}
-	}
-	return true;
-}
-
-static bool
-link_children(struct spec_reader *rd, struct map_node *n, const char *where,
-	      GError **error)
+read_children(struct map_spec *spec, JsonObject *obj, const char *where,
+	      struct map_node *n, GError **error)
 {
 	JsonArray *children;
 
-	if (!read_array(rd->objs[n - rd->spec->nodes], where, "children",
-			&children, error)) {
+	if (!read_array(obj, where, "children", &children, error)) {
 		return false;
 	}
+	n->first_child = spec->child_ids->len;
 	n->nr_children = json_array_get_length(children);
-	n->children = g_new0(struct map_node *, n->nr_children);
 	for (unsigned i = 0; i < n->nr_children; i++) {
-		if (!resolve_id(rd, json_array_get_element(children, i), where,
-				"children", false, &n->children[i], error)) {
+		gint64 id;
+		bool set;
+
+		if (!read_id(json_array_get_element(children, i), where,
+			     "children", false, &id, &set, error)) {
 			return false;
 		}
+		g_array_append_val(spec->child_ids, id);
 	}
 	return true;
 }
 
 static bool
-link_alias(struct spec_reader *rd, struct map_node *n, const char *where,
+read_alias(JsonObject *obj, const char *where, struct map_node *n,
 	   GError **error)
 {
-	JsonNode *node =
-		json_object_get_member(rd->objs[n - rd->spec->nodes], "alias");
-	g_autofree char *alias_where = g_strdup_printf("%s: alias", where);
+	JsonNode *node = json_object_get_member(obj, "alias");
+	g_autofree char *alias_where = NULL;
 	JsonObject *alias = NULL;
+	JsonNode *target;
 
 	if (!node || JSON_NODE_HOLDS_NULL(node)) {
 		return true;
 	}
+	alias_where = g_strdup_printf("%s: alias", where);
 	if (!read_object(node, alias_where, &alias, error)) {
 		return false;
 	}
-	return read_ref(rd, alias, alias_where, "target", false, &n->alias,
-			error) &&
+	target = field(alias, alias_where, "target", error);
+	return target &&
+	       read_id(target, alias_where, "target", false, &n->alias_ref,
+		       &n->has_alias, error) &&
 	       read_u64(alias, alias_where, "offset", &n->alias_offset, error);
 }
 
-/* Resolve the ids of parent, children and alias target. */
+/* The reference fields: parent, children, alias. */
 static bool
-link_region(struct spec_reader *rd, struct map_node *n, GError **error)
+read_links(struct map_spec *spec, JsonObject *obj, struct map_node *n,
+	   GError **error)
 {
 	g_autofree char *where = g_strdup_printf("region %" PRId32, n->id);
-	JsonObject *obj = rd->objs[n - rd->spec->nodes];
+	JsonNode *parent = field(obj, where, "parent", error);
 
-	return read_ref(rd, obj, where, "parent", true, &n->parent, error) &&
-	       link_children(rd, n, where, error) &&
-	       link_alias(rd, n, where, error);
+	return parent &&
+	       read_id(parent, where, "parent", true, &n->parent_ref,
+		       &n->has_parent, error) &&
+	       read_children(spec, obj, where, n, error) &&
+	       read_alias(obj, where, n, error);
+}
+
+struct map_spec *
+map_spec_new(void)
+{
+	struct map_spec *spec = g_new0(struct map_spec, 1);
+
+	spec->strings = g_string_chunk_new(1 << 16);
+	spec->node_array = g_array_new(FALSE, TRUE, sizeof(struct map_node));
+	spec->child_ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	return spec;
+}
+
+bool
+map_spec_add_region(struct map_spec *spec, JsonNode *node, unsigned index,
+		    GError **error)
+{
+	char where[32];
+	struct map_node n = { 0 };
+	JsonObject *obj = NULL;
+
+	g_snprintf(where, sizeof(where), "regions[%u]", index);
+	if (!read_object(node, where, &obj, error) ||
+	    !read_attrs(spec, obj, where, &n, error) ||
+	    !read_links(spec, obj, &n, error)) {
+		return false;
+	}
+	g_array_append_val(spec->node_array, n);
+	return true;
+}
+
+/*
+ * Id -> node: a table indexed by id when ids are dense enough (they are
+ * 0-based and dense in files QEMU's dumps produce), a hash table otherwise.
+ */
+struct id_index {
+	struct map_node **table;
+	gint64 table_len;
+	GHashTable *hash;
+};
+
+static bool
+index_ids(struct map_spec *spec, struct id_index *ix, GError **error)
+{
+	gint64 max = -1;
+
+	for (unsigned i = 0; i < spec->nr_nodes; i++) {
+		max = MAX(max, (gint64)spec->nodes[i].id);
+	}
+	if (max < 4 * (gint64)spec->nr_nodes + 64) {
+		ix->table_len = max + 1;
+		ix->table = g_new0(struct map_node *, ix->table_len);
+	} else {
+		ix->hash = g_hash_table_new(NULL, NULL);
+	}
+	for (unsigned i = 0; i < spec->nr_nodes; i++) {
+		struct map_node *n = &spec->nodes[i];
+		bool fresh;
+
+		if (ix->table) {
+			fresh = !ix->table[n->id];
+			ix->table[n->id] = n;
+		} else {
+			fresh = g_hash_table_insert(
+				ix->hash, GINT_TO_POINTER(n->id), n);
+		}
+		if (!fresh) {
+			return map_fail(error, MAP_LOAD_ERROR_LINK,
+				    "regions[%u]: duplicate region id %" PRId32,
+				    i, n->id);
+		}
+	}
+	return true;
+}
+
+static void
+index_free(struct id_index *ix)
+{
+	g_free(ix->table);
+	if (ix->hash) {
+		g_hash_table_destroy(ix->hash);
+	}
+}
+
+/* Dangling ids are errors. */
+static bool
+resolve(const struct id_index *ix, gint64 id, const char *where,
+	const char *name, struct map_node **ret, GError **error)
+{
+	struct map_node *n = NULL;
+
+	if (id >= 0 && id <= INT32_MAX) {
+		if (ix->table) {
+			n = id < ix->table_len ? ix->table[id] : NULL;
+		} else {
+			n = g_hash_table_lookup(ix->hash,
+						GINT_TO_POINTER((gint)id));
+		}
+	}
+	if (!n) {
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
+			    "%s: field \"%s\" names region %" G_GINT64_FORMAT
+			    ", which does not exist",
+			    where, name, id);
+	}
+	*ret = n;
+	return true;
+}
+
+static bool
+link_region(struct map_spec *spec, const struct id_index *ix,
+	    struct map_node *n, GError **error)
+{
+	char where[32];
+	/* Without children, the arrays may be empty (NULL). */
+	const gint64 *ids =
+		n->nr_children ?
+			&g_array_index(spec->child_ids, gint64, n->first_child) :
+			NULL;
+
+	g_snprintf(where, sizeof(where), "region %" PRId32, n->id);
+	if (n->has_parent &&
+	    !resolve(ix, n->parent_ref, where, "parent", &n->parent, error)) {
+		return false;
+	}
+	n->children = n->nr_children ? spec->links + n->first_child : NULL;
+	for (unsigned i = 0; i < n->nr_children; i++) {
+		if (!resolve(ix, ids[i], where, "children", &n->children[i],
+			     error)) {
+			return false;
+		}
+	}
+	if (n->has_alias) {
+		char alias_where[48];
+
+		g_snprintf(alias_where, sizeof(alias_where), "%s: alias",
+			   where);
+		return resolve(ix, n->alias_ref, alias_where, "target",
+			       &n->alias, error);
+	}
+	return true;
+}
+
+static bool
+link_regions(struct map_spec *spec, GError **error)
+{
+	struct id_index ix = { 0 };
+	bool ok = index_ids(spec, &ix, error);
+
+	spec->links = g_new0(struct map_node *, spec->child_ids->len);
+	for (unsigned i = 0; ok && i < spec->nr_nodes; i++) {
+		ok = link_region(spec, &ix, &spec->nodes[i], error);
+	}
+	index_free(&ix);
+	g_array_set_size(spec->child_ids, 0);
+	return ok;
 }
 
 /* @c is listed by @n; @slot records who listed it first. */
@@ -441,20 +576,20 @@ check_listed(struct map_node *n, struct map_node *c, struct map_node **slot,
 	     GError **error)
 {
 	if (*slot == n) {
-		return fail(error, MAP_LOAD_ERROR_LINK,
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
 			    "region %" PRId32
 			    " is listed twice as a child of region %" PRId32,
 			    c->id, n->id);
 	}
 	if (*slot) {
-		return fail(error, MAP_LOAD_ERROR_LINK,
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
 			    "region %" PRId32 " is listed as a child of region "
 			    "%" PRId32 " and of region %" PRId32,
 			    c->id, (*slot)->id, n->id);
 	}
 	*slot = n;
 	if (c->parent != n) {
-		return fail(error, MAP_LOAD_ERROR_LINK,
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
 			    "region %" PRId32 " is listed as a child of region "
 			    "%" PRId32 " but does not name it as its parent",
 			    c->id, n->id);
@@ -485,7 +620,7 @@ check_children(const struct map_spec *spec, GError **error)
 		struct map_node *n = &spec->nodes[i];
 
 		if (n->parent && listed_by[i] != n->parent) {
-			return fail(error, MAP_LOAD_ERROR_LINK,
+			return map_fail(error, MAP_LOAD_ERROR_LINK,
 				    "region %" PRId32 " names region %" PRId32
 				    " as its parent, which does not list it",
 				    n->id, n->parent->id);
@@ -494,34 +629,70 @@ check_children(const struct map_spec *spec, GError **error)
 	return true;
 }
 
-/* A chain longer than the number of regions must loop. */
+/*
+ * The first node (in document order) on a cycle of @next, or NULL; linear:
+ * each node is walked once, marked with the start of the walk that met it.
+ */
+static const struct map_node *
+find_cycle(const struct map_spec *spec,
+	   struct map_node *(*next)(const struct map_node *n))
+{
+	g_autofree unsigned *mark = g_new0(unsigned, spec->nr_nodes);
+	const struct map_node *found = NULL;
+
+	for (unsigned i = 0; i < spec->nr_nodes && !found; i++) {
+		const struct map_node *n = &spec->nodes[i];
+
+		while (n && !mark[n - spec->nodes]) {
+			mark[n - spec->nodes] = i + 1;
+			n = next(n);
+		}
+		if (n && mark[n - spec->nodes] == i + 1) {
+			found = n;
+		}
+	}
+	if (!found) {
+		return NULL;
+	}
+	/* Report the member of the cycle that comes first in the file. */
+	const struct map_node *first = found;
+
+	for (const struct map_node *n = next(found); n != found; n = next(n)) {
+		if (n < first) {
+			first = n;
+		}
+	}
+	return first;
+}
+
+static struct map_node *
+next_parent(const struct map_node *n)
+{
+	return n->parent;
+}
+
+static struct map_node *
+next_alias(const struct map_node *n)
+{
+	return n->alias;
+}
+
 static bool
 check_cycles(const struct map_spec *spec, GError **error)
 {
-	for (unsigned i = 0; i < spec->nr_nodes; i++) {
-		const struct map_node *up = &spec->nodes[i];
-		const struct map_node *along = up;
+	const struct map_node *n = find_cycle(spec, next_parent);
 
-		for (unsigned steps = 0; up && steps <= spec->nr_nodes;
-		     steps++) {
-			up = up->parent;
-		}
-		for (unsigned steps = 0; along && steps <= spec->nr_nodes;
-		     steps++) {
-			along = along->alias;
-		}
-		if (up) {
-			return fail(error, MAP_LOAD_ERROR_LINK,
-				    "region %" PRId32
-				    " is its own ancestor (containment cycle)",
-				    spec->nodes[i].id);
-		}
-		if (along) {
-			return fail(error, MAP_LOAD_ERROR_LINK,
-				    "region %" PRId32
-				    " is part of an alias cycle",
-				    spec->nodes[i].id);
-		}
+	if (n) {
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
+			    "region %" PRId32
+			    " is its own ancestor (containment cycle)",
+			    n->id);
+	}
+	n = find_cycle(spec, next_alias);
+	if (n) {
+		return map_fail(error, MAP_LOAD_ERROR_LINK,
+			    "region %" PRId32 " is part of an alias cycle",
+			    n->id);
 	}
 	return true;
 }
@@ -534,13 +705,13 @@ check_kinds(const struct map_spec *spec, GError **error)
 		const struct map_node *n = &spec->nodes[i];
 
 		if (n->alias && n->nr_children) {
-			return fail(error, MAP_LOAD_ERROR_LINK,
+			return map_fail(error, MAP_LOAD_ERROR_LINK,
 				    "region %" PRId32
 				    " is an alias and cannot have children",
 				    n->id);
 		}
 		if (!n->alias && !n->terminates && strcmp(n->type, "i/o")) {
-			return fail(error, MAP_LOAD_ERROR_SCHEMA,
+			return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 				    "region %" PRId32
 				    ": a region of type \"%s\" must terminate",
 				    n->id, n->type);
@@ -550,25 +721,31 @@ check_kinds(const struct map_spec *spec, GError **error)
 }
 
 static bool
-read_addrspaces(struct spec_reader *rd, JsonArray *ases, GError **error)
+read_addrspaces(struct map_spec *spec, JsonArray *ases, GError **error)
 {
-	struct map_spec *spec = rd->spec;
+	struct id_index ix = { 0 };
+	bool ok = index_ids(spec, &ix, error);
 
-	for (unsigned i = 0; i < spec->nr_ases; i++) {
-		g_autofree char *where =
-			g_strdup_printf("address_spaces[%u]", i);
+	spec->nr_ases = json_array_get_length(ases);
+	spec->ases = g_new0(struct map_as, spec->nr_ases);
+	for (unsigned i = 0; ok && i < spec->nr_ases; i++) {
+		char where[40];
 		struct map_as *as = &spec->ases[i];
 		JsonObject *obj = NULL;
+		JsonNode *root;
+		gint64 id;
+		bool set;
 
-		if (!read_object(json_array_get_element(ases, i), where, &obj,
-				 error) ||
-		    !read_string(obj, where, "name", &as->name, error) ||
-		    !read_ref(rd, obj, where, "root", false, &as->root,
-			      error)) {
-			return false;
-		}
+		g_snprintf(where, sizeof(where), "address_spaces[%u]", i);
+		ok = read_object(json_array_get_element(ases, i), where, &obj,
+				 error) &&
+		     read_label(spec, obj, where, "name", &as->name, error) &&
+		     (root = field(obj, where, "root", error)) &&
+		     read_id(root, where, "root", false, &id, &set, error) &&
+		     resolve(&ix, id, where, "root", &as->root, error);
 	}
-	return true;
+	index_free(&ix);
+	return ok;
 }
 
 static bool
@@ -580,7 +757,7 @@ read_format(JsonObject *doc, GError **error)
 		return false;
 	}
 	if (strcmp(format, MAP_FORMAT) != 0) {
-		return fail(error, MAP_LOAD_ERROR_SCHEMA,
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
 			    "unsupported format \"%s\" (expected \"" MAP_FORMAT
 			    "\")",
 			    format);
@@ -588,57 +765,49 @@ read_format(JsonObject *doc, GError **error)
 	return true;
 }
 
-static bool
-read_spec(struct spec_reader *rd, JsonObject *doc, GError **error)
+bool
+map_spec_finish(struct map_spec *spec, JsonNode *root, GError **error)
 {
-	struct map_spec *spec = rd->spec;
 	JsonArray *regions, *ases;
+	JsonObject *doc;
 
+	if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+		return map_fail(error, MAP_LOAD_ERROR_SCHEMA,
+			    "the document is not a JSON object");
+	}
+	doc = json_node_get_object(root);
 	if (!read_format(doc, error) ||
 	    !read_array(doc, "document", "regions", &regions, error) ||
 	    !read_array(doc, "document", "address_spaces", &ases, error)) {
 		return false;
 	}
-	spec->nr_nodes = json_array_get_length(regions);
-	spec->nodes = g_new0(struct map_node, spec->nr_nodes);
-	spec->nr_ases = json_array_get_length(ases);
-	spec->ases = g_new0(struct map_as, spec->nr_ases);
-	rd->objs = g_new0(JsonObject *, spec->nr_nodes);
-	if (!read_regions(rd, regions, error)) {
-		return false;
-	}
-	for (unsigned i = 0; i < spec->nr_nodes; i++) {
-		if (!link_region(rd, &spec->nodes[i], error)) {
+	/* Regions the pre-scan did not cut out (an escaped key). */
+	for (unsigned i = 0; i < json_array_get_length(regions); i++) {
+		if (!map_spec_add_region(spec, json_array_get_element(regions, i),
+					 spec->node_array->len, error)) {
 			return false;
 		}
 	}
-	return check_children(spec, error) && check_cycles(spec, error) &&
-	       check_kinds(spec, error) && read_addrspaces(rd, ases, error);
+	spec->nr_nodes = spec->node_array->len;
+	spec->nodes = (struct map_node *)(void *)spec->node_array->data;
+	return link_regions(spec, error) && check_children(spec, error) &&
+	       check_cycles(spec, error) && check_kinds(spec, error) &&
+	       read_addrspaces(spec, ases, error);
 }
 
-struct map_spec *
-map_spec_parse(JsonNode *root, GError **error)
+void
+map_spec_release_nodes(struct map_spec *spec)
 {
-	g_autoptr(GHashTable) by_id = g_hash_table_new(NULL, NULL);
-	struct spec_reader rd = {
-		.spec = g_new0(struct map_spec, 1),
-		.by_id = by_id,
-	};
-	bool ok;
-
-	if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-		map_spec_free(rd.spec);
-		fail(error, MAP_LOAD_ERROR_SCHEMA,
-		     "the document is not a JSON object");
-		return NULL;
+	for (unsigned i = 0; i < spec->nr_ases; i++) {
+		spec->ases[i].root_mr = spec->ases[i].root->mr;
+		spec->ases[i].root = NULL;
 	}
-	ok = read_spec(&rd, json_node_get_object(root), error);
-	g_free(rd.objs);
-	if (!ok) {
-		map_spec_free(rd.spec);
-		return NULL;
-	}
-	return rd.spec;
+	g_array_set_size(spec->node_array, 0);
+	g_array_free(spec->node_array, TRUE);
+	spec->node_array = g_array_new(FALSE, TRUE, sizeof(struct map_node));
+	spec->nodes = NULL;
+	spec->nr_nodes = 0;
+	g_clear_pointer(&spec->links, g_free);
 }
 
 void
@@ -647,10 +816,10 @@ map_spec_free(struct map_spec *spec)
 	if (!spec) {
 		return;
 	}
-	for (unsigned i = 0; i < spec->nr_nodes; i++) {
-		g_free(spec->nodes[i].children);
-	}
-	g_free(spec->nodes);
+	g_string_chunk_free(spec->strings);
+	g_array_free(spec->node_array, TRUE);
+	g_array_free(spec->child_ids, TRUE);
+	g_free(spec->links);
 	g_free(spec->ases);
 	g_free(spec);
 }

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "tool.h"
@@ -22,7 +23,11 @@ static const struct tool_command *const commands[] = {
 static void
 print_help(FILE *out)
 {
-	fputs("usage: memspace [--help] [--version] COMMAND [ARGS...]\n"
+	fputs("usage: memspace [--help] [--version] [--max-map-size=BYTES] "
+	      "COMMAND [ARGS...]\n"
+	      "\n"
+	      "  --max-map-size=BYTES  refuse map files larger than BYTES\n"
+	      "                        (default 1073741824; K, M, G suffixes)\n"
 	      "\n"
 	      "Commands:\n",
 	      out);
@@ -46,10 +51,82 @@ find_command(const char *name)
 	return NULL;
 }
 
+/* BYTES of --max-map-size: decimal, with an optional K, M or G suffix. */
+static bool
+parse_size(const char *s, uint64_t *ret)
+{
+	char *end;
+	guint64 v;
+	unsigned shift = 0;
+
+	if (!g_ascii_isdigit(*s)) {
+		return false;
+	}
+	errno = 0;
+	v = g_ascii_strtoull(s, &end, 10);
+	if (errno) {
+		return false;
+	}
+	if (*end == 'K' || *end == 'k') {
+		shift = 10;
+	} else if (*end == 'M' || *end == 'm') {
+		shift = 20;
+	} else if (*end == 'G' || *end == 'g') {
+		shift = 30;
+	}
+	if (shift) {
+		end++;
+	}
+	if (*end || v > (UINT64_MAX >> shift)) {
+		return false;
+	}
+	*ret = v << shift;
+	return true;
+}
+
+/* Global options before COMMAND; returns how many were used, or -1. */
+static int
+parse_global_options(int argc, char **argv)
+{
+	int i = 1;
+
+	while (i < argc && g_str_has_prefix(argv[i], "--max-map-size")) {
+		const char *arg = argv[i] + strlen("--max-map-size");
+		uint64_t size;
+
+		if (*arg == '=') {
+			arg++;
+		} else if (*arg == '\0' && i + 1 < argc) {
+			arg = argv[++i];
+		} else {
+			fprintf(stderr, "memspace: unknown option '%s'\n",
+				argv[i]);
+			return -1;
+		}
+		if (!parse_size(arg, &size)) {
+			fprintf(stderr,
+				"memspace: --max-map-size: invalid size '%s'\n",
+				arg);
+			return -1;
+		}
+		tool_set_max_map_size(size);
+		i++;
+	}
+	return i - 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct tool_command *cmd;
+	int used = parse_global_options(argc, argv);
+
+	if (used < 0) {
+		return TOOL_USAGE;
+	}
+	argv[used] = argv[0];
+	argc -= used;
+	argv += used;
 
 	if (argc < 2) {
 		fputs("memspace: missing command\n", stderr);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "map-scan.h"
 #include "tool.h"
 
 void
@@ -28,6 +29,15 @@ tool_usage_error(const struct tool_command *cmd, const char *fmt, ...)
 	return TOOL_USAGE;
 }
 
+/* The tool's one setting that is not a subcommand option. */
+static uint64_t max_map_size = MAP_LOAD_DEFAULT_MAX_SIZE;
+
+void
+tool_set_max_map_size(uint64_t size)
+{
+	max_map_size = size;
+}
+
 struct map_load *
 tool_load_map(const char *path)
 {
@@ -37,9 +47,11 @@ tool_load_map(const char *path)
 	if (!path) {
 		return default_map_new();
 	}
-	ml = map_load_file(path, &error);
+	ml = map_load_file_limited(path, max_map_size, &error);
 	if (!ml) {
-		fprintf(stderr, "memspace: %s: %s\n", path, error->message);
+		g_autofree char *line = map_escape_line(path);
+
+		fprintf(stderr, "memspace: %s: %s\n", line, error->message);
 	}
 	return ml;
 }

@@ -61,6 +61,9 @@ int tool_usage_error(const struct tool_command *cmd, const char *fmt, ...)
  */
 struct map_load *tool_load_map(const char *path);
 
+/* The size limit of map files read by tool_load_map() (--max-map-size). */
+void tool_set_max_map_size(uint64_t size);
+
 /* The first address space of @ml named @name, or NULL. */
 struct memspace_addrspace *tool_find_addrspace(const struct map_load *ml,
 					       const char *name);

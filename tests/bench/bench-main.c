@@ -181,6 +181,10 @@ goals(const struct bench_results *r, struct goal *g)
 				"us" };
 	g[n++] = (struct goal){ "readers during commits (ratio to idle)",
 				r->readers_ratio, 0.9, true, "" };
+	g[n++] = (struct goal){ "load + show --flat 1M regions (CPU time)",
+				r->load_cpu_s, 3, false, "s" };
+	g[n++] = (struct goal){ "peak RSS per region of that",
+				r->load_rss_per_region, 600, false, "B" };
 	return n;
 }
 
@@ -287,7 +291,18 @@ print_json(const struct bench_run *run)
 	printf(", \"region_struct_bytes\": %.0f, \"bytes_per_region\": ",
 	       r->region_struct_bytes);
 	print_stat(run, &r->bytes_per_region);
-	printf(", \"goals\": [");
+	printf(", \"load\": {\"regions\": %.0f, \"seconds\": ",
+	       r->load_regions);
+	print_stat(run, &r->load_s);
+	printf(", \"cpu_seconds\": ");
+	print_stat(run, &r->load_cpu_s);
+	printf(", \"cpu_budget_ratio\": ");
+	print_number(r->load_cpu_s / 3);
+	printf(", \"rss_bytes_per_region\": ");
+	print_stat(run, &r->load_rss_per_region);
+	printf(", \"rss_budget_ratio\": ");
+	print_number(r->load_rss_per_region / 600);
+	printf("}, \"goals\": [");
 	for (size_t i = 0; i < nr_goals; i++) {
 		printf("%s{\"goal\": \"%s\", \"value\": ", i ? ", " : "",
 		       g[i].what);
@@ -396,7 +411,7 @@ static void
 run_once(struct bench_results *r, const char *only)
 {
 	/* MEMSPACE_BENCH_ONLY=floors|cache|lookup|commit|one-change|readers|
-	 * memory runs one part (the others print as 0), for profiling. */
+	 * memory|load runs one part (the others print as 0), for profiling. */
 	static const struct {
 		const char *name;
 		void (*fn)(struct bench_results *r);
@@ -408,6 +423,7 @@ run_once(struct bench_results *r, const char *only)
 		{ "one-change", bench_one_change },
 		{ "readers", bench_readers_during_commits },
 		{ "memory", bench_region_memory },
+		{ "load", bench_load },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) {

@@ -39,6 +39,7 @@ struct bench_results {
 	double commit_one_change_us[BENCH_NR_ONE_CHANGE][2];
 	double readers_ratio;
 	double region_struct_bytes, bytes_per_region;
+	double load_regions, load_s, load_cpu_s, load_rss_per_region;
 };
 
 /* Monotonic time in nanoseconds. */
@@ -106,6 +107,7 @@ void bench_commits(struct bench_results *r);
 void bench_one_change(struct bench_results *r);
 void bench_region_memory(struct bench_results *r);
 void bench_readers_during_commits(struct bench_results *r);
+void bench_load(struct bench_results *r);	/* bench-load.c */
 
 /*
  * `memspace-bench commit --map MAP --toggle ID [--count K] [--listener]`;

@@ -61,6 +61,45 @@ assert_load_error(const char *path, const char *what)
 	"\"nonvolatile\":false,\"romd_mode\":false,\"parent\":null," \
 	"\"children\":[]" extra "}"
 
+/* --max-map-size, before the command, bounds the map file. */
+START_TEST(cli_max_map_size_limits_the_file)
+{
+	g_autofree char *path =
+		fixture("small.json", DOC_HEAD "\"regions\":[]}");
+	g_autofree char *prefix = g_strdup_printf("memspace: %s: ", path);
+	struct test_run r = RUN("--max-map-size=16", "show", path);
+
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_msg(g_str_has_prefix(r.err, prefix), "stderr: %s", r.err);
+	ck_assert_msg(strstr(r.err, "larger than the limit of 16 bytes"),
+		      "stderr: %s", r.err);
+	test_run_clear(&r);
+	r = RUN("--max-map-size", "1K", "show", path);
+	ck_assert_int_eq(r.status, 0);
+	test_run_clear(&r);
+	r = RUN("--max-map-size=1x", "show", path);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.err, "memspace: --max-map-size: invalid size '1x'\n");
+	test_run_clear(&r);
+}
+END_TEST
+
+/* A file name with a newline stays on one line. */
+START_TEST(cli_message_escapes_the_path)
+{
+	g_autofree char *path = g_build_filename(fixture_dir, "a\nb", NULL);
+	struct test_run r = RUN("show", path);
+
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "a\\x0ab: cannot open"), "stderr: %s",
+		      r.err);
+	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+		      "not one line: %s", r.err);
+	test_run_clear(&r);
+}
+END_TEST
+
 START_TEST(cli_malformed_json_fails)
 {
 	g_autofree char *path = fixture("broken.json", "{\"format\": [");
@@ -250,6 +289,8 @@ cli_suite(void)
 	tcase_add_test(tc, cli_alias_cycle_fails);
 	tcase_add_test(tc, cli_wrong_format_fails);
 	tcase_add_test(tc, cli_missing_file_fails);
+	tcase_add_test(tc, cli_max_map_size_limits_the_file);
+	tcase_add_test(tc, cli_message_escapes_the_path);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cli:usage");
