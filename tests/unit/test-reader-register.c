@@ -14,11 +14,13 @@
 
 #define NR_READERS 4
 #define NR_LOOKUPS 20000
+#define NR_MOVES 500	/* the writer's changes the readers overlap with */
 
 struct reader_arg {
 	struct memspace_addrspace *as;
 	bool inline_path;
 	unsigned hits;
+	gint *stop;
 	gint *done;
 };
 
@@ -29,7 +31,10 @@ reader_main(void *opaque)
 
 	/* No memspace_thread_register() on purpose. */
 	ck_assert(!MEMSPACE_RCU_REGISTERED_());
-	for (unsigned i = 0; i < NR_LOOKUPS; i++) {
+	/* At least NR_LOOKUPS sections, and on until the writer has made
+	 * NR_MOVES changes, so that readers and writer always overlap. */
+	for (unsigned i = 0; i < NR_LOOKUPS || !g_atomic_int_get(a->stop);
+	     i++) {
 		struct memspace_flatview *fv;
 
 		if (a->inline_path) {
@@ -65,10 +70,11 @@ run_readers(bool inline_path)
 	struct reader_arg args[NR_READERS];
 	pthread_t t[NR_READERS];
 	unsigned moves = 0;
-	gint done = 0;
+	gint stop = 0, done = 0;
 
 	for (int i = 0; i < NR_READERS; i++) {
-		args[i] = (struct reader_arg){ as, inline_path, 0, &done };
+		args[i] = (struct reader_arg){ as, inline_path, 0, &stop,
+					       &done };
 		ck_assert_int_eq(pthread_create(&t[i], NULL, reader_main,
 						&args[i]),
 				 0);
@@ -82,7 +88,9 @@ run_readers(bool inline_path)
 		ck_assert_int_eq(memspace_region_set_address(io, 0x100000), 0);
 		ck_assert_int_eq(memspace_region_del_subregion(sys, io), 0);
 		memspace_region_unref(io);
-		moves++;
+		if (++moves == NR_MOVES) {
+			g_atomic_int_set(&stop, 1);
+		}
 	}
 	for (int i = 0; i < NR_READERS; i++) {
 		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
@@ -96,7 +104,6 @@ run_readers(bool inline_path)
 		ck_assert_int_eq(memspace_region_del_subregion(sys, io), 0);
 		memspace_region_unref(io);
 	}
-	ck_assert_uint_gt(moves, 0);
 }
 
 START_TEST(reader_unregistered_thread_registered_on_first_use)
