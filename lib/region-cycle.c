@@ -204,6 +204,8 @@ region_check_add(struct memspace_region *parent, struct memspace_region *child,
 		 uint64_t offset, int32_t priority)
 {
 	struct memspace_region *next;
+	uint64_t old_addr = child->addr;
+	int32_t old_priority = child->priority;
 	int ret;
 
 	if (!graph_meets(child, parent, false, false)) {
@@ -223,8 +225,10 @@ region_check_add(struct memspace_region *parent, struct memspace_region *child,
 	parent->first_child = next;
 	child->parent = NULL;
 	child->next_sibling = NULL;
-	child->addr = 0;
-	child->priority = 0;
+	/* An unmapped region keeps its address: as an address space's root,
+	 * it shifts the view (memspace_region_set_address()). */
+	child->addr = old_addr;
+	child->priority = old_priority;
 	if (ret == 0) {
 		parent->ms->cyclic = true;
 	}
