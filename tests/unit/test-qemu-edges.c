@@ -352,6 +352,44 @@ START_TEST(commit_root_alias_moved_renders_at_new_address)
 }
 END_TEST
 
+/*
+ * A refused add_subregion() leaves the region as it was, its address and
+ * priority included: as an address space's root, an unmapped region still
+ * shifts the view by its address (found by fuzz-api once roots were
+ * fuzzed: the refused check reset both to 0).
+ */
+START_TEST(refused_add_keeps_root_address_and_priority)
+{
+	struct memspace_region *cpu = tt_container("cpu", SZ_2_64);
+	struct memspace_region *other = tt_container("other", 0x10000);
+	struct memspace_region *ram = tt_ram("ram", 0x1000);
+	struct memspace_region *self = tt_alias("self", cpu, 0, 0x1000);
+	struct memspace_addrspace *as;
+	static const struct expect_range exp[] = {
+		{ 0x5000, 0x5fff, "ram", 0 },
+	};
+
+	tt_add(cpu, 0, ram);
+	ck_assert_int_eq(
+		memspace_region_add_subregion_overlap(other, 0x5000, self, 2),
+		0);
+	ck_assert_int_eq(memspace_region_del_subregion(other, self), 0);
+	as = tt_as("on-self", self);
+	test_assert_view(as, exp);
+	/* At 0 in its own target: the window shows itself without end. */
+	ck_assert_int_eq(memspace_region_add_subregion_overlap(cpu, 0, self, 3),
+			 -ELOOP);
+	ck_assert_ptr_null(memspace_region_get_parent(self));
+	ck_assert_uint_eq(memspace_region_get_address(self), 0x5000);
+	ck_assert_int_eq(memspace_region_get_priority(self), 2);
+	test_assert_view(as, exp);
+	/* A first render agrees. */
+	tt_as_destroy(as);
+	as = tt_as("fresh", self);
+	test_assert_view(as, exp);
+}
+END_TEST
+
 static Suite *
 qemu_edges_suite(void)
 {
@@ -365,6 +403,7 @@ qemu_edges_suite(void)
 	tcase_add_test(tc, alias_of_ancestor_refused_through_two_aliases);
 	tcase_add_test(tc, alias_of_ancestor_containment_cycle_still_refused);
 	tcase_add_test(tc, alias_of_ancestor_of_size_0_renders_nothing);
+	tcase_add_test(tc, refused_add_keeps_root_address_and_priority);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("edges:show");
