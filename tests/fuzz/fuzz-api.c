@@ -3,8 +3,10 @@
  * Model-based fuzzing of the public API.  The input bytes drive a sequence
  * of mutations (every region kind, aliases including aliases of their own
  * ancestors, priorities, enable, read-only, moves, resizes, nested
- * transactions, ioeventfds, several address spaces) applied both to
- * memspace and to a model of the tree.  After every outermost commit, each
+ * transactions, ioeventfds, several address spaces on any region, whose
+ * roots are then mapped, moved, unmapped and re-added, resized to 0 or to
+ * 2^64, reduced to a child or an alias; windows crossing 2^64) applied
+ * both to memspace and to a model of the tree.  After every outermost commit, each
  * address space is checked:
  *   - its view against a naive per-address oracle walking the model (no
  *     flatview code involved), at every edge of the view and of the model;
@@ -46,28 +48,6 @@ typedef __int128 i128;
 #define MAX_DEPTH 48 /* oracle walk: deeper means an endless recursion */
 #define PAGE 0x1000u
 
-/*
- * Issue 7 items 10 and 11 (stale incremental views when an address
- * space's root is mapped, unmapped or resized to 0, or is an alias whose
- * target changes) are fixed by separate engine work; until it lands, the
- * harness roots every address space on one of two containers, which two
- * pinned I/O regions each keep from reducing to a child, and never maps,
- * unmaps or zeroes them, so that fuzzing finds other defects.
- * Reproducers: tests/fuzz/findings/.  Set to 0 once the fix is merged.
- */
-#ifndef FUZZ_AVOID_ISSUE7_ROOTS
-#define FUZZ_AVOID_ISSUE7_ROOTS 1
-#endif
-
-/*
- * Likewise issue 7 items 3 and 4 and their kin (2^64 wraps): regions whose
- * extent in their container, or alias windows in their target, run past
- * 2^64 are not built while this is 1.
- */
-#ifndef FUZZ_AVOID_ISSUE7_WRAPS
-#define FUZZ_AVOID_ISSUE7_WRAPS 1
-#endif
-
 struct node {
 	struct memspace_region *mr;
 	char name[8];
@@ -85,7 +65,6 @@ struct node {
 	int fds[MAX_EVENTFDS]; /* I/O regions: ioeventfds, 4 bytes at */
 	uint64_t fd_addr[MAX_EVENTFDS];
 	int nr_fds;
-	bool pinned; /* never mutated (FUZZ_AVOID_ISSUE7_ROOTS) */
 };
 
 struct mirror {
@@ -107,7 +86,6 @@ struct fuzz {
 	int nr;
 	struct space spaces[MAX_ASES];
 	unsigned depth; /* transactions open */
-	int second_root; /* the other root (FUZZ_AVOID_ISSUE7_ROOTS) */
 	bool too_deep; /* the oracle met an endless recursion */
 #if MEMSPACE_HAVE_KVM
 	struct memspace_kvm_fake *fake;
@@ -356,31 +334,6 @@ has_cycle(const struct fuzz *f)
 		}
 	}
 	return false;
-}
-
-/* Whether @i is, or may become, the root of an address space (see
- * FUZZ_AVOID_ISSUE7_ROOTS). */
-static bool
-avoided_root(const struct fuzz *f, int i)
-{
-	if (FUZZ_AVOID_ISSUE7_ROOTS && (i == 0 || i == f->second_root)) {
-		return true;
-	}
-	for (int s = 0; FUZZ_AVOID_ISSUE7_ROOTS && s < MAX_ASES; s++) {
-		if (f->spaces[s].as &&
-		    memspace_addrspace_get_root(f->spaces[s].as) ==
-			    f->nodes[i].mr) {
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Whether [@start, @start + @size) runs past 2^64 (see above). */
-static bool
-avoided_wrap(uint64_t start, i128 size)
-{
-	return FUZZ_AVOID_ISSUE7_WRAPS && (i128)start + size > TWO_64;
 }
 
 static bool
@@ -1022,9 +975,7 @@ op_new(struct fuzz *f)
 		int target = (int)take(f, (unsigned)f->nr);
 		uint64_t offset = take_addr(f) & ~0xffull;
 
-		if (!avoided_wrap(offset, size)) {
-			new_node(f, kind, size, target, offset);
-		}
+		new_node(f, kind, size, target, offset);
 		return;
 	}
 	new_node(f, kind, size, -1, 0);
@@ -1034,15 +985,6 @@ static int
 take_node(struct fuzz *f)
 {
 	return (int)take(f, (unsigned)f->nr);
-}
-
-/* A node to mutate, or -1 for a pinned one. */
-static int
-take_mutable(struct fuzz *f)
-{
-	int i = take_node(f);
-
-	return f->nodes[i].pinned ? -1 : i;
 }
 
 static void
@@ -1055,9 +997,8 @@ op_map(struct fuzz *f)
 	struct node *c = &f->nodes[child];
 	int ret;
 
-	if (child == 0 || c->parent >= 0 ||
-	    f->nodes[parent].kind == MEMSPACE_REGION_ALIAS ||
-	    avoided_root(f, child) || avoided_wrap(addr, c->size)) {
+	if (c->parent >= 0 ||
+	    f->nodes[parent].kind == MEMSPACE_REGION_ALIAS) {
 		return;
 	}
 	if (parent == child) {
@@ -1085,14 +1026,10 @@ op_map(struct fuzz *f)
 static void
 op_unmap(struct fuzz *f)
 {
-	int i = take_mutable(f);
-	struct node *n;
+	int i = take_node(f);
+	struct node *n = &f->nodes[i];
 
-	if (i < 0) {
-		return;
-	}
-	n = &f->nodes[i];
-	if (n->parent < 0 || avoided_root(f, i)) {
+	if (n->parent < 0) {
 		return;
 	}
 	CHECK(f, -1,
@@ -1104,14 +1041,10 @@ op_unmap(struct fuzz *f)
 static void
 op_flag(struct fuzz *f)
 {
-	int i = take_mutable(f);
-	struct node *n;
+	int i = take_node(f);
+	struct node *n = &f->nodes[i];
 	int ret;
 
-	if (i < 0) {
-		return;
-	}
-	n = &f->nodes[i];
 	switch (take(f, 5)) {
 	case 0:
 		ret = memspace_region_set_enabled(n->mr, !n->enabled);
@@ -1151,20 +1084,10 @@ op_flag(struct fuzz *f)
 static void
 op_move(struct fuzz *f)
 {
-	int i = take_mutable(f);
-	struct node *n;
-	uint64_t addr;
-	int ret;
-
-	if (i < 0) {
-		return;
-	}
-	n = &f->nodes[i];
-	addr = take(f, 4) ? take_addr(f) : n->addr;
-	if (avoided_wrap(addr, n->size)) {
-		return;
-	}
-	ret = memspace_region_set_address(n->mr, addr);
+	int i = take_node(f);
+	struct node *n = &f->nodes[i];
+	uint64_t addr = take(f, 4) ? take_addr(f) : n->addr;
+	int ret = memspace_region_set_address(n->mr, addr);
 
 	if (!applied(f, "set_address", ret, has_cycle(f))) {
 		return;
@@ -1182,23 +1105,13 @@ op_move(struct fuzz *f)
 static void
 op_resize(struct fuzz *f)
 {
-	int i = take_mutable(f);
-	struct node *n;
-	i128 size;
+	int i = take_node(f);
+	struct node *n = &f->nodes[i];
+	i128 size = take_size(f, n->host_size != 0);
 	int ret;
 
-	if (i < 0) {
-		return;
-	}
-	n = &f->nodes[i];
-	size = take_size(f, n->host_size != 0);
 	if (n->host_size && size > n->host_size) {
 		size = n->host_size;
-	}
-	if ((size == 0 && avoided_root(f, i)) || avoided_wrap(n->addr, size) ||
-	    (n->kind == MEMSPACE_REGION_ALIAS &&
-	     avoided_wrap(n->alias_offset, size))) {
-		return;
 	}
 	ret = memspace_region_set_size(n->mr, size_to_api(size));
 	if (applied(f, "set_size", ret, has_cycle(f))) {
@@ -1209,16 +1122,12 @@ op_resize(struct fuzz *f)
 static void
 op_alias_offset(struct fuzz *f)
 {
-	int i = take_mutable(f);
-	struct node *n;
+	int i = take_node(f);
+	struct node *n = &f->nodes[i];
 	uint64_t offset = take_addr(f) & ~0xffull;
 	int ret;
 
-	if (i < 0) {
-		return;
-	}
-	n = &f->nodes[i];
-	if (n->kind != MEMSPACE_REGION_ALIAS || avoided_wrap(offset, n->size)) {
+	if (n->kind != MEMSPACE_REGION_ALIAS) {
 		return;
 	}
 	ret = memspace_region_set_alias_offset(n->mr, offset);
@@ -1319,9 +1228,6 @@ op_space(struct fuzz *f)
 		return;
 	}
 	root = take_node(f);
-	if (FUZZ_AVOID_ISSUE7_ROOTS) {
-		root = root % 2 ? f->second_root : 0;
-	}
 	space_create(f, s, root);
 }
 
@@ -1413,38 +1319,12 @@ run(struct fuzz *f)
 	check_all(f);
 }
 
-/* Two pinned I/O regions in @root: it never reduces to a child. */
-static void
-pin_two(struct fuzz *f, int root)
-{
-	for (int k = 0; k < 2; k++) {
-		int pin = new_node(f, MEMSPACE_REGION_IO, 0x100, -1, 0);
-		uint64_t addr = 0xe000 + 0x800 * (uint64_t)k;
-
-		CHECK(f, -1,
-		      memspace_region_add_subregion_overlap(
-			      f->nodes[root].mr, addr, f->nodes[pin].mr, -3) ==
-			      0,
-		      "pin");
-		f->nodes[pin].addr = addr;
-		f->nodes[pin].prio = -3;
-		f->nodes[pin].pinned = true;
-		model_link(f, root, pin);
-	}
-}
-
 static void
 setup(struct fuzz *f)
 {
 	f->ms = shared_context();
 	new_node(f, MEMSPACE_REGION_CONTAINER, take(f, 4) ? TWO_64 : 0x10000,
 		 -1, 0);
-	if (FUZZ_AVOID_ISSUE7_ROOTS) {
-		f->second_root =
-			new_node(f, MEMSPACE_REGION_CONTAINER, 0x10000, -1, 0);
-		pin_two(f, 0);
-		pin_two(f, f->second_root);
-	}
 	space_create(f, 0, 0);
 #if MEMSPACE_HAVE_KVM
 	f->fake = memspace_kvm_fake_create();
