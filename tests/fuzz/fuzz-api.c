@@ -46,10 +46,10 @@ typedef __int128 i128;
 #define MAX_ASES 3
 #define MAX_EVENTFDS 4
 #define MAX_DEPTH 48 /* oracle walk: deeper means an endless recursion */
-/* Oracle steps per address: ancestor aliases nested a few dozen passes
- * deep, each pass with several windows over the address that all end in
- * holes, make the naive walk exponential. */
-#define MAX_STEPS 20000u
+/* Oracle steps per address space and commit: ancestor aliases nested a
+ * few dozen passes deep, each pass with several windows over an address
+ * that all end in holes, make the naive walk exponential. */
+#define MAX_STEPS 1000000u
 #define PAGE 0x1000u
 
 struct node {
@@ -91,7 +91,7 @@ struct fuzz {
 	struct space spaces[MAX_ASES];
 	unsigned depth; /* transactions open */
 	bool too_deep; /* the oracle met an endless recursion or ran out */
-	unsigned steps; /* oracle steps left for the current address */
+	unsigned steps; /* oracle steps left for the current check */
 #if MEMSPACE_HAVE_KVM
 	struct memspace_kvm_fake *fake;
 	struct memspace_kvm *kvm;
@@ -626,7 +626,6 @@ check_probe(struct fuzz *f, int s, int root, const struct memspace_flatview *fv,
 	int tret;
 
 	f->too_deep = false;
-	f->steps = MAX_STEPS;
 	expect = resolve(f, root, 0, 0, TWO_64, false, false, false, a, 0,
 			 &want);
 	if (f->too_deep) {
@@ -691,6 +690,7 @@ check_space(struct fuzz *f, int s)
 	unsigned budget = 4000;
 	int root = root_of(f, sp);
 
+	f->steps = MAX_STEPS;
 	CHECK(f, s, fv && root >= 0, "no view or unknown root");
 	for (size_t i = 0; i < nr; i++) {
 		CHECK(f, s, memspace_flatview_get_range(fv, i, &secs[i]) == 0,
