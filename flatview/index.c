@@ -374,6 +374,37 @@ shifted_entry(const struct flat_index *ix, uint32_t e, uint64_t lo,
 		       INDEX_ENTRY_DESCEND;
 }
 
+/*
+ * Buckets from @bs on, above every changed range: range entries move by
+ * @d, leaf entries by @d / INDEX_LEAF_KEYS when that is whole; the others
+ * are worked out again (shifted_entry()).
+ */
+static void
+shift_buckets(struct flat_index *ix, const struct flat_index *old, size_t bs,
+	      ptrdiff_t d)
+{
+	uint32_t *buckets = (uint32_t *)ix->buckets;
+	bool whole = d % INDEX_LEAF_KEYS == 0;
+	uint32_t dl = (uint32_t)(d / INDEX_LEAF_KEYS), dr = (uint32_t)d;
+
+	for (size_t b = bs; b < ix->nr_buckets; b++) {
+		uint32_t e = old->buckets[b];
+
+		if (e >= INDEX_ENTRY_RANGE && e < INDEX_ENTRY_NONE) {
+			buckets[b] = e + dr;
+		} else if (e == INDEX_ENTRY_NONE) {
+			buckets[b] = e;
+		} else if (whole && e < INDEX_ENTRY_RANGE) {
+			buckets[b] = e + dl;
+		} else {
+			uint64_t lo = (uint64_t)b << ix->shift;
+
+			buckets[b] = shifted_entry(
+				ix, e, lo, lo + ((1ull << ix->shift) - 1), d);
+		}
+	}
+}
+
 /* Offset of the start of range @i of @ix, or UINT64_MAX if none. */
 static uint64_t
 start_or_max(const struct flat_index *ix, size_t i)
@@ -419,13 +450,7 @@ update_buckets(struct flat_index *ix, const struct flat_index *old, size_t p,
 		memcpy(buckets + bs, old->buckets + bs,
 		       (ix->nr_buckets - bs) * sizeof(*buckets));
 	} else {
-		for (size_t b = bs; b < ix->nr_buckets; b++) {
-			uint64_t lo = (uint64_t)b << ix->shift;
-
-			buckets[b] = shifted_entry(
-				ix, old->buckets[b], lo,
-				lo + ((1ull << ix->shift) - 1), d);
-		}
+		shift_buckets(ix, old, bs, d);
 	}
 	buckets[ix->nr_buckets] = top_entry(ix);
 }
