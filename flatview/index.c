@@ -463,7 +463,11 @@ flat_index_update(struct flat_index *ix, const struct flat_index *old,
 	size_t nr_keys, mid;
 	int64_t *pm, *leaves;
 
+	/* Moving the radix entries above the change costs about what
+	 * working them out does while the table has four buckets per range
+	 * (most fill runs inside a range or gap): only copies pay there. */
 	if (nr == 0 || old->nr == 0 || p + s > nr || p + s > old->nr ||
+	    (nr != old->nr && nr <= INDEX_FINE_MAX) ||
 	    ranges[0].start != old->base ||
 	    plan_buckets(nr) != old->nr_buckets) {
 		flat_index_build(ix, ranges, nr);
