@@ -170,7 +170,8 @@ bucket_entry(const struct flat_index *ix, uint64_t lo, uint64_t hi, size_t i)
  * next bucket to compute (@b itself if it straddles a boundary).
  */
 static size_t
-fill_run(const struct flat_index *ix, uint32_t *buckets, size_t b, size_t i)
+fill_run(const struct flat_index *ix, uint32_t *buckets, size_t b, size_t i,
+	 size_t limit)
 {
 	uint64_t lo = (uint64_t)b << ix->shift;
 	size_t end, k = b;
@@ -189,35 +190,63 @@ fill_run(const struct flat_index *ix, uint32_t *buckets, size_t b, size_t i)
 			      ix->nr_buckets;
 		e = INDEX_ENTRY_NONE;
 	}
-	end = end < ix->nr_buckets ? end : ix->nr_buckets;
+	end = end < limit ? end : limit;
 	for (; k < end; k++) {
 		buckets[k] = e;
 	}
 	return k;
 }
 
+/* Number of buckets (log2 of the bucket size) for a span of @span. */
+static unsigned
+plan_shift(const struct flat_index *ix, uint64_t span)
+{
+	unsigned shift = 0;
+
+	while ((span >> shift) >= ix->nr_buckets) {
+		shift++;
+	}
+	return shift;
+}
+
+/* The last range starting at or below offset @off (one starts at 0). */
+static size_t
+last_start_bisect(const struct flat_index *ix, uint64_t off, size_t lo,
+		  size_t hi)
+{
+	/* Invariant: start_off(lo) <= off, and every range from @hi on
+	 * starts above @off. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (start_off(ix, mid) <= off) {
+			lo = mid;
+		} else {
+			hi = mid;
+		}
+	}
+	return lo;
+}
+
 /*
  * Bucket b covers offsets [b << shift, ((b + 1) << shift) - 1] from the
  * base, which fit 64 bits for b < nr_buckets; bucket nr_buckets takes the
- * addresses above (none when the table reaches 2^64).  O(ranges + buckets):
- * only buckets that straddle a range boundary are worked out.
+ * addresses above (none when the table reaches 2^64).
+ *
+ * Fill buckets [@b, @end) of @buckets; @i holds the last start at or below
+ * the first of them.  O(ranges + buckets) over that stretch: only buckets
+ * that straddle a range boundary are worked out.
  */
 static void
-build_buckets(struct flat_index *ix, uint32_t *buckets)
+fill_buckets(const struct flat_index *ix, uint32_t *buckets, size_t b,
+	     size_t end, size_t i)
 {
-	uint64_t span = start_off(ix, ix->nr - 1);
-	size_t i = 0, b = 0;
-
-	ix->shift = 0;
-	while ((span >> ix->shift) >= ix->nr_buckets) {
-		ix->shift++;
-	}
-	while (b < ix->nr_buckets) {
+	while (b < end) {
 		uint64_t lo = (uint64_t)b << ix->shift;
 		size_t next;
 
 		i = last_start_at(ix, lo, i);
-		next = fill_run(ix, buckets, b, i);
+		next = fill_run(ix, buckets, b, i, end);
 		if (next == b) {
 			buckets[b] = bucket_entry(
 				ix, lo, lo + ((1ull << ix->shift) - 1), i);
@@ -225,48 +254,243 @@ build_buckets(struct flat_index *ix, uint32_t *buckets)
 		}
 		b = next;
 	}
-	/* Above the last bucket: only the last range can reach there. */
-	buckets[ix->nr_buckets] =
-		(u128)ix->nr_buckets << ix->shift <= last_off(ix, ix->nr - 1) ?
-			INDEX_ENTRY_RANGE | (uint32_t)(ix->nr - 1) :
-			INDEX_ENTRY_NONE;
-	ix->buckets = buckets;
+}
+
+/* Above the last bucket: only the last range can reach there. */
+static uint32_t
+top_entry(const struct flat_index *ix)
+{
+	return (u128)ix->nr_buckets << ix->shift <= last_off(ix, ix->nr - 1) ?
+		       INDEX_ENTRY_RANGE | (uint32_t)(ix->nr - 1) :
+		       INDEX_ENTRY_NONE;
+}
+
+/*
+ * Size @ix for @nr ranges (nr > 0) and allocate its levels; returns the
+ * leaves, whose keys the caller fills (padding included).
+ */
+static int64_t *
+index_setup(struct flat_index *ix, const struct flat_range *ranges, size_t nr,
+	    size_t *ret_nr_keys)
+{
+	size_t nr_leaves = (nr + INDEX_LEAF_KEYS - 1) / INDEX_LEAF_KEYS;
+	size_t count[INDEX_MAX_HEIGHT], total;
+	int64_t *p;
+
+	*ix = (struct flat_index){ .ranges = ranges, .nr = nr };
+	/* Range numbers must fit an INDEX_ENTRY_RANGE entry. */
+	assert(nr < INDEX_ENTRY_NONE - INDEX_ENTRY_RANGE);
+	total = plan_levels(nr_leaves, count, &ix->height);
+	/* One more leaf of padding: the entry ranks leaf pairs. */
+	*ret_nr_keys = (nr_leaves + 1) * INDEX_LEAF_KEYS;
+	ix->nr_buckets = plan_buckets(nr);
+	p = index_alloc(ix,
+			(total + *ret_nr_keys) * 8 + (ix->nr_buckets + 1) * 4);
+	ix->leaves = (const uint64_t *)(p + total);
+	ix->base = ranges[0].start;
+	ix->shift = plan_shift(ix, ranges[nr - 1].start - ix->base);
+	ix->buckets = (const uint32_t *)(p + total + *ret_nr_keys);
+	ix->prefetch = nr * sizeof(*ranges) > ((size_t)256 << 10);
+#if INDEX_HAVE_X86
+	ix->avx2 = __builtin_cpu_supports("avx2") &&
+		   __builtin_cpu_supports("popcnt");
+#endif
+	return p;
+}
+
+/* Fill the internal levels of @ix over its (filled) leaves. */
+static void
+index_levels(struct flat_index *ix, int64_t *p)
+{
+	size_t nr_leaves = (ix->nr + INDEX_LEAF_KEYS - 1) / INDEX_LEAF_KEYS;
+	size_t count[INDEX_MAX_HEIGHT];
+	unsigned height;
+
+	(void)plan_levels(nr_leaves, count, &height);
+	build_levels(ix, p, count, (const int64_t *)ix->leaves, nr_leaves);
 }
 
 void
 flat_index_build(struct flat_index *ix, const struct flat_range *ranges,
 		 size_t nr)
 {
-	size_t nr_leaves = (nr + INDEX_LEAF_KEYS - 1) / INDEX_LEAF_KEYS;
-	size_t count[INDEX_MAX_HEIGHT], total, nr_keys;
+	size_t nr_keys;
 	int64_t *p, *leaves;
 
-	*ix = (struct flat_index){ .ranges = ranges,
-				   .nr = nr,
-				   .base = UINT64_MAX };
-	/* Range numbers must fit an INDEX_ENTRY_RANGE entry. */
-	assert(nr < INDEX_ENTRY_NONE - INDEX_ENTRY_RANGE);
 	if (nr == 0) {
+		*ix = (struct flat_index){ .ranges = ranges,
+					   .base = UINT64_MAX };
 		return;
 	}
-	total = plan_levels(nr_leaves, count, &ix->height);
-	/* One more leaf of padding: the entry ranks leaf pairs. */
-	nr_keys = (nr_leaves + 1) * INDEX_LEAF_KEYS;
-	ix->nr_buckets = plan_buckets(nr);
-	p = index_alloc(ix, (total + nr_keys) * 8 + (ix->nr_buckets + 1) * 4);
-	leaves = p + total;
+	p = index_setup(ix, ranges, nr, &nr_keys);
+	leaves = (int64_t *)ix->leaves;
 	for (size_t i = 0; i < nr_keys; i++) {
 		leaves[i] = i < nr ? bias(ranges[i].start) : KEY_MAX;
 	}
-	build_levels(ix, p, count, leaves, nr_leaves);
-	ix->leaves = (const uint64_t *)leaves;
-	ix->base = ranges[0].start;
-	build_buckets(ix, (uint32_t *)(leaves + nr_keys));
-	ix->prefetch = nr * sizeof(*ranges) > ((size_t)256 << 10);
-#if INDEX_HAVE_X86
-	ix->avx2 = __builtin_cpu_supports("avx2") &&
-		   __builtin_cpu_supports("popcnt");
-#endif
+	index_levels(ix, p);
+	fill_buckets(ix, (uint32_t *)ix->buckets, 0, ix->nr_buckets, 0);
+	((uint32_t *)ix->buckets)[ix->nr_buckets] = top_entry(ix);
+}
+
+/* The last range of @ix starting at or below offset @off, searched in
+ * [@lo, @hi) (clamped to the ranges); range @lo must start at or below. */
+static size_t
+last_start_in(const struct flat_index *ix, uint64_t off, size_t lo, size_t hi)
+{
+	return last_start_bisect(ix, off, lo, hi < ix->nr ? hi : ix->nr);
+}
+
+/*
+ * The entry of a bucket [@lo, @hi] of @ix that lies above every changed
+ * range, from its entry @e in @old; the ranges meeting it moved by @d
+ * positions.
+ */
+static uint32_t
+shifted_entry(const struct flat_index *ix, uint32_t e, uint64_t lo,
+	      uint64_t hi, ptrdiff_t d)
+{
+	size_t i, j, first = 0, hi_pos = ix->nr;
+
+	if (e == INDEX_ENTRY_NONE) {
+		return e;
+	}
+	if (e != INDEX_ENTRY_DESCEND && (e & INDEX_ENTRY_RANGE)) {
+		return (uint32_t)((ptrdiff_t)e + d);
+	}
+	if (d % INDEX_LEAF_KEYS == 0 && e != INDEX_ENTRY_DESCEND) {
+		return (uint32_t)((ptrdiff_t)e + d / INDEX_LEAF_KEYS);
+	}
+	if (e != INDEX_ENTRY_DESCEND) {
+		/* The ranges meeting the bucket were in leaves e, e + 1. */
+		ptrdiff_t f = (ptrdiff_t)e * INDEX_LEAF_KEYS + d;
+
+		first = f > 0 ? (size_t)f : 0;
+		hi_pos = (size_t)(f + 2 * INDEX_LEAF_KEYS);
+	}
+	i = last_start_in(ix, lo, first, hi_pos);
+	j = last_start_in(ix, hi, i, hi_pos);
+	return j / INDEX_LEAF_KEYS - i / INDEX_LEAF_KEYS <= 1 ?
+		       (uint32_t)(i / INDEX_LEAF_KEYS) :
+		       INDEX_ENTRY_DESCEND;
+}
+
+/*
+ * Buckets from @bs on, above every changed range: range entries move by
+ * @d, leaf entries by @d / INDEX_LEAF_KEYS when that is whole; the others
+ * are worked out again (shifted_entry()).
+ */
+static void
+shift_buckets(struct flat_index *ix, const struct flat_index *old, size_t bs,
+	      ptrdiff_t d)
+{
+	uint32_t *buckets = (uint32_t *)ix->buckets;
+	bool whole = d % INDEX_LEAF_KEYS == 0;
+	uint32_t dl = (uint32_t)(d / INDEX_LEAF_KEYS), dr = (uint32_t)d;
+
+	for (size_t b = bs; b < ix->nr_buckets; b++) {
+		uint32_t e = old->buckets[b];
+
+		if (e >= INDEX_ENTRY_RANGE && e < INDEX_ENTRY_NONE) {
+			buckets[b] = e + dr;
+		} else if (e == INDEX_ENTRY_NONE) {
+			buckets[b] = e;
+		} else if (whole && e < INDEX_ENTRY_RANGE) {
+			buckets[b] = e + dl;
+		} else {
+			uint64_t lo = (uint64_t)b << ix->shift;
+
+			buckets[b] = shifted_entry(
+				ix, e, lo, lo + ((1ull << ix->shift) - 1), d);
+		}
+	}
+}
+
+/* Offset of the start of range @i of @ix, or UINT64_MAX if none. */
+static uint64_t
+start_or_max(const struct flat_index *ix, size_t i)
+{
+	return i < ix->nr ? start_off(ix, i) : UINT64_MAX;
+}
+
+/*
+ * Buckets of @ix from @old: those below every changed range are copied,
+ * those above every changed range are copied with their range positions
+ * moved, the rest (the change) is worked out.  @p and @s as for
+ * flat_index_update().
+ */
+static void
+update_buckets(struct flat_index *ix, const struct flat_index *old, size_t p,
+	       size_t s)
+{
+	uint32_t *buckets = (uint32_t *)ix->buckets;
+	ptrdiff_t d = (ptrdiff_t)ix->nr - (ptrdiff_t)old->nr;
+	uint64_t x = start_or_max(ix, p), y = 0;
+	size_t bp, bs, i;
+
+	/* Below the first changed start in either view, nothing moved. */
+	x = x < start_or_max(old, p) ? x : start_or_max(old, p);
+	bp = x == UINT64_MAX ? ix->nr_buckets : (size_t)(x >> ix->shift);
+	bp = bp < ix->nr_buckets ? bp : ix->nr_buckets;
+	/* Above the last changed range in either view, all moved by d. */
+	if (ix->nr > s + p || old->nr > s + p) {
+		y = ix->nr > s ? last_off(ix, ix->nr - s - 1) : 0;
+		y = old->nr > s && last_off(old, old->nr - s - 1) > y ?
+			    last_off(old, old->nr - s - 1) :
+			    y;
+		bs = (size_t)(y >> ix->shift) + 1;
+	} else {
+		bs = bp;
+	}
+	bs = bs > bp ? bs : bp;
+	bs = bs < ix->nr_buckets ? bs : ix->nr_buckets;
+	memcpy(buckets, old->buckets, bp * sizeof(*buckets));
+	i = last_start_in(ix, (uint64_t)bp << ix->shift, 0, ix->nr);
+	fill_buckets(ix, buckets, bp, bs, i);
+	if (d == 0) {
+		memcpy(buckets + bs, old->buckets + bs,
+		       (ix->nr_buckets - bs) * sizeof(*buckets));
+	} else {
+		shift_buckets(ix, old, bs, d);
+	}
+	buckets[ix->nr_buckets] = top_entry(ix);
+}
+
+void
+flat_index_update(struct flat_index *ix, const struct flat_index *old,
+		  const struct flat_range *ranges, size_t nr, size_t p,
+		  size_t s)
+{
+	size_t nr_keys, mid;
+	int64_t *pm, *leaves;
+
+	/* Moving the radix entries above the change costs about what
+	 * working them out does while the table has four buckets per range
+	 * (most fill runs inside a range or gap): only copies pay there. */
+	if (nr == 0 || old->nr == 0 || p + s > nr || p + s > old->nr ||
+	    (nr != old->nr && nr <= INDEX_FINE_MAX) ||
+	    ranges[0].start != old->base ||
+	    plan_buckets(nr) != old->nr_buckets) {
+		flat_index_build(ix, ranges, nr);
+		return;
+	}
+	pm = index_setup(ix, ranges, nr, &nr_keys);
+	if (ix->shift != old->shift) {
+		flat_index_free(ix);
+		flat_index_build(ix, ranges, nr);
+		return;
+	}
+	leaves = (int64_t *)ix->leaves;
+	mid = nr - s;
+	memcpy(leaves, old->leaves, p * sizeof(*leaves));
+	for (size_t i = p; i < mid; i++) {
+		leaves[i] = bias(ranges[i].start);
+	}
+	memcpy(leaves + mid, old->leaves + (old->nr - s), s * sizeof(*leaves));
+	for (size_t i = nr; i < nr_keys; i++) {
+		leaves[i] = KEY_MAX;
+	}
+	index_levels(ix, pm);
+	update_buckets(ix, old, p, s);
 }
 
 void
@@ -365,4 +589,28 @@ flat_index_verify(const struct flat_index *ix)
 		}
 	}
 	return probe_agrees(ix, 0) && probe_agrees(ix, UINT64_MAX);
+}
+
+/* Bytes of the internal levels and leaves of @ix (they are contiguous). */
+static size_t
+index_key_bytes(const struct flat_index *ix)
+{
+	return (size_t)((const char *)ix->buckets -
+			(const char *)(ix->height ? ix->level[0] : ix->leaves));
+}
+
+bool
+flat_index_equal(const struct flat_index *a, const struct flat_index *b)
+{
+	if (a->nr != b->nr || a->nr == 0) {
+		return a->nr == b->nr;
+	}
+	return a->base == b->base && a->shift == b->shift &&
+	       a->nr_buckets == b->nr_buckets && a->height == b->height &&
+	       index_key_bytes(a) == index_key_bytes(b) &&
+	       !memcmp(a->height ? a->level[0] : a->leaves,
+		       b->height ? b->level[0] : b->leaves,
+		       index_key_bytes(a)) &&
+	       !memcmp(a->buckets, b->buckets,
+		       (a->nr_buckets + 1) * sizeof(*a->buckets));
 }

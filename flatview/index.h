@@ -93,6 +93,19 @@ struct flat_index {
 void flat_index_build(struct flat_index *ix, const struct flat_range *ranges,
 		      size_t nr);
 
+/*
+ * Build into @ix the index of @nr sorted, disjoint @ranges, which differ
+ * from the ranges of @old only between their first @p and last @s: those
+ * ranges are equal in both (starts and lasts), at the same place from the
+ * front and from the back.  The parts of @old over them are copied
+ * (leaves, and the radix entries of buckets outside the change, with their
+ * range positions moved), the rest worked out: the result is the index
+ * flat_index_build() gives, bit for bit.
+ */
+void flat_index_update(struct flat_index *ix, const struct flat_index *old,
+		       const struct flat_range *ranges, size_t nr, size_t p,
+		       size_t s);
+
 /* Release what flat_index_build() allocated. */
 void flat_index_free(struct flat_index *ix);
 
@@ -106,6 +119,9 @@ size_t flat_index_find_generic(const struct flat_index *ix, uint64_t addr);
  * bisection it must agree with, which tests cannot reach.
  */
 bool flat_index_verify(const struct flat_index *ix);
+
+/* Whether two indexes hold the same keys and entries (tests only). */
+bool flat_index_equal(const struct flat_index *a, const struct flat_index *b);
 
 /* Addresses below the first start, and UINT64_MAX, take the slow path. */
 size_t flat_index_find_edge(const struct flat_index *ix, uint64_t addr);

@@ -592,6 +592,32 @@ record_delta(struct memspace_flatview *fv, const struct memspace_flatview *cur,
 	fv->delta = d;
 }
 
+/*
+ * Build @fv's index from @cur's: the ranges of @cur wholly below the first
+ * window of @fv's delta, and wholly above its last, are @fv's first and
+ * last ranges as they were.
+ */
+static void
+update_index(struct memspace_flatview *fv, const struct memspace_flatview *cur)
+{
+	const struct flat_delta *d = fv->delta;
+	size_t p = 0, s = 0;
+
+	if (d->nr) {
+		uint64_t hi = d->w[d->nr - 1].hi;
+
+		p = flatview_first_ending_at_or_above(cur, d->w[0].lo);
+		if (hi != UINT64_MAX) {
+			size_t k = flatview_first_ending_at_or_above(cur,
+								     hi + 1);
+
+			k += k < cur->nr && cur->ranges[k].start <= hi;
+			s = cur->nr - k;
+		}
+	}
+	flat_index_update(&fv->index, &cur->index, fv->ranges, fv->nr, p, s);
+}
+
 /* Render the windows and splice them into a copy of @cur; NULL to give up. */
 static struct memspace_flatview *
 render_partial(struct memspace_flatview *cur, struct memspace_region *root,
@@ -622,8 +648,8 @@ render_partial(struct memspace_flatview *cur, struct memspace_region *root,
 	splice(fv, cur, c, nw, nr_new);
 	g_free(nw);
 	/* No range is unmergeable: neither @cur's nor the new pieces. */
-	flat_index_build(&fv->index, fv->ranges, fv->nr);
 	record_delta(fv, cur, c);
+	update_index(fv, cur);
 	update_trace(cur, fv, c);
 	return fv;
 }

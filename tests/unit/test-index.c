@@ -188,6 +188,89 @@ START_TEST(index_large_sparse_uses_little_memory)
 }
 END_TEST
 
+/*
+ * @r (@n ranges) with the ranges [@a, @a + @k) replaced by new ones cut at
+ * random in the addresses they covered (or, for @k == 0, in the gap before
+ * range @a); returns the new array and its length in @ret_n.
+ */
+static struct flat_range *
+splice_ranges(GRand *rng, const struct flat_range *r, size_t n, size_t a,
+	      size_t k, size_t *ret_n)
+{
+	uint64_t lo = k ? r[a].start : (a ? r[a - 1].last + 1 : 0);
+	uint64_t hi = k ? r[a + k - 1].last : (a < n ? r[a].start - 1 : 0);
+	GArray *out = g_array_new(false, false, sizeof(struct flat_range));
+
+	g_array_append_vals(out, r, (guint)a);
+	/* Pieces of 1..4 pages with gaps of 0..2 pages; page aligned. */
+	for (uint64_t x = lo; (k || a < n) && hi > lo && x < hi;) {
+		uint64_t size = 0x1000 * (uint64_t)g_rand_int_range(rng, 1, 5);
+		struct flat_range fr = { 0 };
+
+		x += 0x1000 * (uint64_t)g_rand_int_range(rng, 0, 3);
+		if (x > hi || hi - x < size - 1) {
+			break;
+		}
+		fr.start = x;
+		fr.last = x + size - 1;
+		g_array_append_val(out, fr);
+		x += size;
+	}
+	g_array_append_vals(out, r + a + k, (guint)(n - a - k));
+	*ret_n = out->len;
+	return (struct flat_range *)g_array_free(out, false);
+}
+
+/*
+ * Indexes carried over from a previous one by flat_index_update() are the
+ * ones a full build gives, bit for bit, after every step of random splices:
+ * ranges removed, added and cut, moving the later ones by any count (a
+ * multiple of a leaf or not), at sizes on both sides of INDEX_FINE_MAX.
+ */
+START_TEST(index_update_matches_build)
+{
+	static const size_t sizes[] = { 1, 17, 300, 5000, INDEX_FINE_MAX + 300 };
+	GRand *rng = g_rand_new_with_seed(7 + (guint32)_i);
+	size_t n = sizes[_i];
+	struct flat_range *r = make_ranges(rng, n, 0x100000, 3);
+	struct flat_index ix;
+
+	flat_index_build(&ix, r, n);
+	for (unsigned step = 0; step < 60; step++) {
+		size_t a = (size_t)g_rand_int_range(rng, 0, (gint32)n + 1);
+		size_t k = (size_t)g_rand_int_range(rng, 0, 4);
+		size_t m, p, s;
+		struct flat_range *nr;
+		struct flat_index up, full;
+
+		k = a + k <= n ? k : n - a;
+		nr = splice_ranges(rng, r, n, a, k, &m);
+		if (m == 0) {
+			g_free(nr);
+			continue;
+		}
+		p = a;
+		s = n - a - k;
+		flat_index_update(&up, &ix, nr, m, p, s);
+		flat_index_build(&full, nr, m);
+		ck_assert_msg(flat_index_equal(&up, &full),
+			      "step %u: %zu ranges, %zu replaced at %zu by %zu",
+			      step, n, k, a, m - (n - k));
+		ck_assert(flat_index_verify(&up));
+		flat_index_free(&full);
+		flat_index_free(&ix);
+		g_free(r);
+		ix = up;
+		r = nr;
+		n = m;
+		ix.ranges = r;
+	}
+	flat_index_free(&ix);
+	g_free(r);
+	g_rand_free(rng);
+}
+END_TEST
+
 static int
 count_ranges(void *opaque, const struct memspace_section *sec)
 {
@@ -237,6 +320,7 @@ index_suite(void)
 	tcase_add_test(tc, index_empty_finds_nothing);
 	tcase_add_test(tc, index_clustered_map_descends);
 	tcase_add_test(tc, index_large_sparse_uses_little_memory);
+	tcase_add_loop_test(tc, index_update_matches_build, 0, 5);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("index:views");
 	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
