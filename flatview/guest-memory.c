@@ -471,7 +471,7 @@ gm_fill(struct memspace_guest_memory *gm,
 }
 
 MEMSPACE_EXPORT int
-memspace_guest_memory_new(struct memspace_addrspace *as,
+memspace_guest_memory_create(struct memspace_addrspace *as,
 			  const struct memspace_guest_layout *layout,
 			  const struct memspace_guest_region *regions,
 			  size_t nr_regions,

@@ -103,7 +103,7 @@ vm_create(struct memspace_kvm_vm *vm, const char *dev)
 	if (vm->vm_fd < 0) {
 		return vm->vm_fd;
 	}
-	vm->kvm = memspace_kvm_new(vm->vm_fd);
+	vm->kvm = memspace_kvm_create(vm->vm_fd);
 	return vm->kvm ? 0 : -errno;
 }
 
@@ -200,7 +200,7 @@ memspace_kvm_vm_get_memory_listener(const struct memspace_kvm_vm *vm)
 }
 
 MEMSPACE_EXPORT struct memspace_kvm_vcpu *
-memspace_kvm_vcpu_new(struct memspace_kvm_vm *vm, unsigned id)
+memspace_kvm_vcpu_create(struct memspace_kvm_vm *vm, unsigned id)
 {
 	struct memspace_kvm_vcpu *vcpu;
 	void *run;
@@ -352,7 +352,7 @@ memspace_kvm_vm_get_memory_listener(const struct memspace_kvm_vm *vm)
 }
 
 MEMSPACE_EXPORT struct memspace_kvm_vcpu *
-memspace_kvm_vcpu_new(struct memspace_kvm_vm *vm, unsigned id)
+memspace_kvm_vcpu_create(struct memspace_kvm_vm *vm, unsigned id)
 {
 	errno = vm ? ENOSYS : EINVAL;
 	return NULL;

@@ -114,7 +114,7 @@ kvm_create(const struct memspace_kvm_backend *be, void *opaque, void *own)
 }
 
 MEMSPACE_EXPORT struct memspace_kvm *
-memspace_kvm_new_with_backend(const struct memspace_kvm_backend *backend,
+memspace_kvm_create_with_backend(const struct memspace_kvm_backend *backend,
 			      void *opaque)
 {
 	if (!backend || !backend_complete(backend)) {
@@ -130,7 +130,7 @@ memspace_kvm_new_with_backend(const struct memspace_kvm_backend *backend,
 }
 
 MEMSPACE_EXPORT struct memspace_kvm *
-memspace_kvm_new(int vm_fd)
+memspace_kvm_create(int vm_fd)
 {
 	const struct memspace_kvm_backend *be;
 	void *opaque;

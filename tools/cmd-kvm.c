@@ -47,7 +47,7 @@ vm_open_real(struct tool_vm *vm)
 	if (vm->vm_fd < 0) {
 		return -errno;
 	}
-	vm->kvm = memspace_kvm_new(vm->vm_fd);
+	vm->kvm = memspace_kvm_create(vm->vm_fd);
 	return vm->kvm ? 0 : -errno;
 #else
 	return -ENOSYS;
@@ -63,7 +63,7 @@ vm_open(struct tool_vm *vm, bool fake, const char *cmd)
 	*vm = (struct tool_vm){ .kvm_fd = -1, .vm_fd = -1 };
 	if (fake) {
 		vm->fake = memspace_kvm_fake_create();
-		vm->kvm = memspace_kvm_new_with_backend(
+		vm->kvm = memspace_kvm_create_with_backend(
 			memspace_kvm_fake_backend(), vm->fake);
 		ret = vm->kvm ? 0 : -errno;
 	} else {

@@ -206,7 +206,7 @@ int memspace_guest_split_ram(uint64_t base, uint64_t size, uint64_t hole_start,
 			     struct memspace_guest_ram_piece pieces[2]);
 
 /**
- * memspace_guest_memory_new() - build guest memory from a list of regions
+ * memspace_guest_memory_create() - build guest memory from a list of regions
  * @as: the address space it maps into (its root must be a container).
  * @layout: the layout (copied).
  * @regions: @nr_regions descriptions, in any order.
@@ -228,7 +228,7 @@ int memspace_guest_split_ram(uint64_t base, uint64_t size, uint64_t hole_start,
  *	listener failed).
  * On an error other than -EREMOTEIO, *@ret is NULL and nothing changed.
  */
-int memspace_guest_memory_new(struct memspace_addrspace *as,
+int memspace_guest_memory_create(struct memspace_addrspace *as,
 			      const struct memspace_guest_layout *layout,
 			      const struct memspace_guest_region *regions,
 			      size_t nr_regions,
@@ -256,7 +256,7 @@ int memspace_guest_memory_destroy(struct memspace_guest_memory *gm);
  *
  * Context: updater.
  * Return: 0, or -EINVAL, -ERANGE, -EEXIST, -ENOMEM as
- * memspace_guest_memory_new(), or -EREMOTEIO (inserted, but a listener
+ * memspace_guest_memory_create(), or -EREMOTEIO (inserted, but a listener
  * failed).  On other errors nothing changed.
  */
 int memspace_guest_memory_insert(struct memspace_guest_memory *gm,

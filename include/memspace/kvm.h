@@ -4,8 +4,8 @@
  * MMIO/PIO zones exactly in step with memspace address spaces.
  *
  * Every kernel call goes through a small backend table (struct
- * memspace_kvm_backend): memspace_kvm_new() uses the real one (ioctls on a
- * VM descriptor); memspace_kvm_new_with_backend() takes any other, such as
+ * memspace_kvm_backend): memspace_kvm_create() uses the real one (ioctls on a
+ * VM descriptor); memspace_kvm_create_with_backend() takes any other, such as
  * the fake below, which enforces KVM's rules in memory for tests.
  *
  * Memory slots.  Every flat range served by host memory becomes one slot
@@ -47,7 +47,7 @@
  * it opens /dev/kvm, creates the VM, queries its limits and attaches the
  * memory listener (slots, MMIO ioeventfds, coalesced MMIO) and the I/O
  * listener (PIO ioeventfds, coalesced PIO) in one call.
- * memspace_kvm_vcpu_new() creates a vCPU and maps its kvm_run area and the
+ * memspace_kvm_vcpu_create() creates a vCPU and maps its kvm_run area and the
  * coalesced ring; memspace_kvm_vcpu_run() enters the guest and, on return,
  * drains the ring and dispatches KVM_EXIT_IO and KVM_EXIT_MMIO through the
  * address spaces, so that a VMM's loop only handles the other exits.  The
@@ -181,7 +181,7 @@ struct memspace_kvm_backend {
 };
 
 /**
- * memspace_kvm_new() - KVM state for a VM, with the real ioctl backend
+ * memspace_kvm_create() - KVM state for a VM, with the real ioctl backend
  * @vm_fd: the VM descriptor (from KVM_CREATE_VM); not owned, it must stay
  *	open until memspace_kvm_destroy().
  *
@@ -190,10 +190,10 @@ struct memspace_kvm_backend {
  * (memspace was built without <linux/kvm.h>) or the error of a
  * capability query.
  */
-struct memspace_kvm *memspace_kvm_new(int vm_fd);
+struct memspace_kvm *memspace_kvm_create(int vm_fd);
 
 /**
- * memspace_kvm_new_with_backend() - KVM state with another backend
+ * memspace_kvm_create_with_backend() - KVM state with another backend
  * @backend: the kernel calls (must outlive the state).
  * @opaque: their first argument.
  *
@@ -205,7 +205,7 @@ struct memspace_kvm *memspace_kvm_new(int vm_fd);
  * query.
  */
 struct memspace_kvm *
-memspace_kvm_new_with_backend(const struct memspace_kvm_backend *backend,
+memspace_kvm_create_with_backend(const struct memspace_kvm_backend *backend,
 			      void *opaque);
 
 /**
@@ -625,7 +625,7 @@ struct memspace_kvm_listener *
 memspace_kvm_vm_get_memory_listener(const struct memspace_kvm_vm *vm);
 
 /**
- * memspace_kvm_vcpu_new() - create a vCPU and map its run area
+ * memspace_kvm_vcpu_create() - create a vCPU and map its run area
  * @vm: the VM.
  * @id: the vCPU id.
  *
@@ -634,7 +634,7 @@ memspace_kvm_vm_get_memory_listener(const struct memspace_kvm_vm *vm);
  * error of KVM_CREATE_VCPU (EEXIST for an id in use, EINVAL above the
  * limit) or of mmap().
  */
-struct memspace_kvm_vcpu *memspace_kvm_vcpu_new(struct memspace_kvm_vm *vm,
+struct memspace_kvm_vcpu *memspace_kvm_vcpu_create(struct memspace_kvm_vm *vm,
 						unsigned id);
 
 /**
@@ -725,7 +725,7 @@ void memspace_kvm_fake_destroy(struct memspace_kvm_fake *fake);
 /**
  * memspace_kvm_fake_backend() - the backend table of fakes
  *
- * Pass it with a fake as opaque to memspace_kvm_new_with_backend().
+ * Pass it with a fake as opaque to memspace_kvm_create_with_backend().
  *
  * Context: any.
  * Return: the table.
@@ -738,7 +738,7 @@ const struct memspace_kvm_backend *memspace_kvm_fake_backend(void);
  * @cap: the capability.
  * @value: its new value.
  *
- * Context: any, before memspace_kvm_new_with_backend().
+ * Context: any, before memspace_kvm_create_with_backend().
  */
 void memspace_kvm_fake_set_cap(struct memspace_kvm_fake *fake, unsigned cap,
 			       int value);

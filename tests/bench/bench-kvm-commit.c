@@ -76,7 +76,7 @@ vm_open(struct vm *vm, bool fake)
 #if MEMSPACE_HAVE_KVM
 	if (!fake) {
 		if (test_kvm_open_vm(&vm->kvm_fd, &vm->vm_fd) == 0) {
-			vm->kvm = memspace_kvm_new(vm->vm_fd);
+			vm->kvm = memspace_kvm_create(vm->vm_fd);
 		}
 		if (vm->kvm) {
 			return true;
@@ -84,7 +84,7 @@ vm_open(struct vm *vm, bool fake)
 	}
 #endif
 	vm->fake = memspace_kvm_fake_create();
-	vm->kvm = memspace_kvm_new_with_backend(memspace_kvm_fake_backend(),
+	vm->kvm = memspace_kvm_create_with_backend(memspace_kvm_fake_backend(),
 						vm->fake);
 	return false;
 }

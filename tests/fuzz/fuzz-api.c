@@ -1335,7 +1335,7 @@ setup(struct fuzz *f)
 	space_create(f, 0, 0);
 #if MEMSPACE_HAVE_KVM
 	f->fake = memspace_kvm_fake_create();
-	f->kvm = memspace_kvm_new_with_backend(memspace_kvm_fake_backend(),
+	f->kvm = memspace_kvm_create_with_backend(memspace_kvm_fake_backend(),
 					       f->fake);
 	CHECK(f, -1, f->kvm, "kvm_new");
 	f->kl = memspace_kvm_listener_register_memory(f->kvm, f->spaces[0].as,

@@ -82,7 +82,7 @@ setup(void)
 	g.root = memspace_region_new_container(g.ms, "system",
 					       MEMSPACE_SIZE_2_64);
 	g.mem = memspace_addrspace_create(g.ms, "memory", g.root);
-	g.kvm = memspace_kvm_new(g.vm.vm_fd);
+	g.kvm = memspace_kvm_create(g.vm.vm_fd);
 	ck_assert_ptr_nonnull(g.kvm);
 	g.kl = memspace_kvm_listener_register_memory(g.kvm, g.mem, 0);
 	ck_assert_ptr_nonnull(g.kl);
@@ -91,7 +91,7 @@ setup(void)
 	memspace_guest_region_init(&r, MEMSPACE_GUEST_DEFAULT_MEMORY, 0,
 				   RAM_SIZE);
 	r.backend = g.ram;
-	ck_assert_int_eq(memspace_guest_memory_new(g.mem, &layout, &r, 1, NULL,
+	ck_assert_int_eq(memspace_guest_memory_create(g.mem, &layout, &r, 1, NULL,
 						   &g.gm),
 			 0);
 	g.ram_host = memspace_backend_get_host(g.ram);

@@ -99,7 +99,7 @@ setup(void)
 	g.ms = memspace_new();
 	g.regions = g_ptr_array_new();
 	build_map();
-	g.kvm = memspace_kvm_new(g.vm.vm_fd);
+	g.kvm = memspace_kvm_create(g.vm.vm_fd);
 	ck_assert_ptr_nonnull(g.kvm);
 	g.kl = memspace_kvm_listener_register_memory(g.kvm, g.mem, 0);
 	ck_assert_ptr_nonnull(g.kl);

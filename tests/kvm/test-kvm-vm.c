@@ -159,13 +159,13 @@ START_TEST(failures_leave_nothing_open)
 	ck_assert_ptr_null(memspace_kvm_vm_open("/dev/null", t.mem, t.io));
 	ck_assert_int_eq(errno, ENOTTY);
 	ck_assert_uint_eq(count_fds(), fds);
-	ck_assert_ptr_null(memspace_kvm_vcpu_new(NULL, 0));
+	ck_assert_ptr_null(memspace_kvm_vcpu_create(NULL, 0));
 	ck_assert_int_eq(errno, EINVAL);
 	t.vm = memspace_kvm_vm_open(NULL, t.mem, t.io);
 	ck_assert_ptr_nonnull(t.vm);
-	t.vcpu = memspace_kvm_vcpu_new(t.vm, 0);
+	t.vcpu = memspace_kvm_vcpu_create(t.vm, 0);
 	ck_assert_ptr_nonnull(t.vcpu);
-	ck_assert_ptr_null(memspace_kvm_vcpu_new(t.vm, 0));
+	ck_assert_ptr_null(memspace_kvm_vcpu_create(t.vm, 0));
 	ck_assert_int_eq(errno, EEXIST);
 }
 END_TEST
@@ -210,7 +210,7 @@ START_TEST(run_dispatches_exits_after_the_ring)
 		  0xf4);		/* hlt */
 	t.vm = memspace_kvm_vm_open(NULL, t.mem, t.io);
 	ck_assert_ptr_nonnull(t.vm);
-	t.vcpu = memspace_kvm_vcpu_new(t.vm, 0);
+	t.vcpu = memspace_kvm_vcpu_create(t.vm, 0);
 	ck_assert_ptr_nonnull(t.vcpu);
 	real_mode_at(memspace_kvm_vcpu_get_fd(t.vcpu), 0x1000);
 	alarm(5);	/* a hung guest fails the test */

@@ -205,7 +205,7 @@ machine_build(struct machine *m)
 	machine_regions(m, r);
 	/* Given in reverse order: the object sorts them. */
 	struct memspace_guest_region rev[4] = { r[3], r[2], r[1], r[0] };
-	ck_assert_int_eq(memspace_guest_memory_new(m->as, &dbs_layout, rev, 4,
+	ck_assert_int_eq(memspace_guest_memory_create(m->as, &dbs_layout, rev, 4,
 						   NULL, &m->gm),
 			 0);
 }
@@ -300,7 +300,7 @@ START_TEST(guest_new_rejects_invalid_and_intersecting)
 	for (int i = 0; i < 3; i++) {
 		r[i].backend = be;
 	}
-	ck_assert_int_eq(memspace_guest_memory_new(as, &dbs_layout, r, 3, &bad,
+	ck_assert_int_eq(memspace_guest_memory_create(as, &dbs_layout, r, 3, &bad,
 						   &gm),
 			 -EEXIST);
 	ck_assert_ptr_null(gm);
@@ -310,7 +310,7 @@ START_TEST(guest_new_rejects_invalid_and_intersecting)
 	ck_assert_ptr_null(memspace_addrspace_get_machine_ram(as));
 
 	r[2] = region(MEMSPACE_GUEST_DEVICE_MEMORY, 100 * MIB, MIB);
-	ck_assert_int_eq(memspace_guest_memory_new(as, &dbs_layout, r, 3, &bad,
+	ck_assert_int_eq(memspace_guest_memory_create(as, &dbs_layout, r, 3, &bad,
 						   &gm),
 			 -ERANGE);
 	ck_assert_uint_eq(bad.base, 100 * MIB);
@@ -318,22 +318,22 @@ START_TEST(guest_new_rejects_invalid_and_intersecting)
 
 	/* A region needing a backend without one; a window past it. */
 	r[2] = region(MEMSPACE_GUEST_DEFAULT_MEMORY, 300 * MIB, MIB);
-	ck_assert_int_eq(memspace_guest_memory_new(as, &dbs_layout, r, 3, &bad,
+	ck_assert_int_eq(memspace_guest_memory_create(as, &dbs_layout, r, 3, &bad,
 						   &gm),
 			 -EINVAL);
 	r[2].backend = be;
 	r[2].backend_offset = 3 * MIB + 1;
-	ck_assert_int_eq(memspace_guest_memory_new(as, &dbs_layout, r, 3, &bad,
+	ck_assert_int_eq(memspace_guest_memory_create(as, &dbs_layout, r, 3, &bad,
 						   &gm),
 			 -EINVAL);
 	test_assert_view_empty(as);
 
 	/* Bad layouts and roots. */
 	const struct memspace_guest_layout inverted = { GIB, 2 * GIB, GIB };
-	ck_assert_int_eq(memspace_guest_memory_new(as, &inverted, NULL, 0, NULL,
+	ck_assert_int_eq(memspace_guest_memory_create(as, &inverted, NULL, 0, NULL,
 						   &gm),
 			 -EINVAL);
-	ck_assert_int_eq(memspace_guest_memory_new(NULL, &dbs_layout, NULL, 0,
+	ck_assert_int_eq(memspace_guest_memory_create(NULL, &dbs_layout, NULL, 0,
 						   NULL, &gm),
 			 -EINVAL);
 	memspace_backend_unref(be);
@@ -413,7 +413,7 @@ START_TEST(guest_tree_machine_ram_and_windows)
 	ck_assert_int_eq(errno, ENOENT);
 	/* A second object on the same address space is refused. */
 	struct memspace_guest_memory *gm2 = NULL;
-	ck_assert_int_eq(memspace_guest_memory_new(m.as, &dbs_layout, NULL, 0,
+	ck_assert_int_eq(memspace_guest_memory_create(m.as, &dbs_layout, NULL, 0,
 						   NULL, &gm2),
 			 -EINVAL);
 	machine_free(&m);
@@ -448,7 +448,7 @@ START_TEST(guest_ram_split_around_hole_shares_one_ram)
 		r[i].backend_offset = p[i].offset;
 		r[i].name = i ? "ram-above" : "ram-below";
 	}
-	ck_assert_int_eq(memspace_guest_memory_new(as, &pc, r, 2, NULL, &gm), 0);
+	ck_assert_int_eq(memspace_guest_memory_create(as, &pc, r, 2, NULL, &gm), 0);
 	test_assert_view(as, exp);
 	sec = tt_section(as, 1);
 	ck_assert_ptr_eq(sec.mr, tt_section(as, 0).mr);
@@ -598,7 +598,7 @@ START_TEST(guest_ten_thousand_cycles_are_flat)
 		uint32_t v = i;
 
 		r.backend = be;
-		ck_assert_int_eq(memspace_guest_memory_new(as, &dbs_layout, &r, 1,
+		ck_assert_int_eq(memspace_guest_memory_create(as, &dbs_layout, &r, 1,
 							   NULL, &gm),
 				 0);
 		memspace_backend_unref(be);

@@ -196,7 +196,7 @@ START_TEST(hugetlb_kvm_slots_use_backend_page_size)
 	struct memspace_addrspace *as;
 	struct memspace_kvm_fake *fake = memspace_kvm_fake_create();
 	struct memspace_kvm *kvm =
-		memspace_kvm_new_with_backend(memspace_kvm_fake_backend(), fake);
+		memspace_kvm_create_with_backend(memspace_kvm_fake_backend(), fake);
 	struct memspace_kvm_listener *kl;
 
 	ck_assert_ptr_nonnull(be);

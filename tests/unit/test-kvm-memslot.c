@@ -52,7 +52,7 @@ bar_new(const char *name, uint64_t size)
 static void
 kvm_start(void)
 {
-	kvm = memspace_kvm_new_with_backend(memspace_kvm_fake_backend(), fake);
+	kvm = memspace_kvm_create_with_backend(memspace_kvm_fake_backend(), fake);
 	ck_assert_ptr_nonnull(kvm);
 }
 
@@ -585,9 +585,9 @@ START_TEST(kvm_register_arguments_checked)
 
 	kvm_start();
 	errno = 0;
-	ck_assert_ptr_null(memspace_kvm_new_with_backend(&incomplete, NULL));
+	ck_assert_ptr_null(memspace_kvm_create_with_backend(&incomplete, NULL));
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_ptr_null(memspace_kvm_new(-1));
+	ck_assert_ptr_null(memspace_kvm_create(-1));
 	ck_assert_int_eq(errno, EBADF);
 	ck_assert_ptr_null(memspace_kvm_listener_register_memory(kvm, as, 1));
 	ck_assert_int_eq(errno, EINVAL);

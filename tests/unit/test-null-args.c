@@ -229,7 +229,7 @@ START_TEST(null_kvm_functions)
 	struct memspace_kvm_memslot m;
 
 	errno = 0;
-	ck_assert_ptr_null(memspace_kvm_new_with_backend(NULL, NULL));
+	ck_assert_ptr_null(memspace_kvm_create_with_backend(NULL, NULL));
 	ck_assert_int_eq(errno, EINVAL);
 	memspace_kvm_destroy(NULL);
 	ck_assert_int_eq(memspace_kvm_set_max_slot_size(NULL, 1 << 20), -EINVAL);

@@ -322,7 +322,7 @@ build_map(struct vmm *v)
 				   VMM_ROM_BASE, VMM_ROM_SIZE);
 	r[1].name = "rom";
 	r[1].backend = v->rom_be;
-	ret = memspace_guest_memory_new(v->mem, &layout, r, 2, NULL, &v->gm);
+	ret = memspace_guest_memory_create(v->mem, &layout, r, 2, NULL, &v->gm);
 	if (ret < 0) {
 		die("guest memory", -ret);
 	}
@@ -396,7 +396,7 @@ kvm_start(struct vmm *v)
 
 	v->vm = memspace_kvm_vm_open(NULL, v->mem, v->io);
 	if (v->vm) {
-		v->vcpu = memspace_kvm_vcpu_new(v->vm, 0);
+		v->vcpu = memspace_kvm_vcpu_create(v->vm, 0);
 	}
 	if (!v->vcpu) {
 		fprintf(stderr, "memspace-vmm: KVM: %s%s\n", strerror(errno),
