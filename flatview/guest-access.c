@@ -15,24 +15,6 @@
 
 #include <memspace/guest-access.h>
 
-/* Index of the first range of @fv whose last address is >= @addr. */
-static size_t
-first_range_from(const struct memspace_flatview *fv, uint64_t addr)
-{
-	size_t lo = 0, hi = fv->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (fv->ranges[mid].last < addr) {
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
-	}
-	return lo;
-}
-
 /* Whether @fr is host memory the VMM may access directly. */
 static bool
 range_is_ram(const struct flat_range *fr, bool is_write)
@@ -117,7 +99,7 @@ memspace_flatview_mark_dirty(const struct memspace_flatview *fv, uint64_t addr,
 		return;
 	}
 	last = len - 1 > UINT64_MAX - addr ? UINT64_MAX : addr + len - 1;
-	for (size_t i = first_range_from(fv, addr);
+	for (size_t i = flatview_first_ending_at_or_above(fv, addr);
 	     i < fv->nr && fv->ranges[i].start <= last; i++) {
 		const struct flat_range *fr = &fv->ranges[i];
 		uint64_t a = fr->start > addr ? fr->start : addr;

@@ -83,6 +83,11 @@ extern const struct memspace_listener_ops kvm_io_noeventfd_ops;
 
 /* kvm-memslot.c */
 /*
+ * Whether @sec is served by host memory a slot could map, whatever the
+ * VM's capabilities; *@ret_ro: whether it is read-only.
+ */
+bool kvm_section_wants_slot(const struct memspace_section *sec, bool *ret_ro);
+/*
  * Whether @sec is served by host memory a slot can map (read-only ones
  * only with the capability); *@ret_ro: whether it is read-only.
  */

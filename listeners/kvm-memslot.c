@@ -76,8 +76,7 @@ kernel_id(const struct memspace_kvm_listener *kl, const struct kvm_slot *s)
 }
 
 bool
-kvm_section_backed(const struct memspace_kvm *kvm,
-		   const struct memspace_section *sec, bool *ret_ro)
+kvm_section_wants_slot(const struct memspace_section *sec, bool *ret_ro)
 {
 	*ret_ro = false;
 	switch (memspace_region_get_kind(sec->mr)) {
@@ -96,10 +95,15 @@ kvm_section_backed(const struct memspace_kvm *kvm,
 	case MEMSPACE_REGION_ALIAS:
 		return false;
 	}
-	if (*ret_ro && !kvm->readonly_mem) {
-		return false;
-	}
 	return memspace_region_get_host_ptr(sec->mr) != NULL;
+}
+
+bool
+kvm_section_backed(const struct memspace_kvm *kvm,
+		   const struct memspace_section *sec, bool *ret_ro)
+{
+	return kvm_section_wants_slot(sec, ret_ro) &&
+	       (!*ret_ro || kvm->readonly_mem);
 }
 
 /*

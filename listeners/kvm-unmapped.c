@@ -11,27 +11,6 @@
 #include "kvm-internal.h"
 #include "listener-internal.h"
 
-/* What a section wants: host memory, possibly read-only. */
-static bool
-wants_slot(const struct memspace_section *sec, bool *ret_ro)
-{
-	switch (memspace_region_get_kind(sec->mr)) {
-	case MEMSPACE_REGION_RAM:
-	case MEMSPACE_REGION_RAM_DEVICE:
-		*ret_ro = sec->readonly;
-		break;
-	case MEMSPACE_REGION_ROM_DEVICE:
-		if (!sec->romd) {
-			return false;
-		}
-		*ret_ro = true;
-		break;
-	default:
-		return false;
-	}
-	return memspace_region_get_host_ptr(sec->mr) != NULL;
-}
-
 /* Why [@s, @l] of @sec has no slot. */
 static enum memspace_kvm_unmapped_reason
 gap_reason(const struct memspace_kvm_listener *kl,
@@ -87,7 +66,7 @@ section_gaps(const struct memspace_kvm_listener *kl,
 	bool ro;
 	int ret;
 
-	if (!wants_slot(sec, &ro)) {
+	if (!kvm_section_wants_slot(sec, &ro)) {
 		return 0;
 	}
 	if (ro && !kl->kvm->readonly_mem) {
