@@ -117,6 +117,10 @@ MEMSPACE_EXPORT void
 memspace_flatview_unmap(const struct memspace_flatview *fv, uint64_t addr,
 			uint64_t len, bool is_write)
 {
+	if (!fv) {
+		return;
+	}
+
 	if (is_write) {
 		memspace_flatview_mark_dirty(fv, addr, len);
 	}
@@ -366,6 +370,9 @@ MEMSPACE_EXPORT ssize_t
 memspace_addrspace_read_from_fd(struct memspace_addrspace *as, uint64_t addr,
 				int fd, off_t offset, uint64_t len)
 {
+	if (!as) {
+		return -EINVAL;
+	}
 	return fd_stream(as, addr, fd, offset, len, true);
 }
 
@@ -373,5 +380,8 @@ MEMSPACE_EXPORT ssize_t
 memspace_addrspace_write_to_fd(struct memspace_addrspace *as, uint64_t addr,
 			       int fd, off_t offset, uint64_t len)
 {
+	if (!as) {
+		return -EINVAL;
+	}
 	return fd_stream(as, addr, fd, offset, len, false);
 }

@@ -537,12 +537,18 @@ memspace_guest_memory_destroy(struct memspace_guest_memory *gm)
 MEMSPACE_EXPORT const struct memspace_guest_layout *
 memspace_guest_memory_get_layout(const struct memspace_guest_memory *gm)
 {
+	if (!gm) {
+		return NULL;
+	}
 	return &gm->layout;
 }
 
 MEMSPACE_EXPORT struct memspace_region *
 memspace_guest_memory_get_machine_ram(const struct memspace_guest_memory *gm)
 {
+	if (!gm) {
+		return NULL;
+	}
 	return gm->machine_ram;
 }
 
@@ -550,6 +556,10 @@ MEMSPACE_EXPORT size_t
 memspace_guest_memory_count(struct memspace_guest_memory *gm)
 {
 	size_t n;
+
+	if (!gm) {
+		return 0;
+	}
 
 	g_rw_lock_reader_lock(&gm->lock);
 	n = gm->entries->len;
@@ -599,6 +609,10 @@ memspace_guest_memory_last_addr(struct memspace_guest_memory *gm)
 {
 	uint64_t last;
 
+	if (!gm) {
+		return 0;
+	}
+
 	g_rw_lock_reader_lock(&gm->lock);
 	last = gm->last_addr;
 	g_rw_lock_reader_unlock(&gm->lock);
@@ -610,6 +624,10 @@ memspace_guest_memory_is_dax(struct memspace_guest_memory *gm, uint64_t gpa)
 {
 	struct memspace_guest_region r;
 
+	if (!gm) {
+		return false;
+	}
+
 	return memspace_guest_memory_find(gm, gpa, &r) == 0 &&
 	       r.type == MEMSPACE_GUEST_DAX_MEMORY;
 }
@@ -620,6 +638,9 @@ memspace_guest_memory_get_prot(struct memspace_guest_memory *gm, uint64_t gpa)
 	struct memspace_guest_region r;
 	int ret = memspace_guest_memory_find(gm, gpa, &r);
 
+	if (!gm) {
+		return -EINVAL;
+	}
 	return ret < 0 ? ret : r.prot;
 }
 
@@ -629,6 +650,10 @@ memspace_guest_memory_get_numa_node(struct memspace_guest_memory *gm,
 {
 	struct memspace_guest_region r;
 	int ret = memspace_guest_memory_find(gm, gpa, &r);
+
+	if (!gm) {
+		return -EINVAL;
+	}
 
 	if (ret < 0) {
 		return ret;

@@ -321,24 +321,37 @@ memspace_backend_unref(struct memspace_backend *be)
 MEMSPACE_EXPORT void *
 memspace_backend_get_host(const struct memspace_backend *be)
 {
+	if (!be) {
+		return NULL;
+	}
 	return be->host;
 }
 
 MEMSPACE_EXPORT uint64_t
 memspace_backend_get_size(const struct memspace_backend *be)
 {
+	if (!be) {
+		return 0;
+	}
 	return be->size;
 }
 
 MEMSPACE_EXPORT uint64_t
 memspace_backend_get_page_size(const struct memspace_backend *be)
 {
+	if (!be) {
+		return 0;
+	}
 	return be->page_size;
 }
 
 MEMSPACE_EXPORT int
 memspace_backend_get_fd(const struct memspace_backend *be, uint64_t *ret_offset)
 {
+	if (!be) {
+		return -1;
+	}
+
 	if (ret_offset) {
 		*ret_offset = be->offset;
 	}
@@ -348,18 +361,27 @@ memspace_backend_get_fd(const struct memspace_backend *be, uint64_t *ret_offset)
 MEMSPACE_EXPORT bool
 memspace_backend_is_shared(const struct memspace_backend *be)
 {
+	if (!be) {
+		return false;
+	}
 	return be->shared;
 }
 
 MEMSPACE_EXPORT bool
 memspace_backend_is_readonly(const struct memspace_backend *be)
 {
+	if (!be) {
+		return false;
+	}
 	return be->readonly;
 }
 
 MEMSPACE_EXPORT enum memspace_backend_source
 memspace_backend_get_source(const struct memspace_backend *be)
 {
+	if (!be) {
+		return MEMSPACE_BACKEND_ANON;
+	}
 	return be->source;
 }
 

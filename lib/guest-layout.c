@@ -22,6 +22,10 @@ memspace_guest_region_init(struct memspace_guest_region *r,
 			   enum memspace_guest_region_type type, uint64_t base,
 			   uint64_t size)
 {
+	if (!r) {
+		return;
+	}
+
 	*r = (struct memspace_guest_region){
 		.type = type,
 		.base = base,

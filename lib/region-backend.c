@@ -76,6 +76,9 @@ memspace_region_get_page_size(const struct memspace_region *mr)
 	const struct memspace_backend *be =
 		memspace_region_get_backend(mr, NULL);
 
+	if (!mr) {
+		return 0;
+	}
 	return be ? be->page_size : (uint64_t)sysconf(_SC_PAGESIZE);
 }
 

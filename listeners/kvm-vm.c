@@ -178,24 +178,36 @@ memspace_kvm_vm_close(struct memspace_kvm_vm *vm)
 MEMSPACE_EXPORT int
 memspace_kvm_vm_get_fd(const struct memspace_kvm_vm *vm)
 {
+	if (!vm) {
+		return -1;
+	}
 	return vm->vm_fd;
 }
 
 MEMSPACE_EXPORT const struct memspace_kvm_limits *
 memspace_kvm_vm_get_limits(const struct memspace_kvm_vm *vm)
 {
+	if (!vm) {
+		return NULL;
+	}
 	return &vm->limits;
 }
 
 MEMSPACE_EXPORT struct memspace_kvm *
 memspace_kvm_vm_get_kvm(const struct memspace_kvm_vm *vm)
 {
+	if (!vm) {
+		return NULL;
+	}
 	return vm->kvm;
 }
 
 MEMSPACE_EXPORT struct memspace_kvm_listener *
 memspace_kvm_vm_get_memory_listener(const struct memspace_kvm_vm *vm)
 {
+	if (!vm) {
+		return NULL;
+	}
 	return vm->mem_l;
 }
 
@@ -249,21 +261,32 @@ memspace_kvm_vcpu_destroy(struct memspace_kvm_vcpu *vcpu)
 MEMSPACE_EXPORT int
 memspace_kvm_vcpu_get_fd(const struct memspace_kvm_vcpu *vcpu)
 {
+	if (!vcpu) {
+		return -1;
+	}
 	return vcpu->fd;
 }
 
 MEMSPACE_EXPORT struct kvm_run *
 memspace_kvm_vcpu_get_run(const struct memspace_kvm_vcpu *vcpu)
 {
+	if (!vcpu) {
+		return NULL;
+	}
 	return vcpu->run;
 }
 
 MEMSPACE_EXPORT int
 memspace_kvm_vcpu_handle_exit(struct memspace_kvm_vcpu *vcpu)
 {
-	struct memspace_kvm_vm *vm = vcpu->vm;
+	struct memspace_kvm_vm *vm;
 	struct memspace_attrs attrs = { 0 };
 	int ret = 0;
+
+	if (!vcpu) {
+		return -EINVAL;
+	}
+	vm = vcpu->vm;
 
 	if (vcpu->ring) {
 		g_mutex_lock(&vm->ring_lock);
@@ -298,6 +321,10 @@ memspace_kvm_vcpu_run(struct memspace_kvm_vcpu *vcpu, unsigned max_exits)
 {
 	unsigned n = 0;
 	int ret;
+
+	if (!vcpu) {
+		return -EINVAL;
+	}
 
 	do {
 		ret = ioctl(vcpu->fd, KVM_RUN, 0);

@@ -13,6 +13,10 @@
 #include <memspace/access.h>
 #include <memspace/cache.h>
 #include <memspace/kvm.h>
+#include <memspace/backend.h>
+#include <memspace/export.h>
+#include <memspace/guest-access.h>
+#include <memspace/guest-memory.h>
 
 #include "test-tree.h"
 
@@ -264,6 +268,112 @@ START_TEST(null_kvm_functions)
 }
 END_TEST
 
+/* Functions of the guest-memory layer, the export and the KVM run glue. */
+START_TEST(null_backend_functions)
+{
+	uint64_t off = 1;
+
+	errno = 0;
+	ck_assert_ptr_null(memspace_backend_new(NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(memspace_backend_ref(NULL));
+	ck_assert_ptr_null(memspace_backend_unref(NULL));
+	ck_assert_int_eq(memspace_backend_prealloc(NULL, 0, 1, 1, NULL, NULL,
+						   NULL),
+			 -EINVAL);
+	ck_assert_ptr_null(memspace_backend_get_host(NULL));
+	ck_assert_uint_eq(memspace_backend_get_size(NULL), 0);
+	ck_assert_uint_eq(memspace_backend_get_page_size(NULL), 0);
+	ck_assert_int_eq(memspace_backend_get_fd(NULL, &off), -1);
+	ck_assert(!memspace_backend_is_shared(NULL));
+	ck_assert(!memspace_backend_is_readonly(NULL));
+	ck_assert_ptr_null(memspace_region_get_backend(NULL, &off));
+	ck_assert_uint_eq(memspace_region_get_page_size(NULL), 0);
+	ck_assert_int_eq(memspace_region_get_fd(NULL, &off), -1);
+	ck_assert_int_eq(memspace_section_get_fd(NULL, &off), -1);
+	errno = 0;
+	ck_assert_ptr_null(memspace_region_new_ram_backend(NULL, "r", NULL, 0,
+							    0x1000));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(memspace_show_backends(NULL, stdout), -EINVAL);
+	ck_assert_int_eq(memspace_show_backends(tt_ms, NULL), -EINVAL);
+	ck_assert_int_eq(memspace_export_json(NULL, stdout), -EINVAL);
+	ck_assert_int_eq(memspace_export_json(tt_ms, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(null_guest_memory_functions)
+{
+	struct memspace_guest_memory *gm = (void *)1;
+	struct memspace_guest_region r;
+	uint64_t v = 0;
+
+	ck_assert_int_eq(memspace_guest_memory_create(NULL, NULL, NULL, 0, NULL,
+						      &gm),
+			 -EINVAL);
+	ck_assert_int_eq(memspace_guest_memory_destroy(NULL), 0);
+	memspace_guest_region_init(NULL, MEMSPACE_GUEST_DEFAULT_MEMORY, 0, 1);
+	ck_assert_int_eq(memspace_guest_memory_insert(NULL, NULL, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(memspace_guest_memory_remove(NULL, 0, 1), -EINVAL);
+	ck_assert_uint_eq(memspace_guest_memory_count(NULL), 0);
+	ck_assert_int_eq(memspace_guest_memory_find(NULL, 0, &r), -EINVAL);
+	ck_assert_uint_eq(memspace_guest_memory_last_addr(NULL), 0);
+	ck_assert(!memspace_guest_memory_is_dax(NULL, 0));
+	ck_assert_int_eq(memspace_guest_memory_get_prot(NULL, 0), -EINVAL);
+	ck_assert_int_eq(memspace_guest_memory_get_numa_node(NULL, 0),
+			 -EINVAL);
+	ck_assert_int_eq(memspace_guest_memory_walk(NULL, NULL, NULL), -EINVAL);
+	ck_assert_ptr_null(memspace_guest_memory_get_layout(NULL));
+	ck_assert_ptr_null(memspace_guest_memory_get_machine_ram(NULL));
+	ck_assert_ptr_null(memspace_guest_memory_get_region(NULL, 0));
+	ck_assert_int_eq(memspace_guest_split_ram(0, 1, 2, 3, 0, NULL),
+			 -EINVAL);
+	ck_assert(!memspace_addrspace_is_ram(NULL, 0, 1));
+	ck_assert_int_eq(memspace_addrspace_ram_end(NULL, &v), -EINVAL);
+	ck_assert_int_eq(memspace_addrspace_load(NULL, 0, 4, &v), -EINVAL);
+	ck_assert_int_eq(memspace_addrspace_store(NULL, 0, 4, 0), -EINVAL);
+	ck_assert_int_eq(memspace_addrspace_read_from_fd(NULL, 0, 0, 0, 1),
+			 -EINVAL);
+	ck_assert_int_eq(memspace_addrspace_write_to_fd(NULL, 0, 0, 0, 1),
+			 -EINVAL);
+	ck_assert(!memspace_flatview_is_ram(NULL, 0, 1));
+	ck_assert_int_eq(memspace_flatview_ram_end(NULL, &v), -EINVAL);
+	memspace_flatview_unmap(NULL, 0, 1, true);
+	memspace_flatview_mark_dirty(NULL, 0, 1);
+}
+END_TEST
+
+START_TEST(null_kvm_run_functions)
+{
+	struct memspace_attrs attrs = { 0 };
+
+	ck_assert_int_eq(memspace_kvm_dispatch_io(NULL, NULL, 0, attrs),
+			 -EINVAL);
+	ck_assert_int_eq(memspace_kvm_dispatch_mmio(NULL, NULL, attrs),
+			 -EINVAL);
+	ck_assert_int_eq(memspace_kvm_drain_coalesced(NULL, NULL, NULL, 0,
+						      attrs),
+			 -EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(memspace_kvm_vm_open(NULL, NULL, NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	memspace_kvm_vm_close(NULL);
+	ck_assert_int_eq(memspace_kvm_vm_get_fd(NULL), -1);
+	ck_assert_ptr_null(memspace_kvm_vm_get_limits(NULL));
+	ck_assert_ptr_null(memspace_kvm_vm_get_kvm(NULL));
+	ck_assert_ptr_null(memspace_kvm_vm_get_memory_listener(NULL));
+	errno = 0;
+	ck_assert_ptr_null(memspace_kvm_vcpu_create(NULL, 0));
+	ck_assert_int_eq(errno, EINVAL);
+	memspace_kvm_vcpu_destroy(NULL);
+	ck_assert_int_eq(memspace_kvm_vcpu_get_fd(NULL), -1);
+	ck_assert_ptr_null(memspace_kvm_vcpu_get_run(NULL));
+	ck_assert_int_eq(memspace_kvm_vcpu_handle_exit(NULL), -EINVAL);
+	ck_assert_int_eq(memspace_kvm_vcpu_run(NULL, 1), -EINVAL);
+}
+END_TEST
+
 static Suite *
 null_suite(void)
 {
@@ -275,6 +385,9 @@ null_suite(void)
 	tcase_add_test(tc, null_addrspace_view_and_access_functions);
 	tcase_add_test(tc, null_listener_and_dirty_log_functions);
 	tcase_add_test(tc, null_kvm_functions);
+	tcase_add_test(tc, null_backend_functions);
+	tcase_add_test(tc, null_guest_memory_functions);
+	tcase_add_test(tc, null_kvm_run_functions);
 	suite_add_tcase(s, tc);
 	return s;
 }
