@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "access-internal.h"
-#include "index-find.h"
 #include "ioeventfd-soft.h"
 
 #define HOST_BIG_ENDIAN (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
@@ -458,18 +457,40 @@ range_step(const struct access_ctx *ctx, const struct flat_range *fr,
 static const struct flat_range *
 next_range(const struct memspace_flatview *fv, uint64_t addr)
 {
-	size_t lo = 0, hi = fv->nr;
+	size_t i = addr == UINT64_MAX ?
+			   fv->nr :
+			   ft_first_ending_at_or_above(&fv->tree, addr + 1);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	return i < fv->nr ? flatview_range(fv, i) : NULL;
+}
 
-		if (fv->ranges[mid].start <= addr) {
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
+/*
+ * @fr and the ranges after it that start within IOEVENTFD_SOFT_REACH
+ * bytes of @addr, copied to @out; returns their number.
+ */
+static size_t
+ranges_near(const struct memspace_flatview *fv, const struct flat_range *fr,
+	    uint64_t addr, struct flat_range *out)
+{
+	size_t n = 0;
+	struct ft_cursor c;
+	const struct flat_range *g;
+
+	out[n++] = *fr;
+	if (fr->last - addr >= IOEVENTFD_SOFT_REACH - 1 ||
+	    fr->last == UINT64_MAX) {
+		return n;
 	}
-	return lo < fv->nr ? &fv->ranges[lo] : NULL;
+	flatview_for_each_range_from(fv, ft_first_ending_at_or_above(
+						 &fv->tree, fr->last + 1),
+				     c, g) {
+		if (g->start - addr >= IOEVENTFD_SOFT_REACH ||
+		    n == IOEVENTFD_SOFT_REACH + 1) {
+			break;
+		}
+		out[n++] = *g;
+	}
+	return n;
 }
 
 static uint64_t
@@ -501,11 +522,13 @@ flatview_access(const struct memspace_flatview *fv,
 	if (ctx->is_write && !ctx->as->hyp_ioeventfd_enabled &&
 	    (len == 1 || len == 2 || len == 4 || len == 8)) {
 		const struct flat_range *fr = flatview_find(fv, addr);
+		struct flat_range near[IOEVENTFD_SOFT_REACH + 1];
 
 		if (fr && fr->mr->kind != MEMSPACE_REGION_RAM &&
 		    fr->mr->kind != MEMSPACE_REGION_RAM_DEVICE &&
-		    ioeventfd_soft_match(fr, fv->ranges + fv->nr, addr,
-					 load_host(buf, (unsigned)len),
+		    ioeventfd_soft_match(near,
+					 near + ranges_near(fv, fr, addr, near),
+					 addr, load_host(buf, (unsigned)len),
 					 (unsigned)len)) {
 			return res;
 		}
@@ -562,17 +585,20 @@ memspace_addrspace_write(struct memspace_addrspace *as, uint64_t addr,
 	return memspace_addrspace_rw(as, addr, attrs, (void *)buf, len, true);
 }
 
-static inline int
-translate_result(const struct memspace_flatview *fv, size_t i, uint64_t addr,
-		 struct memspace_section *ret_sec, uint64_t *ret_offset,
-		 uint64_t *ret_len)
+MEMSPACE_EXPORT int
+memspace_flatview_translate(const struct memspace_flatview *fv, uint64_t addr,
+			    struct memspace_section *ret_sec,
+			    uint64_t *ret_offset, uint64_t *ret_len)
 {
 	const struct flat_range *fr;
 
-	if (i == SIZE_MAX) {
+	if (!fv || !ret_sec) {
+		return -EINVAL;
+	}
+	fr = flat_index_find(&fv->index, addr);
+	if (!fr) {
 		return -ENOENT;
 	}
-	fr = &fv->ranges[i];
 	flat_range_to_section(fr, ret_sec);
 	if (ret_offset) {
 		*ret_offset = range_offset(fr, addr);
@@ -582,37 +608,6 @@ translate_result(const struct memspace_flatview *fv, size_t i, uint64_t addr,
 		*ret_len = clamp_len(UINT64_MAX, addr, fr->last);
 	}
 	return 0;
-}
-
-#if INDEX_HAVE_X86
-/* The whole translation in one AVX2 body: no call on the lookup path. */
-__attribute__((target("avx2,popcnt"))) static int
-translate_avx2(const struct memspace_flatview *fv, uint64_t addr,
-	       struct memspace_section *ret_sec, uint64_t *ret_offset,
-	       uint64_t *ret_len)
-{
-	return translate_result(fv,
-				flat_index_find_avx2_inline(&fv->index, addr),
-				addr, ret_sec, ret_offset, ret_len);
-}
-#endif
-
-MEMSPACE_EXPORT int
-memspace_flatview_translate(const struct memspace_flatview *fv, uint64_t addr,
-			    struct memspace_section *ret_sec,
-			    uint64_t *ret_offset, uint64_t *ret_len)
-{
-	if (!fv || !ret_sec) {
-		return -EINVAL;
-	}
-#if INDEX_HAVE_X86
-	if (fv->index.avx2) {
-		return translate_avx2(fv, addr, ret_sec, ret_offset, ret_len);
-	}
-#endif
-	return translate_result(
-		fv, flat_index_find_generic_inline(&fv->index, addr), addr,
-		ret_sec, ret_offset, ret_len);
 }
 
 MEMSPACE_EXPORT int

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * struct memspace_flatview: an immutable, sorted array of disjoint ranges
- * rendered from one root region, reference counted and freed through
- * call_rcu() once the last reference is gone.
+ * struct memspace_flatview: an immutable, sorted set of disjoint ranges
+ * rendered from one root region (a persistent B+ tree, ftree.h, shared
+ * with the views it was spliced from), reference counted and freed
+ * through call_rcu() once the last reference is gone.
  */
 #ifndef MEMSPACE_FLATVIEW_INTERNAL_H
 #define MEMSPACE_FLATVIEW_INTERNAL_H
@@ -14,14 +15,6 @@
 struct render_trace;
 struct render_scratch;
 
-struct flat_range {
-	uint64_t start;
-	uint64_t last;		/* inclusive */
-	struct memspace_region *mr;
-	uint64_t offset;	/* offset of @start in @mr */
-	uint8_t flags;		/* enum range_flags */
-	uint8_t dirty_log_mask;
-};
 
 struct reclaim_epoch;
 
@@ -49,11 +42,10 @@ struct memspace_flatview {
 	uint64_t gen;			/* ms->gen it was rendered at */
 	uint64_t serial;		/* unique in the context; 0: none */
 	struct flat_delta *delta;	/* from an incremental render, or NULL */
-	size_t nr;
-	struct flat_range *ranges;	/* regions kept alive by @epoch */
+	size_t nr;			/* == @tree.nr */
+	struct flat_tree tree;		/* regions kept alive by @epoch */
 	struct reclaim_epoch *epoch;	/* NULL for the context's empty view */
-	struct flat_index index;	/* built with @ranges, immutable */
-	size_t ranges_map_len;		/* @ranges is an mmap() of this size */
+	struct flat_index index;	/* over @tree, immutable */
 	bool unmergeable;		/* some range is unmergeable */
 	/* Updater-only: how the view was rendered, and the work arrays the
 	 * next render of its root reuses (render-internal.h). */
@@ -61,7 +53,7 @@ struct memspace_flatview {
 	struct render_scratch *scratch;
 };
 
-/* Release what the renderer allocated for @fv (ranges, trace). */
+/* Release what the renderer allocated for @fv (tree, index, trace). */
 void flatview_render_free(struct memspace_flatview *fv);
 
 /*
@@ -88,11 +80,25 @@ struct memspace_flatview *flatview_rerender(struct memspace_flatview *cur,
 static inline const struct flat_range *
 flatview_find(const struct memspace_flatview *fv, uint64_t addr)
 {
-	size_t i = fv->index.avx2 ? flat_index_find_avx2(&fv->index, addr)
-				  : flat_index_find_generic(&fv->index, addr);
-
-	return i == SIZE_MAX ? NULL : &fv->ranges[i];
+	return flat_index_find(&fv->index, addr);
 }
+
+/* Range @i of @fv (< @fv->nr); O(log n). */
+static inline const struct flat_range *
+flatview_range(const struct memspace_flatview *fv, size_t i)
+{
+	return ft_at(&fv->tree, i);
+}
+
+/* Walk @fv's ranges in order with cursor @c. */
+#define flatview_for_each_range(fv, c, fr)                                   \
+	for (ft_cursor_seek(&(c), &(fv)->tree, 0);                            \
+	     ((fr) = ft_cursor_get(&(c))) != NULL; ft_cursor_next(&(c)))
+
+/* The same from position @pos on. */
+#define flatview_for_each_range_from(fv, pos, c, fr)                         \
+	for (ft_cursor_seek(&(c), &(fv)->tree, (pos));                        \
+	     ((fr) = ft_cursor_get(&(c))) != NULL; ft_cursor_next(&(c)))
 
 /* A view with no ranges rendered from @root (which may be NULL). */
 struct memspace_flatview *flatview_new_empty(struct memspace_region *root);

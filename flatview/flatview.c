@@ -14,6 +14,7 @@ flatview_new_empty(struct memspace_region *root)
 	struct memspace_flatview *fv = g_new0(struct memspace_flatview, 1);
 
 	fv->refcount = 1;
+	fv->index.tree = &fv->tree;
 	fv->root = memspace_region_ref(root);
 	/* A view of a root may show any region: hold them back from
 	 * reclamation while it lives (see reclaim.h). */
@@ -92,7 +93,7 @@ memspace_flatview_get_range(const struct memspace_flatview *fv, size_t index,
 	if (index >= fv->nr) {
 		return -ERANGE;
 	}
-	flat_range_to_section(&fv->ranges[index], ret_sec);
+	flat_range_to_section(flatview_range(fv, index), ret_sec);
 	return 0;
 }
 
@@ -103,11 +104,14 @@ memspace_flatview_for_each(const struct memspace_flatview *fv,
 	if (!fv || !fn) {
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < fv->nr; i++) {
+	struct ft_cursor c;
+	const struct flat_range *fr;
+
+	flatview_for_each_range(fv, c, fr) {
 		struct memspace_section sec;
 		int ret;
 
-		flat_range_to_section(&fv->ranges[i], &sec);
+		flat_range_to_section(fr, &sec);
 		ret = fn(opaque, &sec);
 		if (ret) {
 			return ret;
@@ -129,19 +133,7 @@ size_t
 flatview_first_ending_at_or_above(const struct memspace_flatview *fv,
 				  uint64_t addr)
 {
-	size_t lo = 0, hi = fv->nr;
-
-	/* Ranges are disjoint and sorted: their last addresses ascend. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (fv->ranges[mid].last < addr) {
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
-	}
-	return lo;
+	return ft_first_ending_at_or_above(&fv->tree, addr);
 }
 
 void
@@ -150,7 +142,7 @@ flatview_span_meeting(const struct memspace_flatview *fv, uint64_t lo,
 {
 	*a = flatview_first_ending_at_or_above(fv, lo);
 	*b = flatview_first_ending_at_or_above(fv, hi);
-	if (*b < fv->nr && fv->ranges[*b].start <= hi) {
+	if (*b < fv->nr && flatview_range(fv, *b)->start <= hi) {
 		(*b)++;
 	}
 }
@@ -159,13 +151,19 @@ bool
 flatview_ranges_equal(const struct memspace_flatview *a,
 		      const struct memspace_flatview *b)
 {
+	struct ft_cursor ca, cb;
+	const struct flat_range *x, *y;
+
 	if (a->nr != b->nr || a->root != b->root) {
 		return false;
 	}
-	for (size_t i = 0; i < a->nr; i++) {
-		if (!flat_range_same(&a->ranges[i], &b->ranges[i])) {
+	ft_cursor_seek(&cb, &b->tree, 0);
+	flatview_for_each_range(a, ca, x) {
+		y = ft_cursor_get(&cb);
+		if (!flat_range_same(x, y)) {
 			return false;
 		}
+		ft_cursor_next(&cb);
 	}
 	return true;
 }

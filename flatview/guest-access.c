@@ -93,18 +93,22 @@ MEMSPACE_EXPORT void
 memspace_flatview_mark_dirty(const struct memspace_flatview *fv, uint64_t addr,
 			     uint64_t len)
 {
+	struct ft_cursor c;
+	const struct flat_range *fr;
 	uint64_t last;
 
 	if (!fv || !len) {
 		return;
 	}
 	last = len - 1 > UINT64_MAX - addr ? UINT64_MAX : addr + len - 1;
-	for (size_t i = flatview_first_ending_at_or_above(fv, addr);
-	     i < fv->nr && fv->ranges[i].start <= last; i++) {
-		const struct flat_range *fr = &fv->ranges[i];
+	flatview_for_each_range_from(fv, flatview_first_ending_at_or_above(fv, addr),
+				     c, fr) {
 		uint64_t a = fr->start > addr ? fr->start : addr;
 		uint64_t l = fr->last < last ? fr->last : last;
 
+		if (fr->start > last) {
+			break;
+		}
 		if (region_has_backing(fr->mr)) {
 			memspace_region_set_dirty(fr->mr,
 						  fr->offset + (a - fr->start),
@@ -156,7 +160,7 @@ memspace_flatview_ram_end(const struct memspace_flatview *fv, uint64_t *ret_end)
 		return -EINVAL;
 	}
 	for (size_t i = fv->nr; i-- > 0;) {
-		const struct flat_range *fr = &fv->ranges[i];
+		const struct flat_range *fr = flatview_range(fv, i);
 
 		if (range_is_ram(fr, false)) {
 			*ret_end = fr->last == UINT64_MAX ? UINT64_MAX :

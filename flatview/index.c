@@ -1,616 +1,399 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Building and searching the index of a flat view (layout and invariants
- * in index.h).  Nodes are ranked branch-free: with AVX2 when the CPU has
- * it (checked once per build, so the library runs on any x86-64), with
- * plain compares otherwise.
+ * Building, updating and searching the index of a flat view (layout and
+ * invariants in index.h).
  */
 #include "config.h"
 
-#include <sys/mman.h>
+#include <string.h>
 
 #include "flatview-internal.h"
-#include "index-find.h"
 
-#define KEY_MAX INT64_MAX /* biased UINT64_MAX: padding */
-#define HUGE_SIZE ((size_t)2 << 20)
-
-static inline int64_t
-bias(uint64_t addr)
-{
-	return (int64_t)(addr ^ ((uint64_t)1 << 63));
-}
-
-/*
- * One allocation for all levels.  Large indexes get their own mapping,
- * advised to use transparent huge pages: a lookup then misses the TLB at
- * most once.
- */
-static void *
-index_alloc(struct flat_index *ix, size_t bytes)
-{
-	void *p;
-
-	ix->bytes = bytes;
-	ix->huge = false;
-	if (bytes >= 2 * HUGE_SIZE) {
-		size_t len = (bytes + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
-
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p != MAP_FAILED) {
-#ifdef MADV_HUGEPAGE
-			(void)madvise(p, len, MADV_HUGEPAGE);
-#endif
-			ix->bytes = len;
-			ix->huge = true;
-			ix->mem = p;
-			return p;
-		}
-	}
-	ix->mem = g_aligned_alloc(bytes, 1, 128);
-	return ix->mem;
-}
-
-/* Key j of internal node i: the first start under its child j + 1. */
 static void
-fill_internal(int64_t *nodes, size_t nr_nodes, const int64_t *leaves,
-	      size_t nr_leaves, size_t span)
+page_unref(uint64_t d)
 {
-	/* @span: leaves under one child of a node of this level. */
-	for (size_t i = 0; i < nr_nodes; i++) {
-		for (size_t j = 0; j < INDEX_NODE_KEYS; j++) {
-			size_t leaf = (i * INDEX_FANOUT + j + 1) * span;
+	struct index_page *p = (struct index_page *)(uintptr_t)d;
 
-			nodes[i * INDEX_NODE_KEYS + j] =
-				leaf < nr_leaves ?
-					leaves[leaf * INDEX_LEAF_KEYS] :
-					KEY_MAX;
+	if (g_atomic_int_dec_and_test(&p->ref)) {
+		g_aligned_free(p);
+	}
+}
+
+/* Where writes to a directory go: pages made by this build are @fresh. */
+struct writer {
+	struct flat_index *ix;
+	uint8_t *fresh;
+	GArray *touched; /* size_t page numbers */
+};
+
+/* Page @pg of the directory, made private to this build. */
+static struct index_page *
+page_writable(struct writer *w, size_t pg)
+{
+	uint64_t d = w->ix->dir[pg];
+	struct index_page *p;
+
+	if (!(d & INDEX_UNIFORM) && w->fresh[pg]) {
+		return (struct index_page *)(uintptr_t)d;
+	}
+	p = g_aligned_alloc(1, sizeof(*p), 64);
+	p->ref = 1;
+	if (d & INDEX_UNIFORM) {
+		for (size_t i = 0; i < INDEX_PAGE; i++) {
+			p->e[i] = d & ~INDEX_UNIFORM;
 		}
-	}
-}
-
-/* Size the internal levels; returns their total number of keys. */
-static size_t
-plan_levels(size_t nr_leaves, size_t count[INDEX_MAX_HEIGHT],
-	    unsigned *ret_height)
-{
-	size_t total = 0;
-	unsigned height = 0;
-
-	for (size_t n = nr_leaves; n > 1; height++) {
-		assert(height < INDEX_MAX_HEIGHT);
-		n = (n + INDEX_FANOUT - 1) / INDEX_FANOUT;
-		count[height] = n;
-		total += n * INDEX_NODE_KEYS;
-	}
-	*ret_height = height;
-	return total;
-}
-
-/* Lay the internal levels out root first from @p, and fill them. */
-static void
-build_levels(struct flat_index *ix, int64_t *p, const size_t *count,
-	     const int64_t *leaves, size_t nr_leaves)
-{
-	size_t off = 0, span = 1;
-
-	for (unsigned h = 0; h < ix->height; h++) {
-		ix->level[h] = (const uint64_t *)(p + off);
-		off += count[ix->height - 1 - h] * INDEX_NODE_KEYS;
-	}
-	for (unsigned up = 0; up < ix->height; up++) {
-		fill_internal((int64_t *)ix->level[ix->height - 1 - up],
-			      count[up], leaves, nr_leaves, span);
-		span *= INDEX_FANOUT;
-	}
-}
-
-/*
- * Buckets: about four per range while the table stays within L2/L3 reach
- * (most buckets then meet a single range: one load and one check); beyond,
- * one per two ranges, so that the table stays cache-resident and a lookup
- * pays a single memory round trip (the leaves, with their payload).
- */
-static size_t
-plan_buckets(size_t nr)
-{
-	size_t want = nr <= INDEX_FINE_MAX ? 4 * nr : nr / 2, nb = 2;
-
-	while (nb < want) {
-		nb *= 2;
-	}
-	return nb;
-}
-
-static inline uint64_t
-start_off(const struct flat_index *ix, size_t i)
-{
-	return ix->ranges[i].start - ix->base;
-}
-
-static inline uint64_t
-last_off(const struct flat_index *ix, size_t i)
-{
-	return ix->ranges[i].last - ix->base;
-}
-
-/* The last range starting at or below offset @off, moving @i forward. */
-static size_t
-last_start_at(const struct flat_index *ix, uint64_t off, size_t i)
-{
-	while (i + 1 < ix->nr && start_off(ix, i + 1) <= off) {
-		i++;
-	}
-	return i;
-}
-
-/* The entry of bucket [@lo, @hi] (offsets); @i holds the last start at or
- * below @lo. */
-static uint32_t
-bucket_entry(const struct flat_index *ix, uint64_t lo, uint64_t hi, size_t i)
-{
-	size_t j = last_start_at(ix, hi, i);
-	bool first = last_off(ix, i) >= lo;
-	size_t nr = (first ? 1 : 0) + (j - i);
-	size_t l0 = i / INDEX_LEAF_KEYS, l1 = j / INDEX_LEAF_KEYS;
-
-	if (nr == 0) {
-		return INDEX_ENTRY_NONE;
-	}
-	if (nr == 1) {
-		return INDEX_ENTRY_RANGE | (uint32_t)(first ? i : j);
-	}
-	return l1 - l0 <= 1 ? (uint32_t)l0 : INDEX_ENTRY_DESCEND;
-}
-
-/*
- * Buckets from @b on that lie wholly inside range @i, or wholly inside the
- * gap after it, all get the same entry: fill them in one go.  Returns the
- * next bucket to compute (@b itself if it straddles a boundary).
- */
-static size_t
-fill_run(const struct flat_index *ix, uint32_t *buckets, size_t b, size_t i,
-	 size_t limit)
-{
-	uint64_t lo = (uint64_t)b << ix->shift;
-	size_t end, k = b;
-	uint32_t e;
-
-	if (last_off(ix, i) >= lo) {
-		/* Buckets ending at or before the range's last byte. */
-		end = (size_t)((last_off(ix, i) >> ix->shift) +
-			       ((~last_off(ix, i) &
-				 ((1ull << ix->shift) - 1)) == 0));
-		e = INDEX_ENTRY_RANGE | (uint32_t)i;
 	} else {
-		/* Buckets ending before the next range starts. */
-		end = i + 1 < ix->nr ?
-			      (size_t)(start_off(ix, i + 1) >> ix->shift) :
-			      ix->nr_buckets;
-		e = INDEX_ENTRY_NONE;
+		memcpy(p->e, ((struct index_page *)(uintptr_t)d)->e,
+		       sizeof(p->e));
+		page_unref(d);
 	}
-	end = end < limit ? end : limit;
-	for (; k < end; k++) {
-		buckets[k] = e;
-	}
-	return k;
-}
-
-/* Number of buckets (log2 of the bucket size) for a span of @span. */
-static unsigned
-plan_shift(const struct flat_index *ix, uint64_t span)
-{
-	unsigned shift = 0;
-
-	while ((span >> shift) >= ix->nr_buckets) {
-		shift++;
-	}
-	return shift;
-}
-
-/* The last range starting at or below offset @off (one starts at 0). */
-static size_t
-last_start_bisect(const struct flat_index *ix, uint64_t off, size_t lo,
-		  size_t hi)
-{
-	/* Invariant: start_off(lo) <= off, and every range from @hi on
-	 * starts above @off. */
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (start_off(ix, mid) <= off) {
-			lo = mid;
-		} else {
-			hi = mid;
-		}
-	}
-	return lo;
-}
-
-/*
- * Bucket b covers offsets [b << shift, ((b + 1) << shift) - 1] from the
- * base, which fit 64 bits for b < nr_buckets; bucket nr_buckets takes the
- * addresses above (none when the table reaches 2^64).
- *
- * Fill buckets [@b, @end) of @buckets; @i holds the last start at or below
- * the first of them.  O(ranges + buckets) over that stretch: only buckets
- * that straddle a range boundary are worked out.
- */
-static void
-fill_buckets(const struct flat_index *ix, uint32_t *buckets, size_t b,
-	     size_t end, size_t i)
-{
-	while (b < end) {
-		uint64_t lo = (uint64_t)b << ix->shift;
-		size_t next;
-
-		i = last_start_at(ix, lo, i);
-		next = fill_run(ix, buckets, b, i, end);
-		if (next == b) {
-			buckets[b] = bucket_entry(
-				ix, lo, lo + ((1ull << ix->shift) - 1), i);
-			next = b + 1;
-		}
-		b = next;
-	}
-}
-
-/* Above the last bucket: only the last range can reach there. */
-static uint32_t
-top_entry(const struct flat_index *ix)
-{
-	return (u128)ix->nr_buckets << ix->shift <= last_off(ix, ix->nr - 1) ?
-		       INDEX_ENTRY_RANGE | (uint32_t)(ix->nr - 1) :
-		       INDEX_ENTRY_NONE;
-}
-
-/*
- * Size @ix for @nr ranges (nr > 0) and allocate its levels; returns the
- * leaves, whose keys the caller fills (padding included).
- */
-static int64_t *
-index_setup(struct flat_index *ix, const struct flat_range *ranges, size_t nr,
-	    size_t *ret_nr_keys)
-{
-	size_t nr_leaves = (nr + INDEX_LEAF_KEYS - 1) / INDEX_LEAF_KEYS;
-	size_t count[INDEX_MAX_HEIGHT], total;
-	int64_t *p;
-
-	*ix = (struct flat_index){ .ranges = ranges, .nr = nr };
-	/* Range numbers must fit an INDEX_ENTRY_RANGE entry. */
-	assert(nr < INDEX_ENTRY_NONE - INDEX_ENTRY_RANGE);
-	total = plan_levels(nr_leaves, count, &ix->height);
-	/* One more leaf of padding: the entry ranks leaf pairs. */
-	*ret_nr_keys = (nr_leaves + 1) * INDEX_LEAF_KEYS;
-	ix->nr_buckets = plan_buckets(nr);
-	p = index_alloc(ix,
-			(total + *ret_nr_keys) * 8 + (ix->nr_buckets + 1) * 4);
-	ix->leaves = (const uint64_t *)(p + total);
-	ix->base = ranges[0].start;
-	ix->shift = plan_shift(ix, ranges[nr - 1].start - ix->base);
-	ix->buckets = (const uint32_t *)(p + total + *ret_nr_keys);
-	ix->prefetch = nr * sizeof(*ranges) > ((size_t)256 << 10);
-#if INDEX_HAVE_X86
-	ix->avx2 = __builtin_cpu_supports("avx2") &&
-		   __builtin_cpu_supports("popcnt");
-#endif
+	w->ix->dir[pg] = (uint64_t)(uintptr_t)p;
+	w->fresh[pg] = 1;
+	g_array_append_val(w->touched, pg);
 	return p;
 }
 
-/* Fill the internal levels of @ix over its (filled) leaves. */
+/* Entry @e for buckets [@b, @end]. */
 static void
-index_levels(struct flat_index *ix, int64_t *p)
+set_run(struct writer *w, uint64_t b, uint64_t end, uint64_t e)
 {
-	size_t nr_leaves = (ix->nr + INDEX_LEAF_KEYS - 1) / INDEX_LEAF_KEYS;
-	size_t count[INDEX_MAX_HEIGHT];
-	unsigned height;
+	while (b <= end) {
+		size_t pg = (size_t)(b >> INDEX_PAGE_SHIFT);
+		uint64_t first = (uint64_t)pg << INDEX_PAGE_SHIFT;
+		uint64_t stop = MIN(end, first + INDEX_PAGE - 1);
 
-	(void)plan_levels(nr_leaves, count, &height);
-	build_levels(ix, p, count, (const int64_t *)ix->leaves, nr_leaves);
-}
+		if (b == first && stop == first + INDEX_PAGE - 1) {
+			uint64_t d = w->ix->dir[pg];
 
-void
-flat_index_build(struct flat_index *ix, const struct flat_range *ranges,
-		 size_t nr)
-{
-	size_t nr_keys;
-	int64_t *p, *leaves;
-
-	if (nr == 0) {
-		*ix = (struct flat_index){ .ranges = ranges,
-					   .base = UINT64_MAX };
-		return;
-	}
-	p = index_setup(ix, ranges, nr, &nr_keys);
-	leaves = (int64_t *)ix->leaves;
-	for (size_t i = 0; i < nr_keys; i++) {
-		leaves[i] = i < nr ? bias(ranges[i].start) : KEY_MAX;
-	}
-	index_levels(ix, p);
-	fill_buckets(ix, (uint32_t *)ix->buckets, 0, ix->nr_buckets, 0);
-	((uint32_t *)ix->buckets)[ix->nr_buckets] = top_entry(ix);
-}
-
-/* The last range of @ix starting at or below offset @off, searched in
- * [@lo, @hi) (clamped to the ranges); range @lo must start at or below. */
-static size_t
-last_start_in(const struct flat_index *ix, uint64_t off, size_t lo, size_t hi)
-{
-	return last_start_bisect(ix, off, lo, hi < ix->nr ? hi : ix->nr);
-}
-
-/*
- * The entry of a bucket [@lo, @hi] of @ix that lies above every changed
- * range, from its entry @e in @old; the ranges meeting it moved by @d
- * positions.
- */
-static uint32_t
-shifted_entry(const struct flat_index *ix, uint32_t e, uint64_t lo,
-	      uint64_t hi, ptrdiff_t d)
-{
-	size_t i, j, first = 0, hi_pos = ix->nr;
-
-	if (e == INDEX_ENTRY_NONE) {
-		return e;
-	}
-	if (e != INDEX_ENTRY_DESCEND && (e & INDEX_ENTRY_RANGE)) {
-		return (uint32_t)((ptrdiff_t)e + d);
-	}
-	if (d % INDEX_LEAF_KEYS == 0 && e != INDEX_ENTRY_DESCEND) {
-		return (uint32_t)((ptrdiff_t)e + d / INDEX_LEAF_KEYS);
-	}
-	if (e != INDEX_ENTRY_DESCEND) {
-		/* The ranges meeting the bucket were in leaves e, e + 1. */
-		ptrdiff_t f = (ptrdiff_t)e * INDEX_LEAF_KEYS + d;
-
-		first = f > 0 ? (size_t)f : 0;
-		hi_pos = (size_t)(f + 2 * INDEX_LEAF_KEYS);
-	}
-	i = last_start_in(ix, lo, first, hi_pos);
-	j = last_start_in(ix, hi, i, hi_pos);
-	return j / INDEX_LEAF_KEYS - i / INDEX_LEAF_KEYS <= 1 ?
-		       (uint32_t)(i / INDEX_LEAF_KEYS) :
-		       INDEX_ENTRY_DESCEND;
-}
-
-/*
- * Buckets from @bs on, above every changed range: range entries move by
- * @d, leaf entries by @d / INDEX_LEAF_KEYS when that is whole; the others
- * are worked out again (shifted_entry()).
- */
-static void
-shift_buckets(struct flat_index *ix, const struct flat_index *old, size_t bs,
-	      ptrdiff_t d)
-{
-	uint32_t *buckets = (uint32_t *)ix->buckets;
-	bool whole = d % INDEX_LEAF_KEYS == 0;
-	uint32_t dl = (uint32_t)(d / INDEX_LEAF_KEYS), dr = (uint32_t)d;
-
-	for (size_t b = bs; b < ix->nr_buckets; b++) {
-		uint32_t e = old->buckets[b];
-
-		if (e >= INDEX_ENTRY_RANGE && e < INDEX_ENTRY_NONE) {
-			buckets[b] = e + dr;
-		} else if (e == INDEX_ENTRY_NONE) {
-			buckets[b] = e;
-		} else if (whole && e < INDEX_ENTRY_RANGE) {
-			buckets[b] = e + dl;
+			if (!(d & INDEX_UNIFORM)) {
+				page_unref(d);
+			}
+			w->ix->dir[pg] = INDEX_UNIFORM | e;
+			w->fresh[pg] = 0;
 		} else {
-			uint64_t lo = (uint64_t)b << ix->shift;
+			struct index_page *p = page_writable(w, pg);
 
-			buckets[b] = shifted_entry(
-				ix, e, lo, lo + ((1ull << ix->shift) - 1), d);
+			for (uint64_t x = b; x <= stop; x++) {
+				p->e[x & (INDEX_PAGE - 1)] = e;
+			}
+		}
+		b = stop + 1;
+	}
+}
+
+/* Pages the build left with one entry throughout become uniform. */
+static void
+compress(struct writer *w)
+{
+	for (guint i = 0; i < w->touched->len; i++) {
+		size_t pg = g_array_index(w->touched, size_t, i);
+		uint64_t d = w->ix->dir[pg];
+		const struct index_page *p =
+			(const struct index_page *)(uintptr_t)d;
+		size_t j = 1;
+
+		if (d & INDEX_UNIFORM || !w->fresh[pg]) {
+			continue;
+		}
+		while (j < INDEX_PAGE && p->e[j] == p->e[0]) {
+			j++;
+		}
+		if (j == INDEX_PAGE) {
+			w->ix->dir[pg] = INDEX_UNIFORM | p->e[0];
+			w->fresh[pg] = 0;
+			page_unref(d);
 		}
 	}
 }
 
-/* Offset of the start of range @i of @ix, or UINT64_MAX if none. */
 static uint64_t
-start_or_max(const struct flat_index *ix, size_t i)
+bucket_of(const struct flat_index *ix, uint64_t addr)
 {
-	return i < ix->nr ? start_off(ix, i) : UINT64_MAX;
+	uint64_t b = (addr - ix->base) >> ix->shift;
+
+	return b < ix->nr_buckets ? b : ix->nr_buckets;
+}
+
+static u128
+bucket_lo(const struct flat_index *ix, uint64_t b)
+{
+	return (u128)ix->base + ((u128)b << ix->shift);
+}
+
+/* The entry of the bucket ending at @hi whose first range is @c's. */
+static uint64_t
+entry_at(const struct ft_cursor *c, const struct flat_range *r, u128 hi)
+{
+	const struct ft_leaf *l = c->leaf;
+	unsigned k = 1;
+
+	while (c->slot + k < l->nr && l->r[c->slot + k].start <= hi) {
+		k++;
+	}
+	if (c->slot + k == l->nr) {
+		struct ft_cursor nx = *c;
+
+		ft_cursor_next_leaf(&nx);
+		if (nx.leaf && nx.leaf->r[0].start <= hi) {
+			/* Continues into the next leaf: tag 0. */
+			return k <= INDEX_MAX_COUNT ? (uint64_t)(uintptr_t)r :
+						      INDEX_ENTRY_DESCEND;
+		}
+	}
+	return k <= INDEX_MAX_COUNT ? (uint64_t)(uintptr_t)r | k :
+				      INDEX_ENTRY_DESCEND;
 }
 
 /*
- * Buckets of @ix from @old: those below every changed range are copied,
- * those above every changed range are copied with their range positions
- * moved, the rest (the change) is worked out.  @p and @s as for
- * flat_index_update().
+ * Work out buckets [@b, @b1]; @c holds the first range whose last address
+ * is at or above the first address of bucket @b.
  */
 static void
-update_buckets(struct flat_index *ix, const struct flat_index *old, size_t p,
-	       size_t s)
+fill(struct writer *w, uint64_t b, uint64_t b1, struct ft_cursor *c)
 {
-	uint32_t *buckets = (uint32_t *)ix->buckets;
-	ptrdiff_t d = (ptrdiff_t)ix->nr - (ptrdiff_t)old->nr;
-	uint64_t x = start_or_max(ix, p), y = 0;
-	size_t bp, bs, i;
+	const struct flat_index *ix = w->ix;
+	u128 bs = (u128)1 << ix->shift;
 
-	/* Below the first changed start in either view, nothing moved. */
-	x = x < start_or_max(old, p) ? x : start_or_max(old, p);
-	bp = x == UINT64_MAX ? ix->nr_buckets : (size_t)(x >> ix->shift);
-	bp = bp < ix->nr_buckets ? bp : ix->nr_buckets;
-	/* Above the last changed range in either view, all moved by d. */
-	if (ix->nr > s + p || old->nr > s + p) {
-		y = ix->nr > s ? last_off(ix, ix->nr - s - 1) : 0;
-		y = old->nr > s && last_off(old, old->nr - s - 1) > y ?
-			    last_off(old, old->nr - s - 1) :
-			    y;
-		bs = (size_t)(y >> ix->shift) + 1;
-	} else {
-		bs = bp;
+	while (b <= b1) {
+		u128 lo = bucket_lo(ix, b), hi = lo + bs - 1;
+		const struct flat_range *r;
+		uint64_t end;
+
+		while ((r = ft_cursor_get(c)) && r->last < lo) {
+			ft_cursor_next(c);
+		}
+		if (!r) {
+			set_run(w, b, b1, INDEX_ENTRY_NONE);
+			return;
+		}
+		if (r->start > hi) {
+			/* A hole up to the bucket holding r's start. */
+			end = MIN(bucket_of(ix, r->start) - 1, b1);
+			set_run(w, b, end, INDEX_ENTRY_NONE);
+		} else if (r->start <= lo && r->last >= hi) {
+			/* Buckets wholly inside r. */
+			u128 off = (u128)r->last - ix->base;
+
+			end = (uint64_t)MIN(off >> ix->shift,
+					    (u128)ix->nr_buckets - 1);
+			if (((off + 1) & (bs - 1)) != 0 &&
+			    (off >> ix->shift) == end) {
+				end--; /* r ends inside bucket end */
+			}
+			end = MIN(end, b1);
+			set_run(w, b, end, (uint64_t)(uintptr_t)r | 1);
+		} else {
+			end = b;
+			set_run(w, b, b, entry_at(c, r, hi));
+		}
+		b = end + 1;
 	}
-	bs = bs > bp ? bs : bp;
-	bs = bs < ix->nr_buckets ? bs : ix->nr_buckets;
-	memcpy(buckets, old->buckets, bp * sizeof(*buckets));
-	i = last_start_in(ix, (uint64_t)bp << ix->shift, 0, ix->nr);
-	fill_buckets(ix, buckets, bp, bs, i);
-	if (d == 0) {
-		memcpy(buckets + bs, old->buckets + bs,
-		       (ix->nr_buckets - bs) * sizeof(*buckets));
-	} else {
-		shift_buckets(ix, old, bs, d);
+}
+
+static void
+writer_init(struct writer *w, struct flat_index *ix)
+{
+	w->ix = ix;
+	w->fresh = g_malloc0(ix->nr_pages ? ix->nr_pages : 1);
+	w->touched = g_array_new(FALSE, FALSE, sizeof(size_t));
+}
+
+static void
+writer_finish(struct writer *w)
+{
+	compress(w);
+	g_free(w->fresh);
+	g_array_free(w->touched, TRUE);
+}
+
+/* Plan the geometry for @t: base, bucket size and number of pages. */
+static void
+plan(struct flat_index *ix, const struct flat_tree *t)
+{
+	size_t want = t->nr <= INDEX_FINE_MAX ? 4 * t->nr : t->nr / 2;
+	uint64_t nb = INDEX_PAGE, span;
+
+	*ix = (struct flat_index){ .tree = t, .planned = t->nr };
+	if (!t->nr) {
+		return;
 	}
-	buckets[ix->nr_buckets] = top_entry(ix);
+	while (nb < want) {
+		nb *= 2;
+	}
+	ix->base = ft_at(t, 0)->start;
+	span = ft_at(t, t->nr - 1)->start - ix->base;
+	while (ix->shift < 63 && (span >> ix->shift) >= nb) {
+		ix->shift++;
+	}
+	ix->nr_buckets = nb;
+	ix->nr_pages = (size_t)(nb >> INDEX_PAGE_SHIFT);
+}
+
+void
+flat_index_build(struct flat_index *ix, const struct flat_tree *t)
+{
+	struct writer w;
+	struct ft_cursor c;
+
+	plan(ix, t);
+	if (!ix->nr_pages) {
+		return;
+	}
+	ix->dir = g_new(uint64_t, ix->nr_pages);
+	for (size_t i = 0; i < ix->nr_pages; i++) {
+		ix->dir[i] = INDEX_UNIFORM | INDEX_ENTRY_NONE;
+	}
+	writer_init(&w, ix);
+	ft_cursor_seek(&c, t, 0);
+	fill(&w, 0, ix->nr_buckets - 1, &c);
+	writer_finish(&w);
 }
 
 void
 flat_index_update(struct flat_index *ix, const struct flat_index *old,
-		  const struct flat_range *ranges, size_t nr, size_t p,
-		  size_t s)
+		  const struct flat_tree *t, const uint64_t (*win)[2],
+		  size_t nr)
 {
-	size_t nr_keys, mid;
-	int64_t *pm, *leaves;
+	struct writer w;
+	u128 top;
 
-	/* Moving the radix entries above the change costs about what
-	 * working them out does while the table has four buckets per range
-	 * (most fill runs inside a range or gap): only copies pay there. */
-	if (nr == 0 || old->nr == 0 || p + s > nr || p + s > old->nr ||
-	    (nr != old->nr && nr <= INDEX_FINE_MAX) ||
-	    ranges[0].start != old->base ||
-	    plan_buckets(nr) != old->nr_buckets) {
-		flat_index_build(ix, ranges, nr);
+	if (!old->nr_pages || !t->nr || t->nr > 4 * old->planned + 16 ||
+	    4 * t->nr + 16 < old->planned) {
+		flat_index_build(ix, t);
 		return;
 	}
-	pm = index_setup(ix, ranges, nr, &nr_keys);
-	if (ix->shift != old->shift) {
-		flat_index_free(ix);
-		flat_index_build(ix, ranges, nr);
-		return;
+	*ix = *old;
+	ix->tree = t;
+	ix->dir = g_memdup2(old->dir, old->nr_pages * sizeof(uint64_t));
+	for (size_t i = 0; i < ix->nr_pages; i++) {
+		if (!(ix->dir[i] & INDEX_UNIFORM)) {
+			g_atomic_int_inc(
+				&((struct index_page *)(uintptr_t)ix->dir[i])
+					 ->ref);
+		}
 	}
-	leaves = (int64_t *)ix->leaves;
-	mid = nr - s;
-	memcpy(leaves, old->leaves, p * sizeof(*leaves));
-	for (size_t i = p; i < mid; i++) {
-		leaves[i] = bias(ranges[i].start);
+	top = bucket_lo(ix, ix->nr_buckets) - 1;
+	writer_init(&w, ix);
+	for (size_t k = 0; k < nr; k++) {
+		uint64_t a = MAX(win[k][0], ix->base), b0, b1;
+		struct ft_cursor c;
+
+		if (win[k][0] > win[k][1] || win[k][1] < ix->base || a > top) {
+			continue;
+		}
+		b0 = bucket_of(ix, a);
+		b1 = bucket_of(ix, (uint64_t)MIN((u128)win[k][1], top));
+		ft_cursor_seek(&c, t,
+			       ft_first_ending_at_or_above(
+				       t, (uint64_t)bucket_lo(ix, b0)));
+		fill(&w, b0, b1, &c);
 	}
-	memcpy(leaves + mid, old->leaves + (old->nr - s), s * sizeof(*leaves));
-	for (size_t i = nr; i < nr_keys; i++) {
-		leaves[i] = KEY_MAX;
-	}
-	index_levels(ix, pm);
-	update_buckets(ix, old, p, s);
+	writer_finish(&w);
 }
 
 void
 flat_index_free(struct flat_index *ix)
 {
-	if (!ix->mem) {
-		return;
-	}
-	if (ix->huge) {
-		munmap(ix->mem, ix->bytes);
-	} else {
-		g_aligned_free(ix->mem);
-	}
-	ix->mem = NULL;
-}
-
-size_t
-flat_index_find_edge(const struct flat_index *ix, uint64_t addr)
-{
-	/* Below the first start nothing is mapped.  UINT64_MAX compares
-	 * equal to the padding: only the last range can hold it. */
-	if (addr != UINT64_MAX || !ix->nr) {
-		return SIZE_MAX;
-	}
-	return ix->ranges[ix->nr - 1].last == UINT64_MAX ? ix->nr - 1 :
-							   SIZE_MAX;
-}
-
-size_t
-flat_index_find_generic(const struct flat_index *ix, uint64_t addr)
-{
-	return flat_index_find_generic_inline(ix, addr);
-}
-
-#if INDEX_HAVE_X86
-__attribute__((target("avx2,popcnt"))) size_t
-flat_index_find_avx2(const struct flat_index *ix, uint64_t addr)
-{
-	return flat_index_find_avx2_inline(ix, addr);
-}
-#else
-size_t
-flat_index_find_avx2(const struct flat_index *ix, uint64_t addr)
-{
-	return flat_index_find_generic_inline(ix, addr);
-}
-#endif
-
-/* Reference: the range holding @addr by bisection, or SIZE_MAX. */
-static size_t
-find_bisect(const struct flat_index *ix, uint64_t addr)
-{
-	size_t lo = 0, hi = ix->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ix->ranges[mid].start <= addr) {
-			lo = mid + 1;
-		} else {
-			hi = mid;
+	for (size_t i = 0; i < ix->nr_pages; i++) {
+		if (!(ix->dir[i] & INDEX_UNIFORM)) {
+			page_unref(ix->dir[i]);
 		}
 	}
-	if (lo == 0 || addr > ix->ranges[lo - 1].last) {
-		return SIZE_MAX;
+	g_free(ix->dir);
+	ix->dir = NULL;
+	ix->nr_pages = 0;
+	ix->nr_buckets = 0;
+}
+
+const struct flat_range *
+flat_index_find_slow(const struct flat_index *ix, const struct flat_range *r,
+		     uint64_t e, uint64_t addr)
+{
+	const struct ft_leaf *l;
+	const struct flat_range *end;
+
+	if (e == INDEX_ENTRY_NONE) {
+		return NULL;
 	}
-	return lo - 1;
+	if (e == INDEX_ENTRY_DESCEND) {
+		return ft_find(ix->tree, addr);
+	}
+	l = ft_leaf_of(r);
+	for (end = &l->r[l->nr]; r < end; r++) {
+		if (addr <= r->last) {
+			return addr >= r->start ? r : NULL;
+		}
+	}
+	return ft_find(ix->tree, addr);
 }
 
 static bool
 probe_agrees(const struct flat_index *ix, uint64_t addr)
 {
-	size_t want = find_bisect(ix, addr);
-
-	return flat_index_find_generic(ix, addr) == want &&
-	       (!ix->avx2 || flat_index_find_avx2(ix, addr) == want);
+	return flat_index_find(ix, addr) == ft_find(ix->tree, addr);
 }
 
 bool
 flat_index_verify(const struct flat_index *ix)
 {
-	for (size_t i = 0; i < ix->nr; i++) {
-		const struct flat_range *fr = &ix->ranges[i];
+	struct ft_cursor c;
+	const struct flat_range *r;
 
-		if (fr->start > fr->last ||
-		    (i && ix->ranges[i - 1].last >= fr->start)) {
+	if (!ix->tree->nr) {
+		return ix->nr_pages == 0 && probe_agrees(ix, 0) &&
+		       probe_agrees(ix, UINT64_MAX);
+	}
+	for (uint64_t b = 0; b < ix->nr_buckets; b++) {
+		u128 lo = bucket_lo(ix, b);
+		uint64_t e = flat_index_entry(ix, b);
+
+		if (lo > UINT64_MAX) {
+			break;
+		}
+		if (e != INDEX_ENTRY_NONE && e != INDEX_ENTRY_DESCEND &&
+		    ft_leaf_of((const struct flat_range *)(uintptr_t)(
+			    e & ~(uint64_t)7))
+				    ->ref < 1) {
 			return false;
 		}
-		if (!probe_agrees(ix, fr->start) ||
-		    !probe_agrees(ix, fr->last) ||
-		    (fr->start && !probe_agrees(ix, fr->start - 1)) ||
-		    (fr->last != UINT64_MAX &&
-		     !probe_agrees(ix, fr->last + 1)) ||
-		    !probe_agrees(ix, fr->start + (fr->last - fr->start) / 2)) {
+		if (!probe_agrees(ix, (uint64_t)lo)) {
+			return false;
+		}
+	}
+	for (ft_cursor_seek(&c, ix->tree, 0); (r = ft_cursor_get(&c));
+	     ft_cursor_next(&c)) {
+		if (!probe_agrees(ix, r->start) || !probe_agrees(ix, r->last) ||
+		    !probe_agrees(ix, r->start - 1) ||
+		    !probe_agrees(ix, r->last + 1) ||
+		    !probe_agrees(ix, r->start + (r->last - r->start) / 2)) {
 			return false;
 		}
 	}
 	return probe_agrees(ix, 0) && probe_agrees(ix, UINT64_MAX);
 }
 
-/* Bytes of the internal levels and leaves of @ix (they are contiguous). */
-static size_t
-index_key_bytes(const struct flat_index *ix)
-{
-	return (size_t)((const char *)ix->buckets -
-			(const char *)(ix->height ? ix->level[0] : ix->leaves));
-}
-
 bool
 flat_index_equal(const struct flat_index *a, const struct flat_index *b)
 {
-	if (a->nr != b->nr || a->nr == 0) {
-		return a->nr == b->nr;
+	if (a->nr_buckets != b->nr_buckets || a->base != b->base ||
+	    a->shift != b->shift) {
+		return false;
 	}
-	return a->base == b->base && a->shift == b->shift &&
-	       a->nr_buckets == b->nr_buckets && a->height == b->height &&
-	       index_key_bytes(a) == index_key_bytes(b) &&
-	       !memcmp(a->height ? a->level[0] : a->leaves,
-		       b->height ? b->level[0] : b->leaves,
-		       index_key_bytes(a)) &&
-	       !memcmp(a->buckets, b->buckets,
-		       (a->nr_buckets + 1) * sizeof(*a->buckets));
+	for (uint64_t i = 0; i < a->nr_buckets; i++) {
+		if (flat_index_entry(a, i) != flat_index_entry(b, i)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+size_t
+flat_index_bytes(const struct flat_index *ix)
+{
+	size_t b = ix->nr_pages * sizeof(uint64_t);
+
+	for (size_t i = 0; i < ix->nr_pages; i++) {
+		b += ix->dir[i] & INDEX_UNIFORM ? 0 : sizeof(struct index_page);
+	}
+	return b;
 }

@@ -1,38 +1,38 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The lookup index of a flat view, built once at render time and immutable
- * afterwards, like the view that owns it: a static S+ tree over the start
- * addresses of the view's ranges, entered through a small radix table.
+ * The lookup index of a flat view: a radix table over the view's
+ * persistent B+ tree of ranges (ftree.h), itself persistent.
  *
- * Layout.  Keys are stored biased (XOR 2^63) so that the signed 64-bit
- * compares of AVX2 order them as unsigned addresses.  The leaf layer is the
- * sorted array of range starts, cut into leaves of INDEX_LEAF_KEYS keys
- * (two cache lines).  The range a leaf key belongs to is implicit (its
- * position), and the ranges of one leaf are contiguous in the view's range
- * array, so a lookup in a large view prefetches them together with the
- * leaf: the leaf and its payload cost one memory round trip, not two.
- * Above the leaves sit internal levels of INDEX_NODE_KEYS keys (two cache
- * lines, fan-out 17); key j of a node is the first start of its child
- * j + 1, and a descent goes to child "number of keys <= address".  Missing
- * children and leaf padding hold UINT64_MAX, which no address below
- * UINT64_MAX reaches; the address UINT64_MAX itself is answered by the
- * last range.
+ * Buckets.  The span from the first range start (the base) to the last
+ * is cut into 2^k equal buckets: about four per range up to
+ * INDEX_FINE_MAX ranges, one per two ranges beyond, so that the table
+ * stays cache-resident and a lookup pays one memory round trip, the one
+ * to its range.  The entry of a bucket names the first range meeting it,
+ * in place in its leaf, with the number (1-7) of ranges of that leaf
+ * meeting the bucket: a lookup compares its address with the last address
+ * of those ranges, which sit next to each other in one leaf, and is done.
+ * A bucket meeting no range says so.  One whose ranges continue into the
+ * next leaf (tag 0) names the first of them: the lookup scans to the end
+ * of the leaf, and descends the tree only for an address beyond it.  One
+ * meeting more than 7 ranges of a leaf (clustered maps) says to descend,
+ * so the worst case is the tree's: one rank over 16 keys per level.
+ * Addresses outside the table (below the base, or past its end after the
+ * view grew) descend too.
  *
- * Radix entry.  The span from the first start to the last is cut into
- * 2^k equal buckets (about four per range up to INDEX_FINE_MAX ranges, one
- * per two ranges beyond).  A bucket that meets no range says so; one that meets
- * a single range names it (a lookup is then one table load and one bounds
- * check of the range it needs anyway).  Otherwise, when the last starts at
- * or below the addresses of the bucket lie in one leaf or two neighbouring
- * leaves, the bucket names the first of them: one rank over the 32 keys of
- * the two leaves (contiguous in memory; a trailing leaf of padding makes
- * the pair always exist).  Buckets that span more leaves (clustered maps)
- * fall back to the descent, so the worst case is the tree's.
+ * Pages.  Entries live in pages of INDEX_PAGE entries (4 KiB), reached
+ * through a directory; a page whose entries are all equal (a range much
+ * larger than a bucket, or a long hole) is stored in the directory as
+ * that entry, tagged INDEX_UNIFORM.  Pages are reference counted and
+ * shared between successive views: a commit copies the directory
+ * (8 bytes per 512 buckets), rewrites only the buckets meeting the
+ * addresses of the ranges that moved between leaves (the tree's splice
+ * reports them), and copies only the pages holding those buckets.  The
+ * bucket geometry is kept until the number of ranges drifts by a factor
+ * of four from the number it was planned for; the rebuild that follows is
+ * O(n), so amortised O(1) per range added or removed.
  *
- * Size: 8 bytes per range in the leaves, about 0.5 in the internal levels
- * and up to 16 in the table (2 beyond INDEX_FINE_MAX ranges), whatever
- * the span of the address space;
- * the payload (end, region, offset) is the view's own range array.
+ * Size: 8 bytes per bucket, so 32 bytes per range up to INDEX_FINE_MAX
+ * ranges (fewer with uniform pages) and 4 beyond, plus the directory.
  */
 #ifndef MEMSPACE_FLATVIEW_INDEX_H
 #define MEMSPACE_FLATVIEW_INDEX_H
@@ -41,106 +41,114 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define INDEX_HAVE_X86 1
-#else
-#define INDEX_HAVE_X86 0
-#endif
+#include "ftree.h"
 
-#define INDEX_NODE_KEYS 16
-#define INDEX_FANOUT (INDEX_NODE_KEYS + 1)
-#define INDEX_LEAF_KEYS 16
-#define INDEX_MAX_HEIGHT 16
+#define INDEX_PAGE_SHIFT 9
+#define INDEX_PAGE ((size_t)1 << INDEX_PAGE_SHIFT)
+#define INDEX_UNIFORM ((uint64_t)1 << 63)
 
-struct flat_range;
-
-/**
- * struct flat_index - S+ tree over the starts of a view's ranges
- * @level: first node of each internal level, root (level 0) first.
- * @leaves: the biased start keys, padded to whole leaves.
- * @buckets: radix entry, @nr_buckets + 1 entries (INDEX_ENTRY_*).
- * @ranges: the view's ranges (the payload of leaf key i is @ranges[i]).
- * @nr: number of ranges.
- * @base: first range start (bucket 0 begins there).
- * @nr_buckets: number of buckets (a power of two).
- * @shift: log2 of the bucket size.
- * @height: number of internal levels (0: a single leaf).
- * @avx2: rank nodes with AVX2 (decided once, when the index is built).
- * @prefetch: the ranges outgrow the L2 cache: prefetch a leaf's payload.
- * @mem: the allocation holding every level.
- * @bytes: size of @mem.
- * @huge: @mem was mapped with mmap() (transparent huge pages).
- */
-struct flat_index {
-	const uint64_t *level[INDEX_MAX_HEIGHT];
-	const uint64_t *leaves;
-	const uint32_t *buckets;
-	const struct flat_range *ranges;
-	size_t nr;
-	uint64_t base;
-	size_t nr_buckets;
-	unsigned shift;
-	unsigned height;
-	bool avx2;
-	bool prefetch;
-	void *mem;
-	size_t bytes;
-	bool huge;
-};
-
-/* Build the index of @nr sorted, disjoint @ranges into @ix. */
-void flat_index_build(struct flat_index *ix, const struct flat_range *ranges,
-		      size_t nr);
-
-/*
- * Build into @ix the index of @nr sorted, disjoint @ranges, which differ
- * from the ranges of @old only between their first @p and last @s: those
- * ranges are equal in both (starts and lasts), at the same place from the
- * front and from the back.  The parts of @old over them are copied
- * (leaves, and the radix entries of buckets outside the change, with their
- * range positions moved), the rest worked out: the result is the index
- * flat_index_build() gives, bit for bit.
- */
-void flat_index_update(struct flat_index *ix, const struct flat_index *old,
-		       const struct flat_range *ranges, size_t nr, size_t p,
-		       size_t s);
-
-/* Release what flat_index_build() allocated. */
-void flat_index_free(struct flat_index *ix);
-
-/* Lookups; the result is a range index or SIZE_MAX (not mapped). */
-size_t flat_index_find_avx2(const struct flat_index *ix, uint64_t addr);
-size_t flat_index_find_generic(const struct flat_index *ix, uint64_t addr);
-
-/*
- * Check the index against its ranges; true if sound.  Only tests call it;
- * kept here on purpose, because it checks the index against the private
- * bisection it must agree with, which tests cannot reach.
- */
-bool flat_index_verify(const struct flat_index *ix);
-
-/* Whether two indexes hold the same keys and entries (tests only). */
-bool flat_index_equal(const struct flat_index *a, const struct flat_index *b);
-
-/* Addresses below the first start, and UINT64_MAX, take the slow path. */
-size_t flat_index_find_edge(const struct flat_index *ix, uint64_t addr);
-
-/* Radix entries: a leaf pair's first leaf, or one of these. */
-#define INDEX_ENTRY_DESCEND UINT32_MAX /* descend the tree */
-#define INDEX_ENTRY_NONE (UINT32_MAX - 1) /* no range meets the bucket */
-#define INDEX_ENTRY_RANGE 0x80000000u /* | the only range meeting it */
+/* Entries: a range pointer | its count in the low three bits, or: */
+#define INDEX_ENTRY_NONE ((uint64_t)0)
+#define INDEX_ENTRY_DESCEND ((uint64_t)8)
+#define INDEX_MAX_COUNT 7
 
 /* Views with at most this many ranges get four buckets per range. */
 #define INDEX_FINE_MAX 32768
 
-/* The radix entry of the bucket holding @addr (at or above the base). */
-static inline uint32_t
-flat_index_entry(const struct flat_index *ix, uint64_t addr)
-{
-	uint64_t b = (addr - ix->base) >> ix->shift;
+struct index_page {
+	uint64_t e[INDEX_PAGE];
+	gint ref;
+};
 
-	return ix->buckets[b < ix->nr_buckets ? b : ix->nr_buckets];
+/**
+ * struct flat_index - radix table over a view's tree
+ * @tree: the view's ranges.
+ * @dir: @nr_pages entries: a struct index_page, or INDEX_UNIFORM | entry.
+ * @nr_pages: number of pages (0 for a view with no range).
+ * @base: first address of bucket 0.
+ * @shift: log2 of the bucket size.
+ * @nr_buckets: @nr_pages * INDEX_PAGE.
+ * @planned: number of ranges the geometry was planned for.
+ */
+struct flat_index {
+	const struct flat_tree *tree;
+	uint64_t *dir;
+	size_t nr_pages;
+	uint64_t base;
+	unsigned shift;
+	uint64_t nr_buckets;
+	size_t planned;
+};
+
+/* Build the index of @t into @ix. */
+void flat_index_build(struct flat_index *ix, const struct flat_tree *t);
+
+/*
+ * Build into @ix the index of @t, which a splice made from the tree of
+ * @old: outside the @nr sorted, disjoint address windows @w (pairs of
+ * first and last address), every range of @t sits in the same leaf as
+ * in @old's tree.  Shares @old's untouched pages; the result is the index
+ * flat_index_build() would give, bucket for bucket, when the geometry
+ * holds.
+ */
+void flat_index_update(struct flat_index *ix, const struct flat_index *old,
+		       const struct flat_tree *t, const uint64_t (*w)[2],
+		       size_t nr);
+
+/* Release @ix's directory and its references to pages. */
+void flat_index_free(struct flat_index *ix);
+
+/*
+ * Check the index against its tree; true if sound.  Only tests call it;
+ * it is kept here because it checks every bucket against a descent.
+ */
+bool flat_index_verify(const struct flat_index *ix);
+
+/* Whether two indexes hold the same entries (tests only). */
+bool flat_index_equal(const struct flat_index *a, const struct flat_index *b);
+
+/* Bytes of the directory and the pages (shared pages in full). */
+size_t flat_index_bytes(const struct flat_index *ix);
+
+/* The entry of bucket @b (< @ix->nr_buckets). */
+static inline uint64_t
+flat_index_entry(const struct flat_index *ix, uint64_t b)
+{
+	uint64_t d = ix->dir[b >> INDEX_PAGE_SHIFT];
+
+	return d & INDEX_UNIFORM ?
+		       d & ~INDEX_UNIFORM :
+		       ((const struct index_page *)(uintptr_t)d)
+			       ->e[b & (INDEX_PAGE - 1)];
+}
+
+const struct flat_range *flat_index_find_slow(const struct flat_index *ix,
+					      const struct flat_range *r,
+					      uint64_t e, uint64_t addr);
+
+/* The range holding @addr, or NULL (lock-free, any thread). */
+static inline const struct flat_range *
+flat_index_find(const struct flat_index *ix, uint64_t addr)
+{
+	uint64_t b = (addr - ix->base) >> ix->shift, e;
+	const struct flat_range *r;
+	unsigned k;
+
+	if (addr < ix->base || b >= ix->nr_buckets) {
+		return ft_find(ix->tree, addr);
+	}
+	e = flat_index_entry(ix, b);
+	r = (const struct flat_range *)(uintptr_t)(e & ~(uint64_t)7);
+	k = (unsigned)(e & 7);
+	if (__builtin_expect(!k, 0)) {
+		return flat_index_find_slow(ix, r, e, addr);
+	}
+	for (unsigned j = 0; j < k; j++) {
+		if (addr <= r[j].last) {
+			return addr >= r[j].start ? &r[j] : NULL;
+		}
+	}
+	return NULL;
 }
 
 #endif /* MEMSPACE_FLATVIEW_INDEX_H */

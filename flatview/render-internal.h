@@ -159,10 +159,6 @@ render_can_merge(const struct flat_range *a, const struct flat_range *b)
 	       a->dirty_log_mask == b->dirty_log_mask;
 }
 
-/* Room for @n ranges in @fv (huge pages when large); trim after filling. */
-void render_ranges_alloc(struct memspace_flatview *fv, size_t n);
-void render_ranges_trim(struct memspace_flatview *fv);
-
 /* Append @v to @t (which must not have overflowed). */
 void render_trace_push(struct render_trace *t, const struct visit *v);
 

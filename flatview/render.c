@@ -312,16 +312,42 @@ assign_segments(const struct render *r, const struct segments *sg)
 	return owner;
 }
 
-static size_t
-emit_ranges(const struct render *r, const struct segments *sg,
-	    const int32_t *owner, struct flat_range *out)
+/* Where emitted ranges go: an array, or a tree being built. */
+struct range_sink {
+	struct flat_range *arr;
+	size_t nr;
+	struct ft_builder *b;
+};
+
+static struct flat_range *
+sink_last(struct range_sink *s)
 {
-	size_t nr = 0;
+	if (s->b) {
+		return ft_builder_last(s->b);
+	}
+	return s->nr ? &s->arr[s->nr - 1] : NULL;
+}
+
+static void
+sink_push(struct range_sink *s, const struct flat_range *fr)
+{
+	if (s->b) {
+		ft_builder_push(s->b, fr);
+	} else {
+		s->arr[s->nr] = *fr;
+	}
+	s->nr++;
+}
+
+static void
+emit_ranges(const struct render *r, const struct segments *sg,
+	    const int32_t *owner, struct range_sink *out)
+{
 	int32_t prev_owner = -1;
 
 	for (uint32_t k = 0; k < sg->nr; k++) {
 		const struct piece *p;
-		struct flat_range fr;
+		struct flat_range fr, *last;
 
 		if (owner[k] < 0) {
 			prev_owner = -1;
@@ -336,64 +362,19 @@ emit_ranges(const struct render *r, const struct segments *sg,
 			.flags = p->flags,
 			.dirty_log_mask = p->dirty_log_mask,
 		};
+		last = sink_last(out);
 		/* Consecutive segments of one piece are one QEMU range. */
-		if (nr && (owner[k] == prev_owner ||
-			   render_can_merge(&out[nr - 1], &fr))) {
-			out[nr - 1].last = fr.last;
+		if (last &&
+		    (owner[k] == prev_owner || render_can_merge(last, &fr))) {
+			last->last = fr.last;
 		} else {
-			out[nr++] = fr;
+			sink_push(out, &fr);
 		}
 		prev_owner = owner[k];
 	}
-	return nr;
 }
 
 #define HUGE_SIZE ((size_t)2 << 20)
-
-/*
- * Room for @n ranges.  Large arrays get their own mapping with transparent
- * huge pages, so that a lookup's payload load misses the TLB at most once.
- */
-void
-render_ranges_alloc(struct memspace_flatview *fv, size_t n)
-{
-	size_t len = (n * sizeof(struct flat_range) + HUGE_SIZE - 1) &
-		     ~(HUGE_SIZE - 1);
-	void *p = MAP_FAILED;
-
-	/* Below this the 4 KiB pages fit the second-level TLB anyway, and a
-	 * fresh huge mapping costs more to zero than it saves. */
-	if (n * sizeof(struct flat_range) >= HUGE_SIZE) {
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	}
-	if (p == MAP_FAILED) {
-		fv->ranges = g_new(struct flat_range, n ? n : 1);
-		fv->ranges_map_len = 0;
-		return;
-	}
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, len, MADV_HUGEPAGE);
-#endif
-	fv->ranges = p;
-	fv->ranges_map_len = len;
-}
-
-/* Give back what merging left unused. */
-void
-render_ranges_trim(struct memspace_flatview *fv)
-{
-	size_t used = (fv->nr * sizeof(struct flat_range) + 4095) &
-		      ~(size_t)4095;
-
-	if (!fv->ranges_map_len) {
-		fv->ranges = g_renew(struct flat_range, fv->ranges,
-				     fv->nr ? fv->nr : 1);
-	} else if (used < fv->ranges_map_len) {
-		munmap((char *)fv->ranges + used, fv->ranges_map_len - used);
-		fv->ranges_map_len = used;
-	}
-}
 
 void
 render_trace_push(struct render_trace *t, const struct visit *v)
@@ -418,12 +399,8 @@ render_trace_free(struct render_trace *t)
 void
 flatview_render_free(struct memspace_flatview *fv)
 {
-	if (fv->ranges_map_len) {
-		munmap(fv->ranges, fv->ranges_map_len);
-	} else {
-		g_free(fv->ranges);
-	}
-	fv->ranges = NULL;
+	ft_unref(&fv->tree);
+	fv->nr = 0;
 	render_trace_free(fv->trace);
 	fv->trace = NULL;
 	render_scratch_free(fv->scratch);
@@ -490,19 +467,28 @@ render_ranges_new(const struct render *r, size_t *ret_nr)
 {
 	struct segments sg;
 	int32_t *owner = render_segments(r, &sg);
-	struct flat_range *out = g_new(struct flat_range, sg.nr ? sg.nr : 1);
+	struct range_sink out = {
+		.arr = g_new(struct flat_range, sg.nr ? sg.nr : 1),
+	};
 
-	*ret_nr = owner ? emit_ranges(r, &sg, owner, out) : 0;
-	return out;
+	if (owner) {
+		emit_ranges(r, &sg, owner, &out);
+	}
+	*ret_nr = out.nr;
+	return out.arr;
 }
 
 void
 render_finish(struct memspace_flatview *fv)
 {
-	for (size_t i = 0; i < fv->nr; i++) {
-		fv->unmergeable |= fv->ranges[i].flags & RANGE_UNMERGEABLE;
+	struct ft_cursor c;
+	const struct flat_range *fr;
+
+	fv->nr = fv->tree.nr;
+	flatview_for_each_range(fv, c, fr) {
+		fv->unmergeable |= fr->flags & RANGE_UNMERGEABLE;
 	}
-	flat_index_build(&fv->index, fv->ranges, fv->nr);
+	flat_index_build(&fv->index, &fv->tree);
 }
 
 struct memspace_flatview *
@@ -515,15 +501,18 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace,
 		.scratch = scratch ? scratch : g_new0(struct render_scratch, 1),
 	};
 	struct segments sg;
+	struct ft_builder b;
 	int32_t *owner;
 
 	fv->gen = gen;
 	r.trace = trace ? g_new0(struct render_trace, 1) : NULL;
 	render_region(&r, root, (i128)root->addr, 0, U128_2_64, 0, false);
 	owner = render_segments(&r, &sg);
-	render_ranges_alloc(fv, sg.nr);
-	fv->nr = owner ? emit_ranges(&r, &sg, owner, fv->ranges) : 0;
-	render_ranges_trim(fv);
+	ft_builder_init(&b);
+	if (owner) {
+		emit_ranges(&r, &sg, owner, &(struct range_sink){ .b = &b });
+	}
+	ft_builder_finish(&b, &fv->tree);
 	render_finish(fv);
 	fv->scratch = r.scratch;
 	if (r.trace && r.trace->overflow) {

@@ -284,6 +284,8 @@ flat_print_view(const struct show_flat *sf, const struct memspace_flatview *fv,
 		unsigned index)
 {
 	FILE *out = sf->out;
+	struct ft_cursor c;
+	const struct flat_range *fr;
 
 	fprintf(out, "FlatView #%u\n", index);
 	for (guint i = 0; i < sf->ases->len; i++) {
@@ -299,8 +301,8 @@ flat_print_view(const struct show_flat *sf, const struct memspace_flatview *fv,
 		fputs("  No rendered FlatView\n\n", out);
 		return;
 	}
-	for (size_t i = 0; i < fv->nr; i++) {
-		flat_print_range(sf, fv, &fv->ranges[i]);
+	flatview_for_each_range(fv, c, fr) {
+		flat_print_range(sf, fv, fr);
 	}
 	fputc('\n', out);
 }

@@ -304,124 +304,110 @@ merge_windows(struct change *c)
 	c->nr_w = n;
 }
 
-/* Append @fr to @fv's ranges, merging with the last one if allowed. */
+/* Append @fr to @out, merging with the last range if allowed. */
 static void
-append_range(struct memspace_flatview *fv, const struct flat_range *fr)
+append_range(GArray *out, const struct flat_range *fr)
 {
-	if (fv->nr && render_can_merge(&fv->ranges[fv->nr - 1], fr)) {
-		fv->ranges[fv->nr - 1].last = fr->last;
+	struct flat_range *last =
+		out->len ? &g_array_index(out, struct flat_range, out->len - 1) :
+			   NULL;
+
+	if (last && render_can_merge(last, fr)) {
+		last->last = fr->last;
 	} else {
-		fv->ranges[fv->nr++] = *fr;
+		g_array_append_val(out, *fr);
 	}
 }
 
 /* Append [@s, @l] of old range @o. */
 static void
-append_part(struct memspace_flatview *fv, const struct flat_range *o,
-	    uint64_t s, uint64_t l)
+append_part(GArray *out, const struct flat_range *o, uint64_t s, uint64_t l)
 {
 	struct flat_range fr = *o;
 
 	fr.start = s;
 	fr.last = l;
 	fr.offset = o->offset + (s - o->start);
-	append_range(fv, &fr);
+	append_range(out, &fr);
 }
 
 /*
- * The parts of old range @o outside the windows, interleaved with the new
- * ranges (@nw, cursor @b) that precede them.
+ * Splice window [@lo, @hi] into @t: the ranges meeting it widened by one
+ * address on each side (so that merging is re-applied across its edges)
+ * give way to their parts outside it and the new ranges @nw inside it.
+ * Widens @moved to the addresses of the ranges that changed leaves.
  */
 static void
-splice_range(struct memspace_flatview *fv, const struct change *c,
-	     const struct flat_range *o, const struct flat_range *nw,
-	     size_t nr_new, size_t *b, size_t *wi)
+splice_window(struct flat_tree *t, uint64_t lo, uint64_t hi,
+	      const struct flat_range *nw, size_t nr_new, GArray *repl,
+	      uint64_t moved[2])
 {
-	uint64_t s = o->start;
+	uint64_t wlo = lo ? lo - 1 : 0, whi = hi != UINT64_MAX ? hi + 1 : hi;
+	size_t a = ft_first_ending_at_or_above(t, wlo), z = a;
+	const struct flat_range *first = NULL, *last = NULL;
+	struct flat_tree out;
+	struct ft_cursor c;
+	const struct flat_range *o;
 
-	while (*wi < c->nr_w && c->w[*wi].hi < s) {
-		(*wi)++;
+	for (ft_cursor_seek(&c, t, a); (o = ft_cursor_get(&c)) &&
+				       o->start <= whi;
+	     ft_cursor_next(&c)) {
+		first = first ? first : o;
+		last = o;
+		z++;
 	}
-	for (size_t k = *wi; k < c->nr_w && c->w[k].lo <= o->last; k++) {
-		if (c->w[k].lo > s) {
-			while (*b < nr_new && nw[*b].start < s) {
-				append_range(fv, &nw[(*b)++]);
-			}
-			append_part(fv, o, s, c->w[k].lo - 1);
-		}
-		if (c->w[k].hi >= o->last) {
-			return;
-		}
-		s = c->w[k].hi + 1;
+	if (a == z && !nr_new) {
+		return;
 	}
-	while (*b < nr_new && nw[*b].start < s) {
-		append_range(fv, &nw[(*b)++]);
+	g_array_set_size(repl, 0);
+	if (first && first->start < lo) {
+		append_part(repl, first, first->start, MIN(first->last, lo - 1));
 	}
-	append_part(fv, o, s, o->last);
-}
-
-/* Append the new ranges that start below @addr. */
-static void
-flush_new(struct memspace_flatview *fv, const struct flat_range *nw,
-	  size_t nr_new, size_t *b, uint64_t addr)
-{
-	while (*b < nr_new && nw[*b].start < addr) {
-		append_range(fv, &nw[(*b)++]);
+	for (size_t i = 0; i < nr_new; i++) {
+		append_range(repl, &nw[i]);
 	}
+	if (last && last->last > hi) {
+		append_part(repl, last, MAX(last->start, hi + 1), last->last);
+	}
+	ft_splice(&out, t, a, z, (const struct flat_range *)(void *)repl->data,
+		  repl->len, &moved[0], &moved[1]);
+	ft_unref(t);
+	*t = out;
 }
 
 /*
- * Old ranges from @i on that end before window @wi and do not touch it:
- * they are copied as they are (they never merge with one another).
+ * @fv's ranges: @cur's, with each window spliced in, last window first so
+ * that the positions of the earlier ones hold.  Returns the addresses of
+ * the ranges that changed leaves, one pair per window (g_free it).
  */
-static size_t
-copy_run(struct memspace_flatview *fv, const struct memspace_flatview *cur,
-	 const struct change *c, size_t i, size_t wi)
+static uint64_t (*splice(struct memspace_flatview *fv,
+			 const struct memspace_flatview *cur,
+			 const struct change *c, const struct flat_range *nw,
+			 size_t nr_new))[2]
 {
-	uint64_t lo = wi < c->nr_w ? c->w[wi].lo : UINT64_MAX;
-	size_t j = i;
+	uint64_t (*moved)[2] =
+		g_malloc(sizeof(*moved) * (c->nr_w ? c->nr_w : 1));
+	GArray *repl = g_array_new(FALSE, FALSE, sizeof(struct flat_range));
+	struct flat_tree t = cur->tree;
+	size_t end = nr_new;
 
-	/* The first range from @i on that ends at or after lo - 1. */
-	if (lo && cur->ranges[i].last < lo - 1) {
-		j = flatview_first_ending_at_or_above(cur, lo - 1);
-	}
-	if (j == i) {
-		return i;
-	}
-	append_range(fv, &cur->ranges[i]);
-	memcpy(&fv->ranges[fv->nr], &cur->ranges[i + 1],
-	       (j - i - 1) * sizeof(*fv->ranges));
-	fv->nr += j - i - 1;
-	return j;
-}
+	ft_ref(&t);
+	for (size_t k = c->nr_w; k-- > 0;) {
+		size_t begin = end;
 
-static void
-splice(struct memspace_flatview *fv, const struct memspace_flatview *cur,
-       const struct change *c, const struct flat_range *nw, size_t nr_new)
-{
-	size_t b = 0, wi = 0, i = 0;
-
-	render_ranges_alloc(fv, cur->nr + nr_new + 2 * c->nr_w);
-	while (i < cur->nr) {
-		size_t j;
-
-		while (wi < c->nr_w && c->w[wi].hi < cur->ranges[i].start) {
-			wi++;
+		while (begin > 0 && nw[begin - 1].start >= c->w[k].lo) {
+			begin--;
 		}
-		flush_new(fv, nw, nr_new, &b, cur->ranges[i].start);
-		j = copy_run(fv, cur, c, i, wi);
-		if (j == i) {
-			splice_range(fv, c, &cur->ranges[i], nw, nr_new, &b,
-				     &wi);
-			j = i + 1;
-		}
-		i = j;
+		moved[k][0] = UINT64_MAX;
+		moved[k][1] = 0;
+		splice_window(&t, c->w[k].lo, c->w[k].hi, nw + begin,
+			      end - begin, repl, moved[k]);
+		end = begin;
 	}
-	flush_new(fv, nw, nr_new, &b, UINT64_MAX);
-	if (b < nr_new) {
-		append_range(fv, &nw[b]); /* one starting at UINT64_MAX */
-	}
-	render_ranges_trim(fv);
+	g_array_free(repl, TRUE);
+	fv->tree = t;
+	fv->nr = t.nr;
+	return moved;
 }
 
 /* Re-walk the subtree of trace step @v into @out (ends relative to 0). */
@@ -592,32 +578,6 @@ record_delta(struct memspace_flatview *fv, const struct memspace_flatview *cur,
 	fv->delta = d;
 }
 
-/*
- * Build @fv's index from @cur's: the ranges of @cur wholly below the first
- * window of @fv's delta, and wholly above its last, are @fv's first and
- * last ranges as they were.
- */
-static void
-update_index(struct memspace_flatview *fv, const struct memspace_flatview *cur)
-{
-	const struct flat_delta *d = fv->delta;
-	size_t p = 0, s = 0;
-
-	if (d->nr) {
-		uint64_t hi = d->w[d->nr - 1].hi;
-
-		p = flatview_first_ending_at_or_above(cur, d->w[0].lo);
-		if (hi != UINT64_MAX) {
-			size_t k = flatview_first_ending_at_or_above(cur,
-								     hi + 1);
-
-			k += k < cur->nr && cur->ranges[k].start <= hi;
-			s = cur->nr - k;
-		}
-	}
-	flat_index_update(&fv->index, &cur->index, fv->ranges, fv->nr, p, s);
-}
-
 /* Render the windows and splice them into a copy of @cur; NULL to give up. */
 static struct memspace_flatview *
 render_partial(struct memspace_flatview *cur, struct memspace_region *root,
@@ -626,6 +586,7 @@ render_partial(struct memspace_flatview *cur, struct memspace_region *root,
 	struct render r = { .emit = true, .scratch = cur->scratch };
 	struct memspace_flatview *fv;
 	struct flat_range *nw;
+	uint64_t (*moved)[2];
 	size_t nr_new;
 
 	if (!r.scratch) {
@@ -645,11 +606,13 @@ render_partial(struct memspace_flatview *cur, struct memspace_region *root,
 	fv->scratch = cur->scratch;
 	cur->scratch = NULL;
 	fv->gen = gen;
-	splice(fv, cur, c, nw, nr_new);
+	moved = splice(fv, cur, c, nw, nr_new);
 	g_free(nw);
 	/* No range is unmergeable: neither @cur's nor the new pieces. */
 	record_delta(fv, cur, c);
-	update_index(fv, cur);
+	flat_index_update(&fv->index, &cur->index, &fv->tree,
+			  (const uint64_t(*)[2])moved, c->nr_w);
+	g_free(moved);
 	update_trace(cur, fv, c);
 	return fv;
 }
@@ -672,17 +635,22 @@ flatview_delta_equal(const struct memspace_flatview *cur,
 	}
 	for (size_t k = 0; k < d->nr; k++) {
 		size_t a, b, x, y;
+		struct ft_cursor p, q;
 
 		flatview_span_meeting(cur, d->w[k].lo, d->w[k].hi, &a, &b);
 		flatview_span_meeting(fv, d->w[k].lo, d->w[k].hi, &x, &y);
 		if (b - a != y - x) {
 			return false;
 		}
+		ft_cursor_seek(&p, &cur->tree, a);
+		ft_cursor_seek(&q, &fv->tree, x);
 		for (size_t i = 0; i < b - a; i++) {
-			if (!flat_range_same(&cur->ranges[a + i],
-					     &fv->ranges[x + i])) {
+			if (!flat_range_same(ft_cursor_get(&p),
+					     ft_cursor_get(&q))) {
 				return false;
 			}
+			ft_cursor_next(&p);
+			ft_cursor_next(&q);
 		}
 	}
 	return true;

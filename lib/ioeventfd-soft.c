@@ -13,9 +13,6 @@
 #include "ioeventfd-soft.h"
 #include "region-listen.h"
 
-/* Entries start at most this far before the first byte they cover. */
-#define ENTRY_MAX_SIZE 8
-
 /*
  * The descriptor of an entry of @g's region whose first byte sits at
  * region offset @off, that intersects @g's part of the region from offset
@@ -55,7 +52,7 @@ ioeventfd_soft_match(const struct flat_range *fr,
 	/* Entries at @addr of regions shown just above it, which the
 	 * write's first bytes reach into (QEMU keeps them registered). */
 	for (const struct flat_range *g = fr + 1;
-	     fd < 0 && g < end && g->start - addr < ENTRY_MAX_SIZE &&
+	     fd < 0 && g < end && g->start - addr < IOEVENTFD_SOFT_REACH &&
 	     g->start > addr;
 	     g++) {
 		if (g->start - addr <= g->offset) {

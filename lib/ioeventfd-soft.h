@@ -11,10 +11,14 @@
 
 struct flat_range;
 
+/* Entries start at most this far before the first byte they cover. */
+#define IOEVENTFD_SOFT_REACH 8
+
 /*
  * If a write of @size bytes of @value (host order, as the guest wrote it)
- * at address @addr, which lies in range @fr of a view whose ranges end
- * before @end, matches an ioeventfd of the address space's set (KVM's
+ * at address @addr, which lies in range @fr, followed in the view by
+ * the ranges up to @end (those starting within IOEVENTFD_SOFT_REACH bytes
+ * of @addr, copied next to it by the caller), matches an ioeventfd of the address space's set (KVM's
  * rule: the entry's address is @addr, its size @size or any, its value
  * @value or any), signal it and return true.  The set is that of
  * listeners/ioeventfd-diff.c: the entries of every region whose range

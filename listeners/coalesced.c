@@ -52,16 +52,18 @@ queue_events(struct memspace_region *mr, const struct coalesced_part *only,
 
 	for (guint i = 0; i < all->len; i++) {
 		const struct memspace_flatview *fv;
+		struct ft_cursor fc;
+		const struct flat_range *fr;
 
 		c.as = all->pdata[i];
 		if (!any_listener_has(addrspace_listeners(c.as), cb)) {
 			continue;
 		}
 		fv = c.as->current;
-		for (size_t j = 0; j < fv->nr; j++) {
-			if (fv->ranges[j].mr == mr) {
-				coalesced_for_each_part(&fv->ranges[j], only,
-							queue_part, &c);
+		flatview_for_each_range(fv, fc, fr) {
+			if (fr->mr == mr) {
+				coalesced_for_each_part(fr, only, queue_part,
+							&c);
 			}
 		}
 	}

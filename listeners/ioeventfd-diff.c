@@ -135,9 +135,11 @@ GArray *
 ioeventfd_set_build(const struct memspace_flatview *fv)
 {
 	GArray *set = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
+	struct ft_cursor c;
+	const struct flat_range *fr;
 
-	for (size_t i = 0; i < fv->nr; i++) {
-		collect_range(set, &fv->ranges[i]);
+	flatview_for_each_range(fv, c, fr) {
+		collect_range(set, fr);
 	}
 	return set_finish(set);
 }
@@ -181,12 +183,12 @@ window_hull(const struct flat_delta *d, size_t k,
 	*lo = UINT64_MAX;
 	*hi = 0;
 	if (a < b) {
-		*lo = old_fv->ranges[a].start;
-		*hi = old_fv->ranges[b - 1].last;
+		*lo = flatview_range(old_fv, a)->start;
+		*hi = flatview_range(old_fv, b - 1)->last;
 	}
 	if (x < y) {
-		*lo = MIN(*lo, new_fv->ranges[x].start);
-		*hi = MAX(*hi, new_fv->ranges[y - 1].last);
+		*lo = MIN(*lo, flatview_range(new_fv, x)->start);
+		*hi = MAX(*hi, flatview_range(new_fv, y - 1)->last);
 	}
 	*lo = *lo > ENTRY_MAX_SIZE ? *lo - ENTRY_MAX_SIZE : 0;
 	return true;
@@ -200,14 +202,19 @@ collect_between(GArray *set, const struct memspace_flatview *fv, uint64_t lo,
 {
 	GArray *got = g_array_new(FALSE, FALSE, sizeof(struct as_ioeventfd));
 	size_t x, y;
+	struct ft_cursor c;
+	const struct flat_range *fr;
 
 	flatview_span_meeting(fv, lo,
 			      hi < UINT64_MAX - ENTRY_MAX_SIZE ?
 				      hi + ENTRY_MAX_SIZE :
 				      UINT64_MAX,
 			      &x, &y);
-	for (size_t i = x; i < y; i++) {
-		collect_range(got, &fv->ranges[i]);
+	flatview_for_each_range_from(fv, x, c, fr) {
+		if (c.pos >= y) {
+			break;
+		}
+		collect_range(got, fr);
 	}
 	for (guint i = 0; i < got->len; i++) {
 		struct as_ioeventfd *ae =

@@ -264,9 +264,11 @@ replay_ranges(struct memspace_listener *l, bool adding, int *first)
 {
 	const struct memspace_flatview *fv = l->as->current;
 	struct listener_target t = { .one = l };
+	struct ft_cursor c;
+	const struct flat_range *fr;
 
-	for (size_t i = 0; i < fv->nr; i++) {
-		range_report(&t, &fv->ranges[i], adding, true, first);
+	flatview_for_each_range(fv, c, fr) {
+		range_report(&t, fr, adding, true, first);
 	}
 }
 

@@ -123,8 +123,10 @@ sync_addrspace(struct memspace_addrspace *as,
 		if (!listener_has(l, LCB_LOG_SYNC)) {
 			continue;
 		}
-		for (size_t j = 0; j < fv->nr; j++) {
-			const struct flat_range *fr = &fv->ranges[j];
+		struct ft_cursor c;
+		const struct flat_range *fr;
+
+		flatview_for_each_range(fv, c, fr) {
 			struct memspace_section sec;
 			int r;
 

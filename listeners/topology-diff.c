@@ -100,6 +100,7 @@ struct diff_cursor {
 	size_t k;	/* next window */
 	size_t i;	/* current range */
 	size_t end;	/* end of the current window's ranges */
+	struct ft_cursor tc; /* on range @i */
 };
 
 /* Move to the ranges of the next window that has ranges not yet seen. */
@@ -111,7 +112,10 @@ cursor_next_window(struct diff_cursor *c)
 
 		flatview_span_meeting(c->fv, c->d->w[c->k].lo,
 				      c->d->w[c->k].hi, &a, &b);
-		c->i = a > c->i ? a : c->i;
+		if (a > c->i) {
+			c->i = a;
+			ft_cursor_seek(&c->tc, &c->fv->tree, a);
+		}
 		c->end = b;
 		c->k++;
 	}
@@ -122,6 +126,7 @@ cursor_init(struct diff_cursor *c, const struct memspace_flatview *fv,
 	    const struct flat_delta *d)
 {
 	*c = (struct diff_cursor){ .fv = fv, .d = d };
+	ft_cursor_seek(&c->tc, &fv->tree, 0);
 	if (!d) {
 		c->end = fv->nr;
 		return;
@@ -132,13 +137,16 @@ cursor_init(struct diff_cursor *c, const struct memspace_flatview *fv,
 static const struct flat_range *
 cursor_range(const struct diff_cursor *c)
 {
-	return c->i < c->end ? &c->fv->ranges[c->i] : NULL;
+	return c->i < c->end ? ft_cursor_get(&c->tc) : NULL;
 }
 
 static void
 cursor_step(struct diff_cursor *c)
 {
 	c->i++;
+	if (c->tc.leaf) {
+		ft_cursor_next(&c->tc);
+	}
 	if (c->d) {
 		cursor_next_window(c);
 	}

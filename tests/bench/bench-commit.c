@@ -353,9 +353,8 @@ bench_region_memory(struct bench_results *r)
 
 	struct memspace_flatview *fv = memspace_addrspace_get_flatview(as);
 
-	/* Large range arrays and indexes are mappings of their own. */
-	after = heap_bytes() + fv->ranges_map_len +
-		(fv->index.huge ? fv->index.bytes : 0);
+	/* The tree and the index are heap blocks, counted by mallinfo. */
+	after = heap_bytes();
 	memspace_flatview_unref(fv);
 	r->region_struct_bytes = (double)sizeof(struct memspace_region);
 	r->bytes_per_region = ((double)after - (double)before) /

@@ -137,7 +137,8 @@ lookup_one(struct bench_results *r, int layout, int size_idx)
 	r->lookup_ns[layout][size_idx][0] = bench_median(lat, 3);
 	r->lookup_ns[layout][size_idx][1] = bench_median(thr, 3);
 	if (nr == 65536 || nr == 1048576) {
-		double b = (double)fv->index.bytes / (double)fv->nr;
+		double b = (double)flat_index_bytes(&fv->index) /
+			   (double)fv->nr;
 		double *slot = nr == 65536 ? &r->index_bytes_65536 :
 					     &r->index_bytes_1048576;
 

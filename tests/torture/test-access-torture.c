@@ -91,11 +91,14 @@ valid_id(uint8_t b)
 static const char *
 check_view(const struct memspace_flatview *fv)
 {
-	for (size_t i = 0; i < fv->nr; i++) {
-		const struct flat_range *fr = &fv->ranges[i];
+	struct ft_cursor c;
+	const struct flat_range *fr, *prev = NULL;
 
-		if (fr->start > fr->last ||
-		    (i && fv->ranges[i - 1].last >= fr->start)) {
+	if (!ft_verify(&fv->tree) || fv->tree.nr != fv->nr) {
+		return "tree unsound";
+	}
+	flatview_for_each_range(fv, c, fr) {
+		if (fr->start > fr->last || (prev && prev->last >= fr->start)) {
 			return "ranges unsorted or overlapping";
 		}
 		if (fr->mr->size &&
@@ -106,6 +109,7 @@ check_view(const struct memspace_flatview *fv)
 		    flatview_find(fv, fr->last) != fr) {
 			return "index disagrees with the ranges";
 		}
+		prev = fr;
 	}
 	return NULL;
 }

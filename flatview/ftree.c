@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The persistent B+ tree of a view's ranges (layout in ftree.h).  Only
+ * the updater builds and splices trees; readers walk them, and any thread
+ * may drop the last reference.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ftree.h"
+
+static struct ft_leaf *
+leaf_new(void)
+{
+	struct ft_leaf *l =
+		g_aligned_alloc(1, sizeof(struct ft_leaf), FT_LEAF_ALIGN);
+
+	l->ref = 1;
+	l->nr = 0;
+	return l;
+}
+
+static struct ft_node *
+node_new(void)
+{
+	struct ft_node *n = g_aligned_alloc(1, sizeof(struct ft_node), 64);
+
+	n->ref = 1;
+	n->nr = 0;
+	return n;
+}
+
+static gint *
+ref_of(void *c, unsigned h)
+{
+	return h ? &((struct ft_node *)c)->ref : &((struct ft_leaf *)c)->ref;
+}
+
+static uint64_t
+first_of(const void *c, unsigned h)
+{
+	return h ? ((const struct ft_node *)c)->first :
+		   ((const struct ft_leaf *)c)->r[0].start;
+}
+
+static size_t
+count_of(const void *c, unsigned h)
+{
+	return h ? ((const struct ft_node *)c)->total :
+		   ((const struct ft_leaf *)c)->nr;
+}
+
+static void
+child_ref(void *c, unsigned h)
+{
+	g_atomic_int_inc(ref_of(c, h));
+}
+
+/* Drop a reference to @c (at height @h); recursion is bounded by @h. */
+static void
+child_unref(void *c, unsigned h)
+{
+	if (!g_atomic_int_dec_and_test(ref_of(c, h))) {
+		return;
+	}
+	if (h) {
+		struct ft_node *n = c;
+
+		for (unsigned j = 0; j < n->nr; j++) {
+			child_unref(n->child[j], h - 1);
+		}
+	}
+	g_aligned_free(c);
+}
+
+/* Work out @n's keys, first start and total from its children. */
+static void
+node_seal(struct ft_node *n, unsigned h)
+{
+	n->total = 0;
+	for (unsigned j = 0; j < n->nr; j++) {
+		n->cnt[j] = (uint32_t)count_of(n->child[j], h - 1);
+		n->total += n->cnt[j];
+	}
+	n->first = first_of(n->child[0], h - 1);
+	for (unsigned j = 0; j < FT_NODE_KEYS; j++) {
+		n->key[j] = j + 1 < n->nr ?
+				    ft_bias(first_of(n->child[j + 1], h - 1)) :
+				    FT_KEY_MAX;
+	}
+}
+
+/*
+ * Nodes of height @h over the @n children @c (references handed over),
+ * evenly filled, appended to @out.
+ */
+static void
+pack_nodes(void *const *c, size_t n, unsigned h, GPtrArray *out)
+{
+	size_t k = (n + FT_FANOUT - 1) / FT_FANOUT, at = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		size_t take = n / k + (i < n % k);
+		struct ft_node *node = node_new();
+
+		node->nr = (uint32_t)take;
+		memcpy(node->child, c + at, take * sizeof(void *));
+		node_seal(node, h);
+		g_ptr_array_add(out, node);
+		at += take;
+	}
+}
+
+/* Stack up levels over @level (nodes of height @h) until one is left. */
+static void
+grow_root(struct flat_tree *t, GPtrArray *level, unsigned h)
+{
+	while (level->len > 1) {
+		GPtrArray *up = g_ptr_array_new();
+
+		pack_nodes(level->pdata, level->len, ++h, up);
+		g_ptr_array_free(level, TRUE);
+		level = up;
+	}
+	t->root = level->len ? level->pdata[0] : NULL;
+	t->height = level->len ? h : 0;
+	t->nr = level->len ? count_of(t->root, h) : 0;
+	g_ptr_array_free(level, TRUE);
+}
+
+void
+ft_builder_init(struct ft_builder *b)
+{
+	b->leaves = g_ptr_array_new();
+	b->cur = NULL;
+	b->nr = 0;
+}
+
+void
+ft_builder_push(struct ft_builder *b, const struct flat_range *fr)
+{
+	if (!b->cur || b->cur->nr == FT_LEAF_CAP) {
+		b->cur = leaf_new();
+		g_ptr_array_add(b->leaves, b->cur);
+	}
+	b->cur->r[b->cur->nr++] = *fr;
+	b->nr++;
+}
+
+struct flat_range *
+ft_builder_last(struct ft_builder *b)
+{
+	return b->cur ? &b->cur->r[b->cur->nr - 1] : NULL;
+}
+
+void
+ft_builder_finish(struct ft_builder *b, struct flat_tree *t)
+{
+	GPtrArray *l = b->leaves;
+
+	/* Share the last two leaves out evenly if the last is underfull. */
+	if (l->len > 1 && b->cur->nr < FT_LEAF_MIN) {
+		struct ft_leaf *prev = l->pdata[l->len - 2];
+		uint32_t all = prev->nr + b->cur->nr, keep = all - all / 2;
+		uint32_t move = prev->nr - keep;
+
+		memmove(&b->cur->r[move], b->cur->r,
+			b->cur->nr * sizeof(struct flat_range));
+		memcpy(b->cur->r, &prev->r[keep],
+		       move * sizeof(struct flat_range));
+		b->cur->nr += move;
+		prev->nr = keep;
+	}
+	grow_root(t, l, 0);
+	b->leaves = NULL;
+	b->cur = NULL;
+}
+
+void
+ft_build(struct flat_tree *t, const struct flat_range *r, size_t n)
+{
+	struct ft_builder b;
+
+	ft_builder_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		ft_builder_push(&b, &r[i]);
+	}
+	ft_builder_finish(&b, t);
+}
+
+void
+ft_ref(const struct flat_tree *t)
+{
+	if (t->root) {
+		child_ref(t->root, t->height);
+	}
+}
+
+void
+ft_unref(struct flat_tree *t)
+{
+	if (t->root) {
+		child_unref(t->root, t->height);
+	}
+	*t = (struct flat_tree){ 0 };
+}
+
+/* Splicing. */
+
+struct seg {
+	const struct flat_range *r;
+	size_t n;
+};
+
+struct splice_ctx {
+	uint64_t *lo;
+	uint64_t *hi;
+};
+
+static void
+note_leaf(struct splice_ctx *x, const struct ft_leaf *l)
+{
+	if (l->nr) {
+		*x->lo = MIN(*x->lo, l->r[0].start);
+		*x->hi = MAX(*x->hi, l->r[l->nr - 1].last);
+	}
+}
+
+/* Fresh leaves over the concatenation of @s, evenly filled, into @out. */
+static void
+pack_leaves(struct splice_ctx *x, const struct seg *s, size_t nr_seg,
+	    GPtrArray *out)
+{
+	size_t n = 0, k, si = 0, so = 0;
+
+	for (size_t i = 0; i < nr_seg; i++) {
+		n += s[i].n;
+	}
+	k = (n + FT_LEAF_CAP - 1) / FT_LEAF_CAP;
+	for (size_t i = 0; i < k; i++) {
+		size_t take = n / k + (i < n % k);
+		struct ft_leaf *l = leaf_new();
+
+		while (l->nr < take) {
+			size_t c;
+
+			while (so == s[si].n) {
+				si++;
+				so = 0;
+			}
+			c = MIN(take - l->nr, s[si].n - so);
+			memcpy(&l->r[l->nr], s[si].r + so, c * sizeof(*l->r));
+			l->nr += (uint32_t)c;
+			so += c;
+		}
+		note_leaf(x, l);
+		g_ptr_array_add(out, l);
+	}
+}
+
+/*
+ * Children of a node being rebuilt: @c[i] has a reference of its own;
+ * @fresh[i] says it was made by this splice (so it may be underfull).
+ */
+struct kids {
+	GPtrArray *c;
+	GArray *fresh; /* gboolean */
+};
+
+static void
+kids_add(struct kids *k, void *c, bool fresh)
+{
+	gboolean f = fresh;
+
+	g_ptr_array_add(k->c, c);
+	g_array_append_val(k->fresh, f);
+}
+
+/* Replace kids [@i, @i + 2) with what merging the two gives. */
+static void
+merge_pair(struct splice_ctx *x, struct kids *k, size_t i, unsigned h)
+{
+	void *a = k->c->pdata[i], *b = k->c->pdata[i + 1];
+	GPtrArray *out = g_ptr_array_new();
+
+	if (h == 0) {
+		const struct ft_leaf *la = a, *lb = b;
+		struct seg s[2] = { { la->r, la->nr }, { lb->r, lb->nr } };
+
+		note_leaf(x, la);
+		note_leaf(x, lb);
+		pack_leaves(x, s, 2, out);
+	} else {
+		const struct ft_node *na = a, *nb = b;
+		void *all[2 * FT_FANOUT];
+
+		memcpy(all, na->child, na->nr * sizeof(void *));
+		memcpy(all + na->nr, nb->child, nb->nr * sizeof(void *));
+		for (unsigned j = 0; j < na->nr + nb->nr; j++) {
+			child_ref(all[j], h - 1);
+		}
+		pack_nodes(all, na->nr + nb->nr, h, out);
+	}
+	child_unref(a, h);
+	child_unref(b, h);
+	g_ptr_array_remove_range(k->c, (guint)i, 2);
+	g_array_remove_range(k->fresh, (guint)i, 2);
+	for (guint j = 0; j < out->len; j++) {
+		gboolean f = TRUE;
+
+		g_ptr_array_insert(k->c, (gint)(i + j), out->pdata[j]);
+		g_array_insert_val(k->fresh, i + j, f);
+	}
+	g_ptr_array_free(out, TRUE);
+}
+
+/* Merge each underfull fresh child (height @h) with a neighbour. */
+static void
+fix_underfull(struct splice_ctx *x, struct kids *k, unsigned h)
+{
+	size_t min = h ? FT_NODE_MIN : FT_LEAF_MIN;
+
+	for (size_t i = 0; i < k->c->len && k->c->len > 1; i++) {
+		const void *c = k->c->pdata[i];
+		size_t size = h ? ((const struct ft_node *)c)->nr :
+				  ((const struct ft_leaf *)c)->nr;
+		size_t at = i ? i - 1 : i;
+
+		if (!g_array_index(k->fresh, gboolean, i) || size >= min) {
+			continue;
+		}
+		merge_pair(x, k, at, h);
+		i = at - 1; /* look at the merged node again (wraps to 0) */
+	}
+}
+
+static void splice_rec(struct splice_ctx *x, void *n, unsigned h, size_t p,
+		       size_t q, const struct flat_range *ins, size_t m,
+		       GPtrArray *out);
+
+static void
+splice_node(struct splice_ctx *x, struct ft_node *n, unsigned h, size_t p,
+	    size_t q, const struct flat_range *ins, size_t m, GPtrArray *out)
+{
+	struct kids k = { g_ptr_array_new(), g_array_new(FALSE, FALSE,
+							 sizeof(gboolean)) };
+	size_t cum = 0, i = n->nr - 1, j, cum_i = 0, cum_j = 0;
+	GPtrArray *res = g_ptr_array_new();
+
+	/* Child i holds position p (the last child for an append). */
+	for (unsigned c = 0; c < n->nr; c++) {
+		if (p < cum + n->cnt[c]) {
+			i = c;
+			break;
+		}
+		cum += n->cnt[c];
+	}
+	for (unsigned c = 0; c < i; c++) {
+		cum_i += n->cnt[c];
+	}
+	j = i;
+	cum_j = cum_i;
+	while (q > p && q > cum_j + n->cnt[j]) {
+		cum_j += n->cnt[j++];
+	}
+	for (size_t c = 0; c < i; c++) {
+		child_ref(n->child[c], h - 1);
+		kids_add(&k, n->child[c], false);
+	}
+	splice_rec(x, n->child[i], h - 1, p - cum_i,
+		   MIN(q, cum_i + n->cnt[i]) - cum_i, ins, m, res);
+	if (j != i) {
+		splice_rec(x, n->child[j], h - 1, 0, q - cum_j, NULL, 0, res);
+	}
+	for (guint c = 0; c < res->len; c++) {
+		kids_add(&k, res->pdata[c], true);
+	}
+	for (size_t c = j + 1; c < n->nr; c++) {
+		child_ref(n->child[c], h - 1);
+		kids_add(&k, n->child[c], false);
+	}
+	fix_underfull(x, &k, h - 1);
+	if (k.c->len) {
+		pack_nodes(k.c->pdata, k.c->len, h, out);
+	}
+	g_ptr_array_free(res, TRUE);
+	g_ptr_array_free(k.c, TRUE);
+	g_array_free(k.fresh, TRUE);
+}
+
+static void
+splice_rec(struct splice_ctx *x, void *n, unsigned h, size_t p, size_t q,
+	   const struct flat_range *ins, size_t m, GPtrArray *out)
+{
+	const struct ft_leaf *l = n;
+	struct seg s[3];
+
+	if (h) {
+		splice_node(x, n, h, p, q, ins, m, out);
+		return;
+	}
+	s[0] = (struct seg){ l->r, p };
+	s[1] = (struct seg){ ins, m };
+	s[2] = (struct seg){ l->r + q, l->nr - q };
+	note_leaf(x, l);
+	pack_leaves(x, s, 3, out);
+}
+
+void
+ft_splice(struct flat_tree *out, const struct flat_tree *in, size_t p,
+	  size_t q, const struct flat_range *ins, size_t m, uint64_t *lo,
+	  uint64_t *hi)
+{
+	struct splice_ctx x = { lo, hi };
+	GPtrArray *level = g_ptr_array_new();
+	unsigned h = in->height;
+
+	g_assert(p <= q && q <= in->nr);
+	if (!in->root) {
+		struct seg s = { ins, m };
+
+		pack_leaves(&x, &s, 1, level);
+		grow_root(out, level, 0);
+		return;
+	}
+	splice_rec(&x, in->root, h, p, q, ins, m, level);
+	/* A root left with one child gives way to it. */
+	while (level->len == 1 && h > 0 &&
+	       ((struct ft_node *)level->pdata[0])->nr == 1) {
+		struct ft_node *r = level->pdata[0];
+
+		level->pdata[0] = r->child[0];
+		child_ref(r->child[0], h - 1);
+		child_unref(r, h);
+		h--;
+	}
+	grow_root(out, level, h);
+}
+
+/* Reading. */
+
+const struct flat_range *
+ft_at(const struct flat_tree *t, size_t i)
+{
+	const void *c = t->root;
+
+	for (unsigned h = t->height; h > 0; h--) {
+		const struct ft_node *n = c;
+		unsigned j = 0;
+
+		while (i >= n->cnt[j]) {
+			i -= n->cnt[j++];
+		}
+		c = n->child[j];
+	}
+	return &((const struct ft_leaf *)c)->r[i];
+}
+
+/* Keys of @n at or below @addr: the child whose subtree holds it. */
+static inline unsigned
+node_rank(const struct ft_node *n, uint64_t addr)
+{
+	int64_t q = ft_bias(addr);
+	unsigned r = 0;
+
+	for (unsigned j = 0; j < FT_NODE_KEYS; j++) {
+		r += n->key[j] <= q;
+	}
+	/* Padding equals the key of UINT64_MAX: never past the children. */
+	return r < n->nr ? r : n->nr - 1;
+}
+
+size_t
+ft_first_ending_at_or_above(const struct flat_tree *t, uint64_t addr)
+{
+	const void *c = t->root;
+	size_t pos = 0;
+	const struct ft_leaf *l;
+	unsigned s = 0;
+
+	if (!c) {
+		return 0;
+	}
+	for (unsigned h = t->height; h > 0; h--) {
+		const struct ft_node *n = c;
+		unsigned j = node_rank(n, addr);
+
+		for (unsigned k = 0; k < j; k++) {
+			pos += n->cnt[k];
+		}
+		c = n->child[j];
+	}
+	l = c;
+	while (s < l->nr && l->r[s].last < addr) {
+		s++;
+	}
+	return pos + s;
+}
+
+const struct flat_range *
+ft_find(const struct flat_tree *t, uint64_t addr)
+{
+	const void *c = t->root;
+	const struct ft_leaf *l;
+	unsigned s = 0;
+
+	if (!c) {
+		return NULL;
+	}
+	for (unsigned h = t->height; h > 0; h--) {
+		c = ((const struct ft_node *)c)
+			    ->child[node_rank(c, addr)];
+	}
+	l = c;
+	while (s < l->nr && l->r[s].start <= addr) {
+		s++;
+	}
+	return s && l->r[s - 1].last >= addr ? &l->r[s - 1] : NULL;
+}
+
+void
+ft_cursor_seek(struct ft_cursor *c, const struct flat_tree *t, size_t pos)
+{
+	const void *n = t->root;
+
+	c->t = t;
+	c->pos = pos;
+	if (pos >= t->nr) {
+		c->pos = t->nr;
+		c->leaf = NULL;
+		c->slot = 0;
+		return;
+	}
+	for (unsigned d = 0; d < t->height; d++) {
+		const struct ft_node *nd = n;
+		unsigned j = 0;
+
+		while (pos >= nd->cnt[j]) {
+			pos -= nd->cnt[j++];
+		}
+		c->node[d] = nd;
+		c->idx[d] = j;
+		n = nd->child[j];
+	}
+	c->leaf = n;
+	c->slot = (unsigned)pos;
+}
+
+void
+ft_cursor_next_leaf(struct ft_cursor *c)
+{
+	unsigned height = c->t->height;
+
+	c->slot = 0;
+	for (unsigned d = height; d-- > 0;) {
+		if (c->idx[d] + 1 < c->node[d]->nr) {
+			c->idx[d]++;
+			for (unsigned e = d + 1; e < height; e++) {
+				c->node[e] = c->node[e - 1]->child[c->idx[e - 1]];
+				c->idx[e] = 0;
+			}
+			c->leaf = c->node[height - 1]->child[c->idx[height - 1]];
+			return;
+		}
+	}
+	c->leaf = NULL;
+}
+
+/* Checks (tests). */
+
+struct verify {
+	uint64_t prev_last;
+	bool have_prev;
+	bool ok;
+};
+
+static size_t
+verify_rec(const void *c, unsigned h, struct verify *v)
+{
+	if (!h) {
+		const struct ft_leaf *l = c;
+
+		if (l->nr == 0 || l->nr > FT_LEAF_CAP ||
+		    ((uintptr_t)l & (FT_LEAF_ALIGN - 1)) || l->ref < 1) {
+			v->ok = false;
+			return 0;
+		}
+		for (unsigned s = 0; s < l->nr; s++) {
+			if (l->r[s].start > l->r[s].last ||
+			    (v->have_prev && l->r[s].start <= v->prev_last)) {
+				v->ok = false;
+			}
+			v->prev_last = l->r[s].last;
+			v->have_prev = true;
+		}
+		return l->nr;
+	}
+	const struct ft_node *n = c;
+	size_t total = 0;
+
+	if (n->nr == 0 || n->nr > FT_FANOUT || n->ref < 1) {
+		v->ok = false;
+		return 0;
+	}
+	for (unsigned j = 0; j < n->nr; j++) {
+		size_t got = verify_rec(n->child[j], h - 1, v);
+
+		v->ok &= got == n->cnt[j];
+		v->ok &= j == 0 || n->key[j - 1] ==
+					   ft_bias(first_of(n->child[j], h - 1));
+		total += got;
+	}
+	for (unsigned j = n->nr - 1; j < FT_NODE_KEYS; j++) {
+		v->ok &= n->key[j] == FT_KEY_MAX;
+	}
+	v->ok &= n->first == first_of(n->child[0], h - 1);
+	v->ok &= total == n->total;
+	return total;
+}
+
+bool
+ft_verify(const struct flat_tree *t)
+{
+	struct verify v = { .ok = true };
+
+	if (!t->root) {
+		return t->nr == 0 && t->height == 0;
+	}
+	return verify_rec(t->root, t->height, &v) == t->nr && v.ok;
+}
+
+static size_t
+bytes_rec(const void *c, unsigned h)
+{
+	size_t b;
+
+	if (!h) {
+		return sizeof(struct ft_leaf);
+	}
+	b = sizeof(struct ft_node);
+	for (unsigned j = 0; j < ((const struct ft_node *)c)->nr; j++) {
+		b += bytes_rec(((const struct ft_node *)c)->child[j], h - 1);
+	}
+	return b;
+}
+
+size_t
+ft_bytes(const struct flat_tree *t)
+{
+	return t->root ? bytes_rec(t->root, t->height) : 0;
+}
