@@ -9,6 +9,11 @@
 #include <string.h>
 
 #include "ftree.h"
+#include "slab.h"
+
+/* Bulk builds take leaves from slabs growing to 2 MiB (huge pages). */
+#define SLAB_FIRST 8
+#define SLAB_MAX ((2u << 20) / sizeof(struct ft_leaf))
 
 static struct ft_leaf *
 leaf_new(void)
@@ -18,6 +23,27 @@ leaf_new(void)
 
 	l->ref = 1;
 	l->nr = 0;
+	l->slab = NULL;
+	return l;
+}
+
+static struct ft_leaf *
+builder_leaf(struct ft_builder *b)
+{
+	struct ft_leaf *l = b->slab ? slab_take(b->slab) : NULL;
+
+	if (!l) {
+		if (b->slab) {
+			slab_put(b->slab);
+		}
+		b->slab = slab_new(sizeof(struct ft_leaf), FT_LEAF_ALIGN,
+				   b->next_cap);
+		b->next_cap = MIN(2 * b->next_cap, SLAB_MAX);
+		l = slab_take(b->slab);
+	}
+	l->ref = 1;
+	l->nr = 0;
+	l->slab = b->slab;
 	return l;
 }
 
@@ -70,6 +96,9 @@ child_unref(void *c, unsigned h)
 		for (unsigned j = 0; j < n->nr; j++) {
 			child_unref(n->child[j], h - 1);
 		}
+	} else if (((struct ft_leaf *)c)->slab) {
+		slab_put(((struct ft_leaf *)c)->slab);
+		return;
 	}
 	g_aligned_free(c);
 }
@@ -135,13 +164,15 @@ ft_builder_init(struct ft_builder *b)
 	b->leaves = g_ptr_array_new();
 	b->cur = NULL;
 	b->nr = 0;
+	b->slab = NULL;
+	b->next_cap = SLAB_FIRST;
 }
 
 void
 ft_builder_push(struct ft_builder *b, const struct flat_range *fr)
 {
 	if (!b->cur || b->cur->nr == FT_LEAF_CAP) {
-		b->cur = leaf_new();
+		b->cur = builder_leaf(b);
 		g_ptr_array_add(b->leaves, b->cur);
 	}
 	b->cur->r[b->cur->nr++] = *fr;
@@ -173,8 +204,12 @@ ft_builder_finish(struct ft_builder *b, struct flat_tree *t)
 		prev->nr = keep;
 	}
 	grow_root(t, l, 0);
+	if (b->slab) {
+		slab_put(b->slab);
+	}
 	b->leaves = NULL;
 	b->cur = NULL;
+	b->slab = NULL;
 }
 
 void

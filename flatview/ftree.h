@@ -39,10 +39,13 @@
 #define FT_MAX_HEIGHT 32
 #define FT_KEY_MAX INT64_MAX /* biased UINT64_MAX: key padding */
 
+struct slab;
+
 struct ft_leaf {
 	gint ref;
 	uint32_t nr;
-	uint8_t pad[64 - sizeof(gint) - sizeof(uint32_t)];
+	struct slab *slab; /* the bulk allocation it came from, or NULL */
+	uint8_t pad[64 - sizeof(gint) - sizeof(uint32_t) - sizeof(void *)];
 	struct flat_range r[FT_LEAF_CAP];
 };
 
@@ -95,6 +98,8 @@ struct ft_builder {
 	GPtrArray *leaves;
 	struct ft_leaf *cur;
 	size_t nr;
+	struct slab *slab; /* where the next leaves come from */
+	size_t next_cap;
 };
 
 void ft_builder_init(struct ft_builder *b);

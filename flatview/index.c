@@ -8,13 +8,19 @@
 #include <string.h>
 
 #include "flatview-internal.h"
+#include "slab.h"
 
 static void
 page_unref(uint64_t d)
 {
 	struct index_page *p = (struct index_page *)(uintptr_t)d;
 
-	if (g_atomic_int_dec_and_test(&p->ref)) {
+	if (!g_atomic_int_dec_and_test(&p->ref)) {
+		return;
+	}
+	if (p->slab) {
+		slab_put(p->slab);
+	} else {
 		g_aligned_free(p);
 	}
 }
@@ -24,6 +30,7 @@ struct writer {
 	struct flat_index *ix;
 	uint8_t *fresh;
 	GArray *touched; /* size_t page numbers */
+	struct slab *slab; /* a full build's pages, or NULL */
 };
 
 /* Page @pg of the directory, made private to this build. */
@@ -36,7 +43,13 @@ page_writable(struct writer *w, size_t pg)
 	if (!(d & INDEX_UNIFORM) && w->fresh[pg]) {
 		return (struct index_page *)(uintptr_t)d;
 	}
-	p = g_aligned_alloc(1, sizeof(*p), 64);
+	p = w->slab ? slab_take(w->slab) : NULL;
+	if (p) {
+		p->slab = w->slab;
+	} else {
+		p = g_aligned_alloc(1, sizeof(*p), 64);
+		p->slab = NULL;
+	}
 	p->ref = 1;
 	if (d & INDEX_UNIFORM) {
 		for (size_t i = 0; i < INDEX_PAGE; i++) {
@@ -196,12 +209,16 @@ writer_init(struct writer *w, struct flat_index *ix)
 	w->ix = ix;
 	w->fresh = g_malloc0(ix->nr_pages ? ix->nr_pages : 1);
 	w->touched = g_array_new(FALSE, FALSE, sizeof(size_t));
+	w->slab = NULL;
 }
 
 static void
 writer_finish(struct writer *w)
 {
 	compress(w);
+	if (w->slab) {
+		slab_put(w->slab);
+	}
 	g_free(w->fresh);
 	g_array_free(w->touched, TRUE);
 }
@@ -244,6 +261,10 @@ flat_index_build(struct flat_index *ix, const struct flat_tree *t)
 		ix->dir[i] = INDEX_UNIFORM | INDEX_ENTRY_NONE;
 	}
 	writer_init(&w, ix);
+	/* Large tables on huge pages, in one block. */
+	if (ix->nr_pages >= 64) {
+		w.slab = slab_new(sizeof(struct index_page), 64, ix->nr_pages);
+	}
 	ft_cursor_seek(&c, t, 0);
 	fill(&w, 0, ix->nr_buckets - 1, &c);
 	writer_finish(&w);

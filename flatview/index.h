@@ -55,9 +55,12 @@
 /* Views with at most this many ranges get four buckets per range. */
 #define INDEX_FINE_MAX 32768
 
+struct slab;
+
 struct index_page {
 	uint64_t e[INDEX_PAGE];
 	gint ref;
+	struct slab *slab; /* the bulk allocation it came from, or NULL */
 };
 
 /**
@@ -143,6 +146,13 @@ flat_index_find(const struct flat_index *ix, uint64_t addr)
 	if (__builtin_expect(!k, 0)) {
 		return flat_index_find_slow(ix, r, e, addr);
 	}
+	/* The candidates share one or a few lines: fetch them together,
+	 * so that the scan costs one memory round trip. */
+	for (const char *p = (const char *)(r + 1);
+	     p < (const char *)(r + k); p += 64) {
+		__builtin_prefetch(p);
+	}
+	__builtin_prefetch((const char *)(r + k) - 1);
 	for (unsigned j = 0; j < k; j++) {
 		if (addr <= r[j].last) {
 			return addr >= r[j].start ? &r[j] : NULL;

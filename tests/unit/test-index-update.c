@@ -548,6 +548,76 @@ START_TEST(update_large_tree_matches_full_render)
 }
 END_TEST
 
+/*
+ * A tree of 40 containers of 1000 leaves each (a B+ tree of the ranges
+ * three levels high): transactions change up to 24 leaves spread over
+ * the tree at once, and whole containers are disabled, enabled, moved
+ * over their neighbours and resized, which removes and inserts leaves'
+ * worth of ranges in one splice.  Every step equals a full render, with
+ * the listener's events and the ioeventfd set.
+ */
+START_TEST(update_large_tree_many_changes_match_full_render)
+{
+	struct memspace_region *big = tt_container("big", 0x1000ull * 60000);
+	struct memspace_region *box[40];
+	struct memspace_region *leaf[40 * 1000];
+
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	for (unsigned b = 0; b < G_N_ELEMENTS(box); b++) {
+		box[b] = tt_container("box", 0x1000ull * 1400);
+		for (unsigned i = 0; i < 1000; i++) {
+			struct memspace_region *l =
+				i % 13 == 7 ? tt_alias("a", M.containers[3], 0,
+						       0x1000) :
+					      tt_io("l", 0x1000);
+
+			leaf[b * 1000 + i] = l;
+			tt_add(box[b], 0x1000ull * (i + i / 3), l);
+		}
+		tt_add(big, 0x1000ull * 1400 * b, box[b]);
+	}
+	tt_add(M.root, 1ull << 40, big);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	assert_view_is_full_render();
+	for (unsigned step = 0; step < 30; step++) {
+		struct memspace_region *bx =
+			box[g_rand_int_range(M.rng, 0, G_N_ELEMENTS(box))];
+		unsigned n = (unsigned)g_rand_int_range(M.rng, 1, 25);
+
+		ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+		switch (step % 5) {
+		case 0:
+		case 1:
+			for (unsigned k = 0; k < n; k++) {
+				struct memspace_region *mr = leaf[g_rand_int_range(
+					M.rng, 0, G_N_ELEMENTS(leaf))];
+
+				(void)memspace_region_set_enabled(
+					mr, !memspace_region_is_enabled(mr));
+			}
+			break;
+		case 2:
+			(void)memspace_region_set_enabled(
+				bx, !memspace_region_is_enabled(bx));
+			break;
+		case 3:
+			/* Over half of the next box, which it now hides
+			 * where they overlap (it was added later). */
+			(void)memspace_region_set_address(
+				bx, memspace_region_get_address(bx) +
+					    0x1000ull * 700 * (step % 2 ? 1 : 3));
+			break;
+		default:
+			(void)memspace_region_set_size(
+				bx, 0x1000ull * g_rand_int_range(M.rng, 1, 1400));
+			break;
+		}
+		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+		assert_view_is_full_render();
+	}
+}
+END_TEST
+
 static Suite *
 update_suite(void)
 {
@@ -559,6 +629,7 @@ update_suite(void)
 	tcase_add_loop_test(tc, update_matches_full_render, 0, 6);
 	tcase_add_test(tc, update_survives_regions_freed_in_transaction);
 	tcase_add_test(tc, update_large_tree_matches_full_render);
+	tcase_add_test(tc, update_large_tree_many_changes_match_full_render);
 	suite_add_tcase(s, tc);
 	return s;
 }

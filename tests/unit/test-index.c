@@ -240,7 +240,8 @@ static void
 check_tree(const struct flat_tree *t, const struct flat_range *r, size_t n)
 {
 	struct ft_cursor c;
-	size_t i = 0, bad = SIZE_MAX;
+	size_t i = 0, bad = SIZE_MAX, leaves = 0;
+	const struct ft_leaf *leaf = NULL;
 	const struct flat_range *fr;
 
 	ck_assert(ft_verify(t));
@@ -260,9 +261,14 @@ check_tree(const struct flat_tree *t, const struct flat_range *r, size_t n)
 		if (!ok && bad == SIZE_MAX) {
 			bad = i;
 		}
+		leaves += c.leaf != leaf;
+		leaf = c.leaf;
 	}
 	ck_assert_msg(bad == SIZE_MAX, "tree disagrees at range %zu", bad);
 	ck_assert_uint_eq(i, n);
+	/* Splices keep leaves filled: no drift towards one range each. */
+	ck_assert_msg(leaves <= 1 || n >= leaves * FT_LEAF_MIN,
+		      "%zu ranges in %zu leaves", n, leaves);
 }
 
 /*
@@ -331,6 +337,54 @@ START_TEST(index_update_matches_build)
 		n = m;
 	}
 	flat_index_free(&ix);
+	ft_unref(&t);
+	g_free(r);
+	g_rand_free(rng);
+}
+END_TEST
+
+/*
+ * Deleting runs that straddle leaves leaves remnants too small to stand:
+ * they are merged with a neighbour, so leaves stay at least a quarter
+ * full (all but a rare only child) and the tree stays shallow.
+ */
+START_TEST(ftree_deletions_keep_leaves_filled)
+{
+	GRand *rng = g_rand_new_with_seed(11);
+	size_t n = 24000;
+	struct flat_range *r = make_ranges(rng, n, 0x1000, 2);
+	struct flat_tree t;
+
+	ft_build(&t, r, n);
+	for (unsigned step = 0; step < 1000; step++) {
+		size_t a = (size_t)g_rand_int_range(rng, 0, (gint32)(n - 20));
+		uint64_t lo = UINT64_MAX, hi = 0;
+		struct flat_tree t2;
+
+		ft_splice(&t2, &t, a, a + 20, NULL, 0, &lo, &hi);
+		ft_unref(&t);
+		t = t2;
+		memmove(r + a, r + a + 20, (n - a - 20) * sizeof(*r));
+		n -= 20;
+	}
+	{
+		struct ft_cursor c;
+		const struct ft_leaf *leaf = NULL;
+		size_t leaves = 0, small = 0;
+
+		check_tree(&t, r, n);
+		for (ft_cursor_seek(&c, &t, 0); ft_cursor_get(&c);
+		     ft_cursor_next(&c)) {
+			if (c.leaf != leaf) {
+				leaves++;
+				small += c.leaf->nr < FT_LEAF_MIN;
+				leaf = c.leaf;
+			}
+		}
+		ck_assert_msg(small * 50 <= leaves, "%zu of %zu leaves underfull",
+			      small, leaves);
+		ck_assert_uint_le(t.height, 4);
+	}
 	ft_unref(&t);
 	g_free(r);
 	g_rand_free(rng);
@@ -416,6 +470,7 @@ index_suite(void)
 	tcase_add_test(tc, index_large_sparse_uses_little_memory);
 	tcase_add_loop_test(tc, index_update_matches_build, 0, 5);
 	tcase_add_test(tc, ftree_bulk_insert_and_remove_all);
+	tcase_add_test(tc, ftree_deletions_keep_leaves_filled);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("index:views");
 	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <sys/mman.h>
+
+#include "slab.h"
+
+#define HUGE_SIZE ((size_t)2 << 20)
+
+struct slab *
+slab_new(size_t size, size_t align, size_t cap)
+{
+	struct slab *s = g_new0(struct slab, 1);
+	void *p = MAP_FAILED;
+
+	s->live = 1;
+	s->size = size;
+	s->cap = cap;
+	s->len = size * cap;
+	if (s->len >= HUGE_SIZE) {
+		s->len = (s->len + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+		p = mmap(NULL, s->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
+	if (p != MAP_FAILED) {
+#ifdef MADV_HUGEPAGE
+		(void)madvise(p, s->len, MADV_HUGEPAGE);
+#endif
+		s->mapped = true;
+		s->cap = s->len / size;
+		s->mem = p;
+	} else {
+		s->mem = g_aligned_alloc(cap, size, align);
+	}
+	return s;
+}
+
+void *
+slab_take(struct slab *s)
+{
+	if (s->used == s->cap) {
+		return NULL;
+	}
+	g_atomic_int_inc(&s->live);
+	return s->mem + s->size * s->used++;
+}
+
+void
+slab_put(struct slab *s)
+{
+	if (!g_atomic_int_dec_and_test(&s->live)) {
+		return;
+	}
+	if (s->mapped) {
+		munmap(s->mem, s->len);
+	} else {
+		g_aligned_free(s->mem);
+	}
+	g_free(s);
+}
