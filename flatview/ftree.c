@@ -120,12 +120,54 @@ node_seal(struct ft_node *n, unsigned h)
 	}
 }
 
+/* A vector of node pointers, on the stack until it outgrows it. */
+#define PVEC_INLINE 40
+
+struct pvec {
+	void **p;
+	size_t n;
+	size_t cap;
+	void *buf[PVEC_INLINE];
+};
+
+static void
+pvec_init(struct pvec *v)
+{
+	v->p = v->buf;
+	v->n = 0;
+	v->cap = PVEC_INLINE;
+}
+
+static void
+pvec_push(struct pvec *v, void *x)
+{
+	if (v->n == v->cap) {
+		void **p = g_new(void *, 2 * v->cap);
+
+		memcpy(p, v->p, v->n * sizeof(void *));
+		if (v->p != v->buf) {
+			g_free(v->p);
+		}
+		v->p = p;
+		v->cap *= 2;
+	}
+	v->p[v->n++] = x;
+}
+
+static void
+pvec_free(struct pvec *v)
+{
+	if (v->p != v->buf) {
+		g_free(v->p);
+	}
+}
+
 /*
  * Nodes of height @h over the @n children @c (references handed over),
  * evenly filled, appended to @out.
  */
 static void
-pack_nodes(void *const *c, size_t n, unsigned h, GPtrArray *out)
+pack_nodes(void *const *c, size_t n, unsigned h, struct pvec *out)
 {
 	size_t k = (n + FT_FANOUT - 1) / FT_FANOUT, at = 0;
 
@@ -136,26 +178,34 @@ pack_nodes(void *const *c, size_t n, unsigned h, GPtrArray *out)
 		node->nr = (uint32_t)take;
 		memcpy(node->child, c + at, take * sizeof(void *));
 		node_seal(node, h);
-		g_ptr_array_add(out, node);
+		pvec_push(out, node);
 		at += take;
 	}
 }
 
-/* Stack up levels over @level (nodes of height @h) until one is left. */
+/* Stack up levels over the @n nodes @c of height @h until one is left. */
 static void
-grow_root(struct flat_tree *t, GPtrArray *level, unsigned h)
+grow_root(struct flat_tree *t, void *const *c, size_t n, unsigned h)
 {
-	while (level->len > 1) {
-		GPtrArray *up = g_ptr_array_new();
+	struct pvec a, b, *cur = NULL, *up = &a;
 
-		pack_nodes(level->pdata, level->len, ++h, up);
-		g_ptr_array_free(level, TRUE);
-		level = up;
+	while (n > 1) {
+		pvec_init(up);
+		pack_nodes(c, n, ++h, up);
+		if (cur) {
+			pvec_free(cur);
+		}
+		cur = up;
+		up = cur == &a ? &b : &a;
+		c = cur->p;
+		n = cur->n;
 	}
-	t->root = level->len ? level->pdata[0] : NULL;
-	t->height = level->len ? h : 0;
-	t->nr = level->len ? count_of(t->root, h) : 0;
-	g_ptr_array_free(level, TRUE);
+	t->root = n ? c[0] : NULL;
+	t->height = n ? h : 0;
+	t->nr = n ? count_of(t->root, h) : 0;
+	if (cur) {
+		pvec_free(cur);
+	}
 }
 
 void
@@ -203,7 +253,8 @@ ft_builder_finish(struct ft_builder *b, struct flat_tree *t)
 		b->cur->nr += move;
 		prev->nr = keep;
 	}
-	grow_root(t, l, 0);
+	grow_root(t, l->pdata, l->len, 0);
+	g_ptr_array_free(l, TRUE);
 	if (b->slab) {
 		slab_put(b->slab);
 	}
@@ -265,7 +316,7 @@ note_leaf(struct splice_ctx *x, const struct ft_leaf *l)
 /* Fresh leaves over the concatenation of @s, evenly filled, into @out. */
 static void
 pack_leaves(struct splice_ctx *x, const struct seg *s, size_t nr_seg,
-	    GPtrArray *out)
+	    struct pvec *out)
 {
 	size_t n = 0, k, si = 0, so = 0;
 
@@ -290,42 +341,43 @@ pack_leaves(struct splice_ctx *x, const struct seg *s, size_t nr_seg,
 			so += c;
 		}
 		note_leaf(x, l);
-		g_ptr_array_add(out, l);
+		pvec_push(out, l);
 	}
 }
 
 /*
- * Children of a node being rebuilt: @c[i] has a reference of its own;
- * @fresh[i] says it was made by this splice (so it may be underfull).
+ * The children of a node being rebuilt, each holding a reference; those
+ * this splice made (which may be underfull) carry tag bit 0.
  */
-struct kids {
-	GPtrArray *c;
-	GArray *fresh; /* gboolean */
-};
+#define KID_FRESH ((uintptr_t)1)
 
-static void
-kids_add(struct kids *k, void *c, bool fresh)
+static void *
+kid(const struct pvec *k, size_t i)
 {
-	gboolean f = fresh;
-
-	g_ptr_array_add(k->c, c);
-	g_array_append_val(k->fresh, f);
+	return (void *)((uintptr_t)k->p[i] & ~KID_FRESH);
 }
 
-/* Replace kids [@i, @i + 2) with what merging the two gives. */
-static void
-merge_pair(struct splice_ctx *x, struct kids *k, size_t i, unsigned h)
+static bool
+kid_fresh(const struct pvec *k, size_t i)
 {
-	void *a = k->c->pdata[i], *b = k->c->pdata[i + 1];
-	GPtrArray *out = g_ptr_array_new();
+	return (uintptr_t)k->p[i] & KID_FRESH;
+}
 
+/* Replace kids [@i, @i + 2) (height @h) with what merging them gives. */
+static void
+merge_pair(struct splice_ctx *x, struct pvec *k, size_t i, unsigned h)
+{
+	void *a = kid(k, i), *b = kid(k, i + 1);
+	struct pvec out;
+
+	pvec_init(&out);
 	if (h == 0) {
 		const struct ft_leaf *la = a, *lb = b;
 		struct seg s[2] = { { la->r, la->nr }, { lb->r, lb->nr } };
 
 		note_leaf(x, la);
 		note_leaf(x, lb);
-		pack_leaves(x, s, 2, out);
+		pack_leaves(x, s, 2, &out);
 	} else {
 		const struct ft_node *na = a, *nb = b;
 		void *all[2 * FT_FANOUT];
@@ -335,34 +387,35 @@ merge_pair(struct splice_ctx *x, struct kids *k, size_t i, unsigned h)
 		for (unsigned j = 0; j < na->nr + nb->nr; j++) {
 			child_ref(all[j], h - 1);
 		}
-		pack_nodes(all, na->nr + nb->nr, h, out);
+		pack_nodes(all, na->nr + nb->nr, h, &out);
 	}
 	child_unref(a, h);
 	child_unref(b, h);
-	g_ptr_array_remove_range(k->c, (guint)i, 2);
-	g_array_remove_range(k->fresh, (guint)i, 2);
-	for (guint j = 0; j < out->len; j++) {
-		gboolean f = TRUE;
-
-		g_ptr_array_insert(k->c, (gint)(i + j), out->pdata[j]);
-		g_array_insert_val(k->fresh, i + j, f);
+	/* Two in, one or two out. */
+	k->p[i] = (void *)((uintptr_t)out.p[0] | KID_FRESH);
+	if (out.n == 2) {
+		k->p[i + 1] = (void *)((uintptr_t)out.p[1] | KID_FRESH);
+	} else {
+		memmove(&k->p[i + 1], &k->p[i + 2],
+			(k->n - i - 2) * sizeof(void *));
+		k->n--;
 	}
-	g_ptr_array_free(out, TRUE);
+	pvec_free(&out);
 }
 
 /* Merge each underfull fresh child (height @h) with a neighbour. */
 static void
-fix_underfull(struct splice_ctx *x, struct kids *k, unsigned h)
+fix_underfull(struct splice_ctx *x, struct pvec *k, unsigned h)
 {
 	size_t min = h ? FT_NODE_MIN : FT_LEAF_MIN;
 
-	for (size_t i = 0; i < k->c->len && k->c->len > 1; i++) {
-		const void *c = k->c->pdata[i];
+	for (size_t i = 0; i < k->n && k->n > 1; i++) {
+		const void *c = kid(k, i);
 		size_t size = h ? ((const struct ft_node *)c)->nr :
 				  ((const struct ft_leaf *)c)->nr;
 		size_t at = i ? i - 1 : i;
 
-		if (!g_array_index(k->fresh, gboolean, i) || size >= min) {
+		if (!kid_fresh(k, i) || size >= min) {
 			continue;
 		}
 		merge_pair(x, k, at, h);
@@ -372,16 +425,15 @@ fix_underfull(struct splice_ctx *x, struct kids *k, unsigned h)
 
 static void splice_rec(struct splice_ctx *x, void *n, unsigned h, size_t p,
 		       size_t q, const struct flat_range *ins, size_t m,
-		       GPtrArray *out);
+		       struct pvec *out);
 
 static void
 splice_node(struct splice_ctx *x, struct ft_node *n, unsigned h, size_t p,
-	    size_t q, const struct flat_range *ins, size_t m, GPtrArray *out)
+	    size_t q, const struct flat_range *ins, size_t m,
+	    struct pvec *out)
 {
-	struct kids k = { g_ptr_array_new(), g_array_new(FALSE, FALSE,
-							 sizeof(gboolean)) };
 	size_t cum = 0, i = n->nr - 1, j, cum_i = 0, cum_j = 0;
-	GPtrArray *res = g_ptr_array_new();
+	struct pvec k, res;
 
 	/* Child i holds position p (the last child for an append). */
 	for (unsigned c = 0; c < n->nr; c++) {
@@ -399,34 +451,38 @@ splice_node(struct splice_ctx *x, struct ft_node *n, unsigned h, size_t p,
 	while (q > p && q > cum_j + n->cnt[j]) {
 		cum_j += n->cnt[j++];
 	}
+	pvec_init(&k);
+	pvec_init(&res);
 	for (size_t c = 0; c < i; c++) {
 		child_ref(n->child[c], h - 1);
-		kids_add(&k, n->child[c], false);
+		pvec_push(&k, n->child[c]);
 	}
 	splice_rec(x, n->child[i], h - 1, p - cum_i,
-		   MIN(q, cum_i + n->cnt[i]) - cum_i, ins, m, res);
+		   MIN(q, cum_i + n->cnt[i]) - cum_i, ins, m, &res);
 	if (j != i) {
-		splice_rec(x, n->child[j], h - 1, 0, q - cum_j, NULL, 0, res);
+		splice_rec(x, n->child[j], h - 1, 0, q - cum_j, NULL, 0, &res);
 	}
-	for (guint c = 0; c < res->len; c++) {
-		kids_add(&k, res->pdata[c], true);
+	for (size_t c = 0; c < res.n; c++) {
+		pvec_push(&k, (void *)((uintptr_t)res.p[c] | KID_FRESH));
 	}
 	for (size_t c = j + 1; c < n->nr; c++) {
 		child_ref(n->child[c], h - 1);
-		kids_add(&k, n->child[c], false);
+		pvec_push(&k, n->child[c]);
 	}
 	fix_underfull(x, &k, h - 1);
-	if (k.c->len) {
-		pack_nodes(k.c->pdata, k.c->len, h, out);
+	for (size_t c = 0; c < k.n; c++) {
+		k.p[c] = kid(&k, c);
 	}
-	g_ptr_array_free(res, TRUE);
-	g_ptr_array_free(k.c, TRUE);
-	g_array_free(k.fresh, TRUE);
+	if (k.n) {
+		pack_nodes(k.p, k.n, h, out);
+	}
+	pvec_free(&res);
+	pvec_free(&k);
 }
 
 static void
 splice_rec(struct splice_ctx *x, void *n, unsigned h, size_t p, size_t q,
-	   const struct flat_range *ins, size_t m, GPtrArray *out)
+	   const struct flat_range *ins, size_t m, struct pvec *out)
 {
 	const struct ft_leaf *l = n;
 	struct seg s[3];
@@ -448,29 +504,32 @@ ft_splice(struct flat_tree *out, const struct flat_tree *in, size_t p,
 	  uint64_t *hi)
 {
 	struct splice_ctx x = { lo, hi };
-	GPtrArray *level = g_ptr_array_new();
+	struct pvec level;
 	unsigned h = in->height;
 
 	g_assert(p <= q && q <= in->nr);
+	pvec_init(&level);
 	if (!in->root) {
 		struct seg s = { ins, m };
 
-		pack_leaves(&x, &s, 1, level);
-		grow_root(out, level, 0);
+		pack_leaves(&x, &s, 1, &level);
+		grow_root(out, level.p, level.n, 0);
+		pvec_free(&level);
 		return;
 	}
-	splice_rec(&x, in->root, h, p, q, ins, m, level);
+	splice_rec(&x, in->root, h, p, q, ins, m, &level);
 	/* A root left with one child gives way to it. */
-	while (level->len == 1 && h > 0 &&
-	       ((struct ft_node *)level->pdata[0])->nr == 1) {
-		struct ft_node *r = level->pdata[0];
+	while (level.n == 1 && h > 0 &&
+	       ((struct ft_node *)level.p[0])->nr == 1) {
+		struct ft_node *r = level.p[0];
 
-		level->pdata[0] = r->child[0];
+		level.p[0] = r->child[0];
 		child_ref(r->child[0], h - 1);
 		child_unref(r, h);
 		h--;
 	}
-	grow_root(out, level, h);
+	grow_root(out, level.p, level.n, h);
+	pvec_free(&level);
 }
 
 /* Reading. */
