@@ -278,12 +278,25 @@ flat_index_update(struct flat_index *ix, const struct flat_index *old,
 	struct writer w;
 	u128 top;
 
+	size_t outside = old->outside;
+
+	if (old->nr_pages) {
+		top = bucket_lo(old, old->nr_buckets) - 1;
+		for (size_t k = 0; k < nr; k++) {
+			if (win[k][0] <= win[k][1] &&
+			    (win[k][0] < old->base || win[k][1] > top)) {
+				outside++;
+				break;
+			}
+		}
+	}
 	if (!old->nr_pages || !t->nr || t->nr > 4 * old->planned + 16 ||
-	    4 * t->nr + 16 < old->planned) {
+	    4 * t->nr + 16 < old->planned || 4 * outside > old->planned + 4) {
 		flat_index_build(ix, t);
 		return;
 	}
 	*ix = *old;
+	ix->outside = outside;
 	ix->tree = t;
 	ix->dir = g_memdup2(old->dir, old->nr_pages * sizeof(uint64_t));
 	for (size_t i = 0; i < ix->nr_pages; i++) {

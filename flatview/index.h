@@ -28,8 +28,11 @@
  * addresses of the ranges that moved between leaves (the tree's splice
  * reports them), and copies only the pages holding those buckets.  The
  * bucket geometry is kept until the number of ranges drifts by a factor
- * of four from the number it was planned for; the rebuild that follows is
- * O(n), so amortised O(1) per range added or removed.
+ * of four from the number it was planned for, or a quarter as many
+ * splices as there were ranges reached outside the table (ranges added
+ * below the first start or above the last, which are found by descent
+ * meanwhile); the rebuild that follows is O(n), so amortised O(1) per
+ * splice.
  *
  * Size: 8 bytes per bucket, so 32 bytes per range up to INDEX_FINE_MAX
  * ranges (fewer with uniform pages) and 4 beyond, plus the directory.
@@ -72,6 +75,8 @@ struct index_page {
  * @shift: log2 of the bucket size.
  * @nr_buckets: @nr_pages * INDEX_PAGE.
  * @planned: number of ranges the geometry was planned for.
+ * @outside: splices since then that reached addresses outside the table
+ *	(ranges there are found by descent).
  */
 struct flat_index {
 	const struct flat_tree *tree;
@@ -81,6 +86,7 @@ struct flat_index {
 	unsigned shift;
 	uint64_t nr_buckets;
 	size_t planned;
+	size_t outside;
 };
 
 /* Build the index of @t into @ix. */

@@ -391,6 +391,54 @@ START_TEST(ftree_deletions_keep_leaves_filled)
 }
 END_TEST
 
+/*
+ * Ranges added past the end of the table are found by descent; once a
+ * quarter as many splices as there were ranges reached outside it, the
+ * table is planned again and covers them.
+ */
+START_TEST(index_replanned_after_splices_past_its_end)
+{
+	GRand *rng = g_rand_new_with_seed(3);
+	size_t n = 100;
+	struct flat_range *r = make_ranges(rng, n, 0x100000, 1);
+	struct flat_tree t;
+	struct flat_index ix;
+	bool replanned = false;
+
+	ft_build(&t, r, n);
+	flat_index_build(&ix, &t);
+	for (unsigned step = 0; step < 40; step++) {
+		struct flat_range fr = { .start = r[n - 1].last + 0x10000 };
+		uint64_t moved[1][2] = { { UINT64_MAX, 0 } };
+		struct flat_tree t2;
+		struct flat_index up;
+
+		fr.last = fr.start + 0xfff;
+		ft_splice(&t2, &t, n, n, &fr, 1, &moved[0][0], &moved[0][1]);
+		r = g_renew(struct flat_range, r, n + 1);
+		r[n++] = fr;
+		flat_index_update(&up, &ix, &t2, (const uint64_t(*)[2])moved,
+				  1);
+		ck_assert(flat_index_verify(&up));
+		check_addr(&up, r, n, fr.start);
+		replanned |= up.outside == 0 && up.planned == n;
+		flat_index_free(&ix);
+		ft_unref(&t);
+		t = t2;
+		ix = up;
+		ix.tree = &t;
+	}
+	ck_assert(replanned);
+	/* The last replan covers what was added up to then. */
+	ck_assert_uint_lt((r[ix.planned - 1].start - ix.base) >> ix.shift,
+			  ix.nr_buckets);
+	flat_index_free(&ix);
+	ft_unref(&t);
+	g_free(r);
+	g_rand_free(rng);
+}
+END_TEST
+
 /* Inserting thousands of ranges at once, then removing them all. */
 START_TEST(ftree_bulk_insert_and_remove_all)
 {
@@ -471,6 +519,7 @@ index_suite(void)
 	tcase_add_loop_test(tc, index_update_matches_build, 0, 5);
 	tcase_add_test(tc, ftree_bulk_insert_and_remove_all);
 	tcase_add_test(tc, ftree_deletions_keep_leaves_filled);
+	tcase_add_test(tc, index_replanned_after_splices_past_its_end);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("index:views");
 	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
