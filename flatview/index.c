@@ -31,6 +31,8 @@ struct writer {
 	uint8_t *fresh;
 	GArray *touched; /* size_t page numbers */
 	struct slab *slab; /* a full build's pages, or NULL */
+	size_t cur_pg; /* the page last written, private: */
+	struct index_page *cur;
 };
 
 /* Page @pg of the directory, made private to this build. */
@@ -83,12 +85,15 @@ set_run(struct writer *w, uint64_t b, uint64_t end, uint64_t e)
 			}
 			w->ix->dir[pg] = INDEX_UNIFORM | e;
 			w->fresh[pg] = 0;
+			w->cur = w->cur_pg == pg ? NULL : w->cur;
 		} else {
 			struct index_page *p = page_writable(w, pg);
 
 			for (uint64_t x = b; x <= stop; x++) {
 				p->e[x & (INDEX_PAGE - 1)] = e;
 			}
+			w->cur_pg = pg;
+			w->cur = p;
 		}
 		b = stop + 1;
 	}
@@ -196,8 +201,14 @@ fill(struct writer *w, uint64_t b, uint64_t b1, struct ft_cursor *c)
 			end = MIN(end, b1);
 			set_run(w, b, end, (uint64_t)(uintptr_t)r | 1);
 		} else {
+			uint64_t e = entry_at(c, r, hi);
+
 			end = b;
-			set_run(w, b, b, entry_at(c, r, hi));
+			if (w->cur && w->cur_pg == b >> INDEX_PAGE_SHIFT) {
+				w->cur->e[b & (INDEX_PAGE - 1)] = e;
+			} else {
+				set_run(w, b, b, e);
+			}
 		}
 		b = end + 1;
 	}
@@ -210,6 +221,8 @@ writer_init(struct writer *w, struct flat_index *ix)
 	w->fresh = g_malloc0(ix->nr_pages ? ix->nr_pages : 1);
 	w->touched = g_array_new(FALSE, FALSE, sizeof(size_t));
 	w->slab = NULL;
+	w->cur = NULL;
+	w->cur_pg = 0;
 }
 
 static void
