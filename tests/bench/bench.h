@@ -38,6 +38,8 @@ struct bench_results {
 	/* [size][0 bare, 1 with a diffing listener] */
 	double commit_one_change_us[BENCH_NR_ONE_CHANGE][2];
 	double readers_ratio;
+	/* BAR toggle on the q35 sample: [0 bare, 1 with a diffing listener] */
+	double bar_toggle_us[2];
 	double region_struct_bytes, bytes_per_region;
 	double load_regions, load_s, load_cpu_s, load_rss_per_region;
 };
@@ -108,6 +110,7 @@ void bench_one_change(struct bench_results *r);
 void bench_region_memory(struct bench_results *r);
 void bench_readers_during_commits(struct bench_results *r);
 void bench_load(struct bench_results *r);	/* bench-load.c */
+void bench_bar_toggle(struct bench_results *r);
 
 /*
  * `memspace-bench commit --map MAP --toggle ID [--count K] [--listener]`;
