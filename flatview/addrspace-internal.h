@@ -25,6 +25,8 @@ struct memspace_addrspace {
 	uint64_t view_gen;
 	/* Listeners and the ioeventfd set (listeners/listener-internal.h). */
 	struct as_listeners *lst;
+	/* @root reduced, kept while nothing it depends on changes. */
+	struct root_reduction reduction;
 };
 
 /* Publish @fv (a new reference) as the current view of @as. */

@@ -174,7 +174,7 @@ goals(const struct bench_results *r, struct goal *g)
 				false, "ns" };
 	g[n++] = (struct goal){ "RCU read section (pointer load + 1.5 ns)",
 				r->rcu_read_section_ns,
-				r->pointer_load_ns + 1.5, false, "ns" };
+				r->rcu_pointer_load_ns + 1.5, false, "ns" };
 	g[n++] = (struct goal){ "full commit 100k regions", r->commit_ms[2],
 				10, false, "ms" };
 	g[n++] = (struct goal){ "full commit 100k / 10k (ratio)",
@@ -286,6 +286,10 @@ print_json(const struct bench_run *run)
 	print_stat(run, &r->cache_hit_ns);
 	printf(", \"rcu_read_section_ns\": ");
 	print_stat(run, &r->rcu_read_section_ns);
+	printf(", \"rcu_pointer_load_ns\": ");
+	print_stat(run, &r->rcu_pointer_load_ns);
+	printf(", \"rcu_liburcu_section_ns\": ");
+	print_stat(run, &r->rcu_liburcu_section_ns);
 	printf(", \"commit_ms\": {");
 	for (int i = 0; i < BENCH_NR_COMMITS; i++) {
 		printf("%s\"%zu\": ", i ? ", " : "", bench_commit_sizes[i]);

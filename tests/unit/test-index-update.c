@@ -441,15 +441,19 @@ assert_view_is_full_render(void)
 	assert_ioeventfd_set_is_built();
 }
 
-START_TEST(update_matches_full_render)
+/*
+ * @steps commits of one mutation, or (one in four) of a transaction of
+ * @lo to @hi - 1 of them, each checked against a full render.
+ */
+static void
+run_mutations(unsigned steps, int lo, int hi)
 {
-	model_reseed(0xdecade + (guint32)_i);
-	for (unsigned step = 0; step < 3000; step++) {
+	for (unsigned step = 0; step < steps; step++) {
 		bool batch = g_rand_int_range(M.rng, 0, 4) == 0;
 
 		if (batch) {
 			ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
-			for (int k = g_rand_int_range(M.rng, 2, 6); k > 0;
+			for (int k = g_rand_int_range(M.rng, lo, hi); k > 0;
 			     k--) {
 				mutate();
 			}
@@ -459,6 +463,24 @@ START_TEST(update_matches_full_render)
 		}
 		assert_view_is_full_render();
 	}
+}
+
+START_TEST(update_matches_full_render)
+{
+	model_reseed(0xdecade + (guint32)_i);
+	run_mutations(3000, 2, 6);
+}
+END_TEST
+
+/*
+ * Transactions changing more regions than the context lists as changed
+ * (MS_TOUCHED_MAX): those commits find the changes by loading every
+ * region's generations, the single changes around them through the list.
+ */
+START_TEST(update_matches_full_render_big_transactions)
+{
+	model_reseed(0xb16 + (guint32)_i);
+	run_mutations(600, MS_TOUCHED_MAX / 2, 3 * MS_TOUCHED_MAX);
 }
 END_TEST
 
@@ -539,6 +561,8 @@ update_suite(void)
 	tcase_add_checked_fixture(tc, model_setup, model_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, update_matches_full_render, 0, 6);
+	tcase_add_loop_test(tc, update_matches_full_render_big_transactions, 0,
+			    2);
 	tcase_add_test(tc, update_survives_regions_freed_in_transaction);
 	tcase_add_test(tc, update_large_tree_matches_full_render);
 	suite_add_tcase(s, tc);
