@@ -14,6 +14,10 @@ struct memspace_addrspace {
 	struct memspace_region *root;	/* referenced */
 	/* The published view; RCU-protected, the address space holds a ref. */
 	struct memspace_flatview *current;
+	/* @root reduced, kept while nothing it depends on changes (next to
+	 * @root and @current: a commit reads the three of every address
+	 * space). */
+	struct root_reduction reduction;
 	struct memspace_region *machine_ram;
 	bool hyp_ioeventfd_set;
 	bool hyp_ioeventfd_enabled;
@@ -25,8 +29,6 @@ struct memspace_addrspace {
 	uint64_t view_gen;
 	/* Listeners and the ioeventfd set (listeners/listener-internal.h). */
 	struct as_listeners *lst;
-	/* @root reduced, kept while nothing it depends on changes. */
-	struct root_reduction reduction;
 };
 
 /* Publish @fv (a new reference) as the current view of @as. */

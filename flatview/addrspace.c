@@ -115,7 +115,7 @@ addrspace_publish_views(struct memspace *ms, uint64_t gen)
 	for (guint i = 0; i < ms->addrspaces->len; i++) {
 		struct memspace_addrspace *as = ms->addrspaces->pdata[i];
 		struct memspace_region *root = flatview_reduce_root_cached(
-			as->root, &as->reduction, ts);
+			as->root, &as->reduction, ts, gen);
 		struct memspace_flatview *fv;
 		struct as_change ch = { as, as->current };
 

@@ -170,20 +170,21 @@ struct memspace_region *flatview_reduce_root(struct memspace_region *root);
  * @nr_deps: entries of @deps.
  */
 struct root_reduction {
-	struct memspace_region *root;
 	uint64_t gen;
-	struct memspace_region *deps[REDUCE_DEPS_MAX];
+	struct memspace_region *root;
 	unsigned nr_deps;
+	struct memspace_region *deps[REDUCE_DEPS_MAX];
 };
 
 /*
- * flatview_reduce_root() of @root, reusing @rr's when it was computed at
- * the previous commit and @ts (the commit's changes, NULL if unknown) has
- * none of its dependencies; else computed again into @rr.
+ * flatview_reduce_root() of @root at the commit @gen (ms->gen), reusing
+ * @rr's when it was computed at the previous commit and @ts (the commit's
+ * changes, NULL if unknown) has none of its dependencies; else computed
+ * again into @rr.
  */
 struct memspace_region *flatview_reduce_root_cached(
 	struct memspace_region *root, struct root_reduction *rr,
-	const struct touched_set *ts);
+	const struct touched_set *ts, uint64_t gen);
 
 /* Whether any region reachable from @root changed after generation @gen. */
 bool flatview_root_changed_since(struct memspace_region *root, uint64_t gen);

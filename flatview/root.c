@@ -123,10 +123,8 @@ deps_touched(const struct root_reduction *rr, const struct touched_set *ts)
 struct memspace_region *
 flatview_reduce_root_cached(struct memspace_region *root,
 			    struct root_reduction *rr,
-			    const struct touched_set *ts)
+			    const struct touched_set *ts, uint64_t gen)
 {
-	uint64_t gen = root->ms->gen;
-
 	if (ts && rr->gen && rr->gen + 1 == gen && !deps_touched(rr, ts)) {
 		rr->gen = gen;
 		return rr->root;
