@@ -14,10 +14,6 @@ struct memspace_addrspace {
 	struct memspace_region *root;	/* referenced */
 	/* The published view; RCU-protected, the address space holds a ref. */
 	struct memspace_flatview *current;
-	/* @root reduced, kept while nothing it depends on changes (next to
-	 * @root and @current: a commit reads the three of every address
-	 * space). */
-	struct root_reduction reduction;
 	struct memspace_region *machine_ram;
 	bool hyp_ioeventfd_set;
 	bool hyp_ioeventfd_enabled;
@@ -30,6 +26,28 @@ struct memspace_addrspace {
 	/* Listeners and the ioeventfd set (listeners/listener-internal.h). */
 	struct as_listeners *lst;
 };
+
+/**
+ * struct as_slot - what a commit reads of one address space
+ * @as: the address space.
+ * @root: its root.
+ * @current: its published view (updater's copy of @as->current).
+ * @reduction: @root reduced, kept while nothing it depends on changes.
+ *
+ * The slots of a context sit in one array (ms->as_slots, in the order of
+ * ms->addrspaces), so that a commit reads them in a row instead of
+ * loading every address space, when most of them (a VMM's DMA spaces)
+ * change nothing.
+ */
+struct as_slot {
+	struct memspace_addrspace *as;
+	struct memspace_region *root;
+	struct memspace_flatview *current;
+	struct root_reduction reduction;
+};
+
+/* Release the slot array of a context being freed. */
+void addrspace_slots_free(struct memspace *ms);
 
 /* Publish @fv (a new reference) as the current view of @as. */
 static inline void

@@ -12,18 +12,32 @@
 
 #include "addrspace-internal.h"
 
+static struct as_slot *
+slot(const struct memspace *ms, guint i)
+{
+	return &g_array_index(ms->as_slots, struct as_slot, i);
+}
+
 /* A published view for @root that is still current, if any. */
 static struct memspace_flatview *
 find_current_view(struct memspace *ms, struct memspace_region *root)
 {
-	for (guint i = 0; i < ms->addrspaces->len; i++) {
-		struct memspace_addrspace *as = ms->addrspaces->pdata[i];
+	for (guint i = 0; ms->as_slots && i < ms->as_slots->len; i++) {
+		struct memspace_flatview *cur = slot(ms, i)->current;
 
-		if (as->current && as->current->root == root) {
-			return as->current;
+		if (cur && cur->root == root) {
+			return cur;
 		}
 	}
 	return NULL;
+}
+
+void
+addrspace_slots_free(struct memspace *ms)
+{
+	if (ms->as_slots) {
+		g_array_free(ms->as_slots, TRUE);
+	}
 }
 
 /*
@@ -112,27 +126,28 @@ addrspace_publish_views(struct memspace *ms, uint64_t gen)
 	const struct touched_set *ts =
 		touched_set_init(&touched, ms) ? &touched : NULL;
 
-	for (guint i = 0; i < ms->addrspaces->len; i++) {
-		struct memspace_addrspace *as = ms->addrspaces->pdata[i];
+	for (guint i = 0; ms->as_slots && i < ms->as_slots->len; i++) {
+		struct as_slot *sl = slot(ms, i);
 		struct memspace_region *root = flatview_reduce_root_cached(
-			as->root, &as->reduction, ts, gen);
+			sl->root, &sl->reduction, ts, gen);
 		struct memspace_flatview *fv;
-		struct as_change ch = { as, as->current };
+		struct as_change ch = { sl->as, sl->current };
 
 		/* Many address spaces in a row share a root (a VMM's DMA
 		 * spaces all show system memory): skip the lookup for them. */
 		fv = last_fv && root == last_root ? last_fv :
 						    root_views_find(&rv, root);
 		if (!fv) {
-			fv = view_for_root(ms, root, gen, as->current);
+			fv = view_for_root(ms, root, gen, sl->current);
 			root_views_add(&rv, root, fv);
 		}
 		last_root = root;
 		last_fv = fv;
-		if (fv == as->current) {
+		if (fv == sl->current) {
 			continue;
 		}
-		addrspace_publish_view(as, memspace_flatview_ref(fv));
+		sl->current = fv;
+		addrspace_publish_view(sl->as, memspace_flatview_ref(fv));
 		g_array_append_val(changes, ch);
 	}
 	root_views_free(&rv);
@@ -176,6 +191,11 @@ memspace_addrspace_create(struct memspace *ms, const char *name,
 		as->current = view_for_root(ms, reduced, ms->gen - 1, NULL);
 	}
 	g_ptr_array_add(ms->addrspaces, as);
+	if (!ms->as_slots) {
+		ms->as_slots = g_array_new(FALSE, TRUE, sizeof(struct as_slot));
+	}
+	g_array_append_val(ms->as_slots, ((struct as_slot){
+		.as = as, .root = root, .current = as->current }));
 	updater_commit(ms, 0);
 	return as;
 }
@@ -211,6 +231,12 @@ memspace_addrspace_destroy(struct memspace_addrspace *as)
 	}
 	ms->hook->addrspace_detach(as);
 	g_ptr_array_remove(ms->addrspaces, as);
+	for (guint i = 0; i < ms->as_slots->len; i++) {
+		if (slot(ms, i)->as == as) {
+			g_array_remove_index(ms->as_slots, i);
+			break;
+		}
+	}
 	updater_commit(ms, 0);
 	/* Readers may still hold @as itself: free it after a grace period. */
 	ms_call_rcu(&as->rcu, addrspace_free_rcu);

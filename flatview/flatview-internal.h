@@ -168,9 +168,12 @@ struct memspace_region *flatview_reduce_root(struct memspace_region *root);
  *	each alias target it compared with.  A change to any attribute of
  *	theirs, or to one of their subregions, lists them in ms->touched.
  * @nr_deps: entries of @deps.
+ * @bloom: touched_bit() of each of @deps: when it shares no bit with the
+ *	commit's set, no dependency changed (one test per address space).
  */
 struct root_reduction {
 	uint64_t gen;
+	uint64_t bloom;
 	struct memspace_region *root;
 	unsigned nr_deps;
 	struct memspace_region *deps[REDUCE_DEPS_MAX];

@@ -107,6 +107,9 @@ flatview_reduce_root(struct memspace_region *mr)
 static bool
 deps_touched(const struct root_reduction *rr, const struct touched_set *ts)
 {
+	if (!(rr->bloom & ts->bloom)) {
+		return false;
+	}
 	for (unsigned k = 0; k < rr->nr_deps; k++) {
 		if (touched_has(ts, rr->deps[k])) {
 			return true;
@@ -132,6 +135,10 @@ flatview_reduce_root_cached(struct memspace_region *root,
 	rr->nr_deps = 0;
 	rr->root = reduce(root, rr);
 	rr->gen = rr->nr_deps <= REDUCE_DEPS_MAX ? gen : 0;
+	rr->bloom = 0;
+	for (unsigned k = 0; rr->gen && k < rr->nr_deps; k++) {
+		rr->bloom |= touched_bit(rr->deps[k]);
+	}
 	return rr->root;
 }
 

@@ -97,6 +97,8 @@ struct commit_hook {
  *	reference cycles that nothing outside holds any more.
  * @addrspaces: address spaces in creation order.
  * @empty_view: the shared view of address spaces that render nothing.
+ * @as_slots: what a commit reads of each address space, in the order of
+ *	@addrspaces, packed (flatview/addrspace.c); NULL before the first.
  * @listeners: the listener registry.
  * @ioeventfd_pending: an ioeventfd was added or removed since the last
  *	commit: every address space's ioeventfd set must be rebuilt, even if
@@ -124,6 +126,7 @@ struct memspace {
 	bool cyclic;
 	GPtrArray *addrspaces;
 	struct memspace_flatview *empty_view;
+	GArray *as_slots;
 	struct listener_registry *listeners;
 	bool ioeventfd_pending;
 	unsigned log_global;

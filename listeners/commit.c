@@ -80,6 +80,7 @@ static void
 context_finish(struct memspace *ms)
 {
 	listener_registry_free(ms->listeners);
+	addrspace_slots_free(ms);
 	/* The empty view references no region, so it can go straight away. */
 	memspace_flatview_unref(ms->empty_view);
 }
