@@ -512,6 +512,43 @@ START_TEST(update_survives_regions_freed_in_transaction)
 END_TEST
 
 /*
+ * One commit in which a subregion the trace has no step for (it sat
+ * outside its parent's clip) moves into view, and a sibling that has a
+ * step moves too: the parent's whole subtree is walked again, in place of
+ * the sibling's own, and the trace stays sound for the commits after.
+ */
+START_TEST(update_parent_span_replaces_child_spans)
+{
+	struct memspace_region *p = tt_container("p", 0x10000);
+	struct memspace_region *a = tt_io("a", 0x1000);
+	struct memspace_region *b = tt_io("b", 0x1000);
+	struct memspace_region *w = tt_alias("w", p, 0, 0x4000);
+
+	tt_add(p, 0x1000, a);
+	tt_add(p, 0x8000, b);
+	tt_add(M.root, 1ull << 41, w);
+	assert_view_is_full_render();
+	for (unsigned step = 0; step < 8; step++) {
+		ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+		ck_assert_int_eq(memspace_region_set_address(
+					 b, step % 2 ? 0x8000 : 0x2000),
+				 0);
+		ck_assert_int_eq(memspace_region_set_address(
+					 a, step % 4 < 2 ? 0x3000 : 0x1000),
+				 0);
+		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+		assert_view_is_full_render();
+		assert_view_traced();
+		/* One change alone, through the trace the commit left. */
+		ck_assert_int_eq(memspace_region_set_enabled(
+					 a, !memspace_region_is_enabled(a)),
+				 0);
+		assert_view_is_full_render();
+	}
+}
+END_TEST
+
+/*
  * A tree of more walk steps than a 32-bit half of the old trace limit
  * (32768): the trace is kept at any size, and one change at a time is
  * still rendered incrementally and exactly.
@@ -564,6 +601,7 @@ update_suite(void)
 	tcase_add_loop_test(tc, update_matches_full_render_big_transactions, 0,
 			    2);
 	tcase_add_test(tc, update_survives_regions_freed_in_transaction);
+	tcase_add_test(tc, update_parent_span_replaces_child_spans);
 	tcase_add_test(tc, update_large_tree_matches_full_render);
 	suite_add_tcase(s, tc);
 	return s;
