@@ -27,6 +27,28 @@ struct memspace_addrspace {
 	struct as_listeners *lst;
 };
 
+/**
+ * struct as_slot - what a commit reads of one address space
+ * @as: the address space.
+ * @root: its root.
+ * @current: its published view (updater's copy of @as->current).
+ * @reduction: @root reduced, kept while nothing it depends on changes.
+ *
+ * The slots of a context sit in one array (ms->as_slots, in the order of
+ * ms->addrspaces), so that a commit reads them in a row instead of
+ * loading every address space, when most of them (a VMM's DMA spaces)
+ * change nothing.
+ */
+struct as_slot {
+	struct memspace_addrspace *as;
+	struct memspace_region *root;
+	struct memspace_flatview *current;
+	struct root_reduction reduction;
+};
+
+/* Release the slot array of a context being freed. */
+void addrspace_slots_free(struct memspace *ms);
+
 /* Publish @fv (a new reference) as the current view of @as. */
 static inline void
 addrspace_publish_view(struct memspace_addrspace *as,

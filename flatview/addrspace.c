@@ -12,37 +12,63 @@
 
 #include "addrspace-internal.h"
 
+static struct as_slot *
+slot(const struct memspace *ms, guint i)
+{
+	return &g_array_index(ms->as_slots, struct as_slot, i);
+}
+
 /* A published view for @root that is still current, if any. */
 static struct memspace_flatview *
 find_current_view(struct memspace *ms, struct memspace_region *root)
 {
-	for (guint i = 0; i < ms->addrspaces->len; i++) {
-		struct memspace_addrspace *as = ms->addrspaces->pdata[i];
+	for (guint i = 0; ms->as_slots && i < ms->as_slots->len; i++) {
+		struct memspace_flatview *cur = slot(ms, i)->current;
 
-		if (as->current && as->current->root == root) {
-			return as->current;
+		if (cur && cur->root == root) {
+			return cur;
 		}
 	}
 	return NULL;
 }
 
+void
+addrspace_slots_free(struct memspace *ms)
+{
+	if (ms->as_slots) {
+		g_array_free(ms->as_slots, TRUE);
+	}
+}
+
 /*
  * The view an address space with reduced root @root should show now,
- * rendered at generation @gen if needed.  Returns a new reference.
+ * rendered at generation @gen if needed; @hint, if it is @root's, is the
+ * published view for @root.  Returns a new reference.
  */
 static struct memspace_flatview *
-view_for_root(struct memspace *ms, struct memspace_region *root, uint64_t gen)
+view_for_root(struct memspace *ms, struct memspace_region *root, uint64_t gen,
+	      struct memspace_flatview *hint)
 {
 	struct memspace_flatview *cur, *fv;
 
 	if (!root) {
 		return memspace_flatview_ref(ms->empty_view);
 	}
-	cur = find_current_view(ms, root);
+	cur = hint && hint->root == root ? hint : find_current_view(ms, root);
 	/* NULL: nothing visible changed, keep the published view. */
 	fv = flatview_rerender(cur, root, gen);
 	return fv ? fv : memspace_flatview_ref(cur);
 }
+
+/* The views of one commit, one per distinct reduced root. */
+#define FEW_ROOTS 8
+
+struct root_views {
+	struct memspace_region *root[FEW_ROOTS];
+	struct memspace_flatview *fv[FEW_ROOTS];
+	unsigned nr;
+	GHashTable *more;	/* past FEW_ROOTS roots */
+};
 
 static void
 view_unref_notify(gpointer fv)
@@ -50,38 +76,81 @@ view_unref_notify(gpointer fv)
 	memspace_flatview_unref(fv);
 }
 
+static struct memspace_flatview *
+root_views_find(const struct root_views *rv, struct memspace_region *root)
+{
+	for (unsigned k = 0; k < rv->nr; k++) {
+		if (rv->root[k] == root) {
+			return rv->fv[k];
+		}
+	}
+	return rv->more ? g_hash_table_lookup(rv->more, root) : NULL;
+}
+
+/* Keep @fv (a reference, dropped by root_views_free()) for @root. */
+static void
+root_views_add(struct root_views *rv, struct memspace_region *root,
+	       struct memspace_flatview *fv)
+{
+	if (rv->nr < FEW_ROOTS) {
+		rv->root[rv->nr] = root;
+		rv->fv[rv->nr++] = fv;
+		return;
+	}
+	if (!rv->more) {
+		rv->more = g_hash_table_new_full(NULL, NULL, NULL,
+						 view_unref_notify);
+	}
+	g_hash_table_insert(rv->more, root, fv);
+}
+
+static void
+root_views_free(struct root_views *rv)
+{
+	for (unsigned k = 0; k < rv->nr; k++) {
+		memspace_flatview_unref(rv->fv[k]);
+	}
+	if (rv->more) {
+		g_hash_table_destroy(rv->more);
+	}
+}
+
 GArray *
 addrspace_publish_views(struct memspace *ms, uint64_t gen)
 {
-	g_autoptr(GHashTable) views = g_hash_table_new_full(
-		NULL, NULL, NULL, view_unref_notify);
+	struct root_views rv = { .nr = 0 };
 	GArray *changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
 	struct memspace_region *last_root = NULL;
 	struct memspace_flatview *last_fv = NULL;
+	struct touched_set touched;
+	const struct touched_set *ts =
+		touched_set_init(&touched, ms) ? &touched : NULL;
 
-	for (guint i = 0; i < ms->addrspaces->len; i++) {
-		struct memspace_addrspace *as = ms->addrspaces->pdata[i];
-		struct memspace_region *root = flatview_reduce_root(as->root);
+	for (guint i = 0; ms->as_slots && i < ms->as_slots->len; i++) {
+		struct as_slot *sl = slot(ms, i);
+		struct memspace_region *root = flatview_reduce_root_cached(
+			sl->root, &sl->reduction, ts, gen);
 		struct memspace_flatview *fv;
-		struct as_change ch = { as, as->current };
+		struct as_change ch = { sl->as, sl->current };
 
 		/* Many address spaces in a row share a root (a VMM's DMA
-		 * spaces all show system memory): skip the table for them. */
-		fv = last_fv && root == last_root ?
-			     last_fv :
-			     g_hash_table_lookup(views, root);
+		 * spaces all show system memory): skip the lookup for them. */
+		fv = last_fv && root == last_root ? last_fv :
+						    root_views_find(&rv, root);
 		if (!fv) {
-			fv = view_for_root(ms, root, gen);
-			g_hash_table_insert(views, root, fv);
+			fv = view_for_root(ms, root, gen, sl->current);
+			root_views_add(&rv, root, fv);
 		}
 		last_root = root;
 		last_fv = fv;
-		if (fv == as->current) {
+		if (fv == sl->current) {
 			continue;
 		}
-		addrspace_publish_view(as, memspace_flatview_ref(fv));
+		sl->current = fv;
+		addrspace_publish_view(sl->as, memspace_flatview_ref(fv));
 		g_array_append_val(changes, ch);
 	}
+	root_views_free(&rv);
 	return changes;
 }
 
@@ -119,9 +188,14 @@ memspace_addrspace_create(struct memspace *ms, const char *name,
 	if (as->current) {
 		memspace_flatview_ref(as->current);
 	} else {
-		as->current = view_for_root(ms, reduced, ms->gen - 1);
+		as->current = view_for_root(ms, reduced, ms->gen - 1, NULL);
 	}
 	g_ptr_array_add(ms->addrspaces, as);
+	if (!ms->as_slots) {
+		ms->as_slots = g_array_new(FALSE, TRUE, sizeof(struct as_slot));
+	}
+	g_array_append_val(ms->as_slots, ((struct as_slot){
+		.as = as, .root = root, .current = as->current }));
 	updater_commit(ms, 0);
 	return as;
 }
@@ -157,6 +231,12 @@ memspace_addrspace_destroy(struct memspace_addrspace *as)
 	}
 	ms->hook->addrspace_detach(as);
 	g_ptr_array_remove(ms->addrspaces, as);
+	for (guint i = 0; i < ms->as_slots->len; i++) {
+		if (slot(ms, i)->as == as) {
+			g_array_remove_index(ms->as_slots, i);
+			break;
+		}
+	}
 	updater_commit(ms, 0);
 	/* Readers may still hold @as itself: free it after a grace period. */
 	ms_call_rcu(&as->rcu, addrspace_free_rcu);

@@ -103,8 +103,97 @@ flatview_range(const struct memspace_flatview *fv, size_t i)
 /* A view with no ranges rendered from @root (which may be NULL). */
 struct memspace_flatview *flatview_new_empty(struct memspace_region *root);
 
+/**
+ * struct touched_set - the regions changed after a view's generation
+ * @r: ms->touched: every region whose dirty_gen, child_dirty_gen or
+ *	subtree_dirty_gen the commit being prepared set.
+ * @nr: entries of @r.
+ * @bloom: one bit per entry, hashed from its address.
+ *
+ * A region not in the set has all three generations below ms->gen: what
+ * was rendered or reduced at the previous commit still holds for it, and
+ * the set tells so without loading the region.
+ */
+struct touched_set {
+	struct memspace_region *const *r;
+	unsigned nr;
+	uint64_t bloom;
+};
+
+static inline uint64_t
+touched_bit(const struct memspace_region *mr)
+{
+	return 1ull << (((uintptr_t)mr * 0x9e3779b97f4a7c15ull) >> 58);
+}
+
+/* Whether @ms lists every region the commit changed; fills @s if so. */
+static inline bool
+touched_set_init(struct touched_set *s, const struct memspace *ms)
+{
+	if (ms->touched_overflow) {
+		return false;
+	}
+	s->r = ms->touched;
+	s->nr = ms->nr_touched;
+	s->bloom = 0;
+	for (unsigned k = 0; k < s->nr; k++) {
+		s->bloom |= touched_bit(s->r[k]);
+	}
+	return true;
+}
+
+/* Whether @mr may have changed (always, without a set). */
+static inline bool
+touched_has(const struct touched_set *s, const struct memspace_region *mr)
+{
+	if (!s) {
+		return true;
+	}
+	if (!(s->bloom & touched_bit(mr))) {
+		return false;
+	}
+	for (unsigned k = 0; k < s->nr; k++) {
+		if (s->r[k] == mr) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* QEMU's root reduction; NULL when the address space renders nothing. */
 struct memspace_region *flatview_reduce_root(struct memspace_region *root);
+
+#define REDUCE_DEPS_MAX 8
+
+/**
+ * struct root_reduction - an address space's reduced root, kept across
+ * commits
+ * @root: the reduced root (NULL: the address space renders nothing).
+ * @gen: the commit (ms->gen) that computed or confirmed it; 0: none.
+ * @deps: what it depends on: each region the reduction passed through and
+ *	each alias target it compared with.  A change to any attribute of
+ *	theirs, or to one of their subregions, lists them in ms->touched.
+ * @nr_deps: entries of @deps.
+ * @bloom: touched_bit() of each of @deps: when it shares no bit with the
+ *	commit's set, no dependency changed (one test per address space).
+ */
+struct root_reduction {
+	uint64_t gen;
+	uint64_t bloom;
+	struct memspace_region *root;
+	unsigned nr_deps;
+	struct memspace_region *deps[REDUCE_DEPS_MAX];
+};
+
+/*
+ * flatview_reduce_root() of @root at the commit @gen (ms->gen), reusing
+ * @rr's when it was computed at the previous commit and @ts (the commit's
+ * changes, NULL if unknown) has none of its dependencies; else computed
+ * again into @rr.
+ */
+struct memspace_region *flatview_reduce_root_cached(
+	struct memspace_region *root, struct root_reduction *rr,
+	const struct touched_set *ts, uint64_t gen);
 
 /* Whether any region reachable from @root changed after generation @gen. */
 bool flatview_root_changed_since(struct memspace_region *root, uint64_t gen);

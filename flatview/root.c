@@ -40,11 +40,26 @@ sole_covering_child(struct memspace_region *mr, unsigned *nr_enabled)
  * substitutes when the result renders identically: the skipped region
  * carries none of those flags and the replacement lands at the same base.
  */
-struct memspace_region *
-flatview_reduce_root(struct memspace_region *mr)
+static void
+add_dep(struct root_reduction *rr, struct memspace_region *mr)
+{
+	if (rr && rr->nr_deps < REDUCE_DEPS_MAX + 1) {
+		if (rr->nr_deps < REDUCE_DEPS_MAX) {
+			rr->deps[rr->nr_deps] = mr;
+		}
+		rr->nr_deps++; /* REDUCE_DEPS_MAX + 1: too many to keep */
+	}
+}
+
+/* The reduction, recording what it depends on in @rr (if not NULL). */
+static struct memspace_region *
+reduce(struct memspace_region *mr, struct root_reduction *rr)
 {
 	uint64_t epoch = mr ? ++mr->ms->visit_epoch : 0;
 
+	if (mr) {
+		add_dep(rr, mr);
+	}
 	while (mr && mr->enabled) {
 		struct memspace_region *next = NULL;
 		unsigned nr_enabled;
@@ -71,12 +86,60 @@ flatview_reduce_root(struct memspace_region *mr)
 				next = NULL;
 			}
 		}
+		if (mr->alias && next != mr->alias) {
+			add_dep(rr, mr->alias); /* compared with, not taken */
+		}
 		if (!next || INHERITED_FLAGS(mr)) {
 			return mr;
 		}
 		mr = next;
+		add_dep(rr, mr);
 	}
 	return NULL;
+}
+
+struct memspace_region *
+flatview_reduce_root(struct memspace_region *mr)
+{
+	return reduce(mr, NULL);
+}
+
+static bool
+deps_touched(const struct root_reduction *rr, const struct touched_set *ts)
+{
+	if (!(rr->bloom & ts->bloom)) {
+		return false;
+	}
+	for (unsigned k = 0; k < rr->nr_deps; k++) {
+		if (touched_has(ts, rr->deps[k])) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A dependency that did not change is still linked where the reduction
+ * found it (its parent, or the alias before it, did not change either),
+ * so the comparison by address alone is sound.
+ */
+struct memspace_region *
+flatview_reduce_root_cached(struct memspace_region *root,
+			    struct root_reduction *rr,
+			    const struct touched_set *ts, uint64_t gen)
+{
+	if (ts && rr->gen && rr->gen + 1 == gen && !deps_touched(rr, ts)) {
+		rr->gen = gen;
+		return rr->root;
+	}
+	rr->nr_deps = 0;
+	rr->root = reduce(root, rr);
+	rr->gen = rr->nr_deps <= REDUCE_DEPS_MAX ? gen : 0;
+	rr->bloom = 0;
+	for (unsigned k = 0; rr->gen && k < rr->nr_deps; k++) {
+		rr->bloom |= touched_bit(rr->deps[k]);
+	}
+	return rr->root;
 }
 
 static bool

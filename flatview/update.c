@@ -43,6 +43,8 @@ struct dirty_children {
  * @span: trace steps whose subtrees are walked again (none nested).
  * @dc: changed subregions of the parents met so far.
  * @full: too much changed (or the root did): render everything.
+ * @touched: the regions changed after the view's generation, or NULL
+ *	when the context could not list them all.
  */
 struct change {
 	struct window w[MAX_WINDOWS];
@@ -52,6 +54,7 @@ struct change {
 	struct dirty_children dc[MAX_PARENTS];
 	size_t nr_dc;
 	bool full;
+	const struct touched_set *touched;
 };
 
 static void
@@ -115,6 +118,17 @@ dirty_children(struct change *c, const struct memspace_region *parent,
 	/* Few parents change per commit; recycle the oldest entry. */
 	d = &c->dc[c->nr_dc < MAX_PARENTS ? c->nr_dc++ : 0];
 	*d = (struct dirty_children){ .parent = parent };
+	if (c->touched) {
+		/* Every changed subregion is listed: no need to walk them
+		 * all (at most MS_TOUCHED_MAX, so no overflow). */
+		for (unsigned k = 0; k < c->touched->nr; k++) {
+			child = c->touched->r[k];
+			if (child->parent == parent && child->dirty_gen > gen) {
+				d->child[d->nr++] = child;
+			}
+		}
+		return d;
+	}
 	region_for_each_child(child, parent) {
 		if (child->dirty_gen <= gen) {
 			continue;
@@ -208,7 +222,8 @@ list_alias_steps(struct render_trace *t)
  * trace keeps every region it names from being reclaimed (reclaim.h).
  */
 static uint32_t *
-changed_alias_steps(struct render_trace *t, uint64_t gen, size_t *ret_nr)
+changed_alias_steps(struct render_trace *t, uint64_t gen,
+		    const struct touched_set *ts, size_t *ret_nr)
 {
 	uint32_t *out = NULL;
 	size_t n = 0;
@@ -217,7 +232,8 @@ changed_alias_steps(struct render_trace *t, uint64_t gen, size_t *ret_nr)
 	for (size_t k = 0; k < t->nr_alias_steps; k++) {
 		const struct memspace_region *mr = t->v[t->alias_steps[k]].mr;
 
-		if (mr->dirty_gen > gen || mr->subtree_dirty_gen > gen) {
+		if (touched_has(ts, mr) &&
+		    (mr->dirty_gen > gen || mr->subtree_dirty_gen > gen)) {
 			if (!out) {
 				out = g_new(uint32_t, t->nr_alias_steps - k);
 			}
@@ -246,16 +262,28 @@ forced_inside(const uint32_t *forced, size_t nr, size_t *fi, size_t i,
  * so the scan costs what the change touches.
  */
 static void
-find_changes(struct render_trace *t, uint64_t gen, struct change *c)
+find_changes(struct render_trace *t, uint64_t gen,
+	     const struct touched_set *ts, struct change *c)
 {
 	size_t span_end = 0, nr_forced, fi = 0;
-	g_autofree uint32_t *forced = changed_alias_steps(t, gen, &nr_forced);
+	g_autofree uint32_t *forced =
+		changed_alias_steps(t, gen, ts, &nr_forced);
 
 	c->nr_w = c->nr_span = c->nr_dc = 0;
 	c->full = false;
+	c->touched = ts;
 	for (size_t i = 0; i < t->nr && !c->full;) {
 		const struct visit *v = &t->v[i];
 
+		/* Unchanged, and so is everything below it, but what hangs
+		 * under a changed alias target. */
+		if (!touched_has(ts, v->mr)) {
+			i = v->pure || !forced_inside(forced, nr_forced, &fi,
+						      i, v->end) ?
+				    v->end :
+				    i + 1;
+			continue;
+		}
 		if (v->mr->dirty_gen > gen) {
 			c->full |= i == 0;
 			add_windows(c, v);
@@ -460,8 +488,14 @@ rebuild_trace(const struct render_trace *old, const struct change *c,
 	      const struct render_trace *spans)
 {
 	struct render_trace *t = g_new0(struct render_trace, 1);
-	size_t i = 0;
+	size_t i = 0, nr = old->nr;
 
+	/* Allocated at its final size, rather than grown step by step. */
+	for (size_t k = 0; k < c->nr_span; k++) {
+		nr += spans[k].nr - span_len(old, c->span[k]);
+	}
+	t->cap = nr ? nr : 1;
+	t->v = g_new(struct visit, t->cap);
 	for (size_t k = 0; k <= c->nr_span; k++) {
 		size_t stop = k < c->nr_span ? c->span[k] : old->nr;
 
@@ -706,11 +740,13 @@ struct memspace_flatview *
 flatview_rerender(struct memspace_flatview *cur, struct memspace_region *root,
 		  uint64_t gen)
 {
+	struct touched_set ts;
 	struct change c;
 	struct memspace_flatview *fv;
 
 	if (!cur || !cur->trace) {
 		if (cur && !flatview_root_changed_since(root, cur->gen)) {
+			cur->gen = gen;
 			return NULL;
 		}
 		return rerender_full(cur, root, gen);
@@ -718,14 +754,26 @@ flatview_rerender(struct memspace_flatview *cur, struct memspace_region *root,
 	/* A root clipped out (size 0) leaves no step: only a change of the
 	 * root itself can make anything below it visible. */
 	if (cur->trace->nr == 0) {
-		return root->dirty_gen > cur->gen ? rerender_full(cur, root, gen) :
-						    NULL;
+		if (root->dirty_gen > cur->gen) {
+			return rerender_full(cur, root, gen);
+		}
+		cur->gen = gen;
+		return NULL;
 	}
-	find_changes(cur->trace, cur->gen, &c);
+	/* The view was current at the previous commit: the regions that
+	 * changed since are listed. */
+	find_changes(cur->trace, cur->gen,
+		     cur->gen + 1 == root->ms->gen &&
+				     touched_set_init(&ts, root->ms) ?
+			     &ts :
+			     NULL,
+		     &c);
 	if (c.full || cur->unmergeable) {
 		return rerender_full(cur, root, gen);
 	}
 	if (c.nr_span == 0) {
+		/* Nothing it shows changed: it is the view of @gen too. */
+		cur->gen = gen;
 		return NULL;
 	}
 	merge_windows(&c);

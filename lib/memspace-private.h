@@ -69,6 +69,9 @@ struct commit_hook {
 	void (*finish)(struct memspace *ms);
 };
 
+/* Regions a commit lists as changed before it stops listing them. */
+#define MS_TOUCHED_MAX 16
+
 /**
  * struct memspace - the context: owns all state of one memory model
  * @refcount: references (users, regions, address spaces).
@@ -82,11 +85,20 @@ struct commit_hook {
  * @gen: generation of the commit being prepared; regions changed since the
  *	last commit carry it in their dirty_gen.
  * @visit_epoch: counter for marking regions during graph walks.
+ * @touched: the regions whose dirty_gen, child_dirty_gen or
+ *	subtree_dirty_gen the commit being prepared (@gen) set, each once
+ *	(lib/region.c keeps it; a region freed before the commit leaves it).  The renderer reads it to tell a
+ *	changed region from an unchanged one without loading it.
+ * @nr_touched: entries of @touched.
+ * @touched_overflow: more regions than @touched holds were changed: the
+ *	list is incomplete, and readers must load the regions' generations.
  * @cyclic: the region graph has had a cycle (an alias showing an ancestor,
  *	lib/region-cycle.c); from then on dropping a reference looks for
  *	reference cycles that nothing outside holds any more.
  * @addrspaces: address spaces in creation order.
  * @empty_view: the shared view of address spaces that render nothing.
+ * @as_slots: what a commit reads of each address space, in the order of
+ *	@addrspaces, packed (flatview/addrspace.c); NULL before the first.
  * @listeners: the listener registry.
  * @ioeventfd_pending: an ioeventfd was added or removed since the last
  *	commit: every address space's ioeventfd set must be rebuilt, even if
@@ -107,10 +119,14 @@ struct memspace {
 	bool pending;
 	uint64_t gen;
 	uint64_t visit_epoch;
+	struct memspace_region *touched[MS_TOUCHED_MAX];
+	unsigned nr_touched;
+	bool touched_overflow;
 	uint64_t view_serial;	/* last serial given to a flat view */
 	bool cyclic;
 	GPtrArray *addrspaces;
 	struct memspace_flatview *empty_view;
+	GArray *as_slots;
 	struct listener_registry *listeners;
 	bool ioeventfd_pending;
 	unsigned log_global;

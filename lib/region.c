@@ -11,20 +11,61 @@
 #include "reclaim.h"
 #include "rcu.h"
 
+static bool
+touched_now(const struct memspace_region *mr, uint64_t gen)
+{
+	return mr->dirty_gen == gen || mr->child_dirty_gen == gen ||
+	       mr->subtree_dirty_gen == gen;
+}
+
+/* List @mr in ms->touched, before one of its generations first becomes
+ * the commit's. */
+static void
+note_touched(struct memspace *ms, struct memspace_region *mr)
+{
+	if (touched_now(mr, ms->gen)) {
+		return;
+	}
+	if (ms->nr_touched == MS_TOUCHED_MAX) {
+		ms->touched_overflow = true;
+		return;
+	}
+	ms->touched[ms->nr_touched++] = mr;
+}
+
+/* A region being freed leaves the list (updater lock held). */
+static void
+forget_touched(struct memspace *ms, struct memspace_region *mr)
+{
+	if (!touched_now(mr, ms->gen)) {
+		return;
+	}
+	for (unsigned i = 0; i < ms->nr_touched; i++) {
+		if (ms->touched[i] == mr) {
+			ms->touched[i] = ms->touched[--ms->nr_touched];
+			return;
+		}
+	}
+}
+
 void
 region_mark_dirty(struct memspace_region *mr)
 {
-	uint64_t gen = mr->ms->gen;
+	struct memspace *ms = mr->ms;
+	uint64_t gen = ms->gen;
 
+	note_touched(ms, mr);
 	mr->dirty_gen = gen;
 	if (mr->parent) {
+		note_touched(ms, mr->parent);
 		mr->parent->child_dirty_gen = gen;
 	}
 	for (struct memspace_region *p = mr->parent;
 	     p && p->subtree_dirty_gen != gen; p = p->parent) {
+		note_touched(ms, p);
 		p->subtree_dirty_gen = gen;
 	}
-	mr->ms->pending = true;
+	ms->pending = true;
 }
 
 static struct memspace_region *
@@ -265,6 +306,7 @@ destroy_one(struct memspace_region *mr, GPtrArray *dead, GPtrArray *survivors)
 	if (mr->aliased_by) {
 		g_ptr_array_free(mr->aliased_by, TRUE);
 	}
+	forget_touched(mr->ms, mr);
 	region_listen_free(mr);
 	if (mr->host_owned) {
 		munmap(mr->host, mr->host_size);

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "region-internal.h"
 
 /* Insert @child into @parent's list before the first sibling it beats. */
@@ -54,6 +56,31 @@ unlink_child(struct memspace_region *parent, struct memspace_region *child)
 	parent->nr_children--;
 }
 
+/* Room for @n more entries on a walk's stack (moved to the heap once the
+ * array on the caller's stack is full). */
+static struct memspace_region **
+walk_reserve(struct memspace_region **stack, struct memspace_region **local,
+	     size_t nr, size_t *cap, size_t n)
+{
+	size_t want = *cap;
+
+	while (want - nr < n) {
+		want *= 2;
+	}
+	if (want == *cap) {
+		return stack;
+	}
+	*cap = want;
+	if (stack == local) {
+		stack = g_new(struct memspace_region *, want);
+		memcpy(stack, local, nr * sizeof(*stack));
+		return stack;
+	}
+	return g_renew(struct memspace_region *, stack, want);
+}
+
+#define WALK_LOCAL 128
+
 bool
 region_walk_any(struct memspace_region *from, bool enabled_only,
 		bool (*match)(const struct memspace_region *mr,
@@ -61,30 +88,38 @@ region_walk_any(struct memspace_region *from, bool enabled_only,
 		const void *arg)
 {
 	struct memspace *ms = from->ms;
-	g_autoptr(GPtrArray) stack = g_ptr_array_new();
+	/* A small tree is walked without touching the heap. */
+	struct memspace_region *local[WALK_LOCAL], **stack = local;
+	size_t nr = 0, cap = WALK_LOCAL;
 	uint64_t epoch = ++ms->visit_epoch;
+	bool found = false;
 
-	g_ptr_array_add(stack, from);
-	while (stack->len) {
-		struct memspace_region *mr =
-			g_ptr_array_steal_index_fast(stack, stack->len - 1);
+	stack[nr++] = from;
+	while (nr) {
+		struct memspace_region *mr = stack[--nr];
 		struct memspace_region *child;
 
 		if (match(mr, arg)) {
-			return true;
+			found = true;
+			break;
 		}
 		if (mr->visit_mark == epoch || (enabled_only && !mr->enabled)) {
 			continue;
 		}
 		mr->visit_mark = epoch;
+		stack = walk_reserve(stack, local, nr, &cap,
+				     1 + (size_t)mr->nr_children);
 		if (mr->alias) {
-			g_ptr_array_add(stack, mr->alias);
+			stack[nr++] = mr->alias;
 		}
 		region_for_each_child(child, mr) {
-			g_ptr_array_add(stack, child);
+			stack[nr++] = child;
 		}
 	}
-	return false;
+	if (stack != local) {
+		g_free(stack);
+	}
+	return found;
 }
 
 static int

@@ -62,6 +62,8 @@ commit_pipeline(struct memspace *ms)
 		ms->pending = false;
 		changes = addrspace_publish_views(ms, ms->gen);
 		ms->gen++;
+		ms->nr_touched = 0;
+		ms->touched_overflow = false;
 	} else {
 		/* Only ioeventfds changed: nothing is re-rendered. */
 		changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
@@ -78,6 +80,7 @@ static void
 context_finish(struct memspace *ms)
 {
 	listener_registry_free(ms->listeners);
+	addrspace_slots_free(ms);
 	/* The empty view references no region, so it can go straight away. */
 	memspace_flatview_unref(ms->empty_view);
 }

@@ -6,6 +6,7 @@
  * back to back, and one BAR toggled in a loaded map.
  */
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -493,36 +494,94 @@ listen_memory(const struct map_load *ml)
 	return NULL;
 }
 
-int
-bench_commit_map(const char *path, long id, long count, bool listener)
+/* Mean microseconds of @count commits, each toggling @mr's enabled flag. */
+static double
+toggle_us(struct memspace_region *mr, long count)
 {
-	g_autoptr(GError) err = NULL;
-	struct map_load *ml = map_load_file(path, &err);
-	long idx = ml ? region_index(path, id) : -1;
-	struct memspace_region *mr;
-	struct memspace_listener *l;
-	uint64_t t0;
+	uint64_t t0 = bench_now_ns();
 
-	if (!ml || idx < 0 || count <= 0) {
-		fprintf(stderr, "memspace-bench: %s: %s\n", path,
-			err ? err->message : "no region with that id");
-		map_load_free(ml);
-		return 1;
-	}
-	bench_pin(0);
-	mr = ml->regions->pdata[idx];
-	l = listener ? listen_memory(ml) : NULL;
-	t0 = bench_now_ns();
 	for (long i = 0; i < count; i++) {
 		memspace_region_set_enabled(mr,
 					    !memspace_region_is_enabled(mr));
 	}
-	t0 = bench_now_ns() - t0;
+	return (double)(bench_now_ns() - t0) / 1e3 / (double)count;
+}
+
+/* @path loaded, and its region with @id; NULL (message printed) if not. */
+static struct map_load *
+load_toggle(const char *path, long id, struct memspace_region **mr)
+{
+	g_autoptr(GError) err = NULL;
+	struct map_load *ml = map_load_file(path, &err);
+	long idx = ml ? region_index(path, id) : -1;
+
+	if (!ml || idx < 0) {
+		fprintf(stderr, "memspace-bench: %s: %s\n", path,
+			err ? err->message : "no region with that id");
+		map_load_free(ml);
+		return NULL;
+	}
+	*mr = ml->regions->pdata[idx];
+	return ml;
+}
+
+int
+bench_commit_map(const char *path, long id, long count, bool listener)
+{
+	struct memspace_region *mr;
+	struct map_load *ml = count > 0 ? load_toggle(path, id, &mr) : NULL;
+	struct memspace_listener *l;
+	double us;
+
+	if (!ml) {
+		if (count <= 0) {
+			fprintf(stderr, "memspace-bench: %s: count must be "
+				"positive\n", path);
+		}
+		return 1;
+	}
+	bench_pin(0);
+	l = listener ? listen_memory(ml) : NULL;
+	us = toggle_us(mr, count);
 	printf("%.2f us per commit (%ld commits toggling region %ld \"%s\"%s)\n",
-	       (double)t0 / 1e3 / (double)count, count, id,
-	       memspace_region_get_name(mr),
+	       us, count, id, memspace_region_get_name(mr),
 	       l ? ", one listener diffing the memory view" : "");
 	memspace_listener_unregister(l);
 	map_load_free(ml);
 	return 0;
+}
+
+/*
+ * The BAR toggle of `memspace-bench commit` on the 200-device q35 sample
+ * of tests/data (the region its toggle_id names), bare and with a diffing
+ * listener on the memory address space: microseconds per commit.
+ */
+void
+bench_bar_toggle(struct bench_results *r)
+{
+	static const char sample[] = BENCH_SAMPLES "/x86-q35-200-virtio-net";
+	g_autofree char *path = g_strconcat(sample, "/tree.json", NULL);
+	g_autofree char *id_path = g_strconcat(sample, "/toggle_id", NULL);
+	g_autofree char *id_text = NULL;
+	struct memspace_region *mr;
+	struct memspace_listener *l;
+	struct map_load *ml;
+
+	r->bar_toggle_us[0] = r->bar_toggle_us[1] = NAN;
+	if (!g_file_get_contents(id_path, &id_text, NULL, NULL)) {
+		fprintf(stderr, "memspace-bench: %s: cannot read\n", id_path);
+		return;
+	}
+	ml = load_toggle(path, strtol(id_text, NULL, 10), &mr);
+	if (!ml) {
+		return;
+	}
+	bench_pin(0);
+	(void)toggle_us(mr, 200); /* warm up the trace and caches */
+	r->bar_toggle_us[0] = toggle_us(mr, 20000);
+	l = listen_memory(ml);
+	(void)toggle_us(mr, 200);
+	r->bar_toggle_us[1] = toggle_us(mr, 20000);
+	memspace_listener_unregister(l);
+	map_load_free(ml);
 }

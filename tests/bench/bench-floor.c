@@ -89,27 +89,31 @@ struct box {
 	uint64_t v;
 };
 
+double
+bench_pointer_load_run(size_t n)
+{
+	static struct box b = { 1 };
+	struct box *gp = &b;
+	uint64_t acc = 0, t0 = bench_now_ns();
+
+	for (size_t i = 0; i < n; i++) {
+		struct box *p = __atomic_load_n(&gp, __ATOMIC_RELAXED);
+
+		acc += p->v;
+	}
+	__asm__ volatile("" : : "r"(acc));
+	return (double)(bench_now_ns() - t0) / (double)n;
+}
+
 /* p = load(gp); acc += p->v: the bare pointer load of an RCU section. */
 static double
 pointer_load_ns(void)
 {
-	static struct box b = { 1 };
-	struct box *gp = &b;
-	const size_t n = 50000000;
-	uint64_t acc = 0;
 	double v[3];
 
 	for (unsigned run = 0; run < 3; run++) {
-		uint64_t t0 = bench_now_ns();
-
-		for (size_t i = 0; i < n; i++) {
-			struct box *p = __atomic_load_n(&gp, __ATOMIC_RELAXED);
-
-			acc += p->v;
-		}
-		v[run] = (double)(bench_now_ns() - t0) / (double)n;
+		v[run] = bench_pointer_load_run(50000000);
 	}
-	__asm__ volatile("" : : "r"(acc));
 	return bench_median(v, 3);
 }
 

@@ -33,11 +33,15 @@ struct bench_results {
 	double lookup_ns[2][BENCH_NR_SIZES][2];
 	double index_bytes_65536, index_bytes_1048576;
 	double cache_hit_ns;
-	double rcu_read_section_ns;
+	/* best of alternating runs: the section, the bare load of the same
+	 * runs, and liburcu's inline section (bench-lookup.c) */
+	double rcu_read_section_ns, rcu_pointer_load_ns, rcu_liburcu_section_ns;
 	double commit_ms[BENCH_NR_COMMITS];
 	/* [size][0 bare, 1 with a diffing listener] */
 	double commit_one_change_us[BENCH_NR_ONE_CHANGE][2];
 	double readers_ratio;
+	/* BAR toggle on the q35 sample: [0 bare, 1 with a diffing listener] */
+	double bar_toggle_us[2];
 	double region_struct_bytes, bytes_per_region;
 	double load_regions, load_s, load_cpu_s, load_rss_per_region;
 };
@@ -99,6 +103,9 @@ void bench_map_free(struct bench_map *m);
 /* @n query addresses uniform over the bytes the map covers. */
 uint64_t *bench_map_queries(const struct bench_map *m, size_t n, uint64_t seed);
 
+/* ns per iteration of @n iterations of the pointer-load floor's loop. */
+double bench_pointer_load_run(size_t n);
+
 /* The figures, in the order of the JSON fields. */
 void bench_floors(struct bench_results *r);
 void bench_lookups(struct bench_results *r);
@@ -108,6 +115,7 @@ void bench_one_change(struct bench_results *r);
 void bench_region_memory(struct bench_results *r);
 void bench_readers_during_commits(struct bench_results *r);
 void bench_load(struct bench_results *r);	/* bench-load.c */
+void bench_bar_toggle(struct bench_results *r);
 
 /*
  * `memspace-bench commit --map MAP --toggle ID [--count K] [--listener]`;

@@ -459,15 +459,19 @@ assert_view_is_full_render(void)
 	assert_ioeventfd_set_is_built();
 }
 
-START_TEST(update_matches_full_render)
+/*
+ * @steps commits of one mutation, or (one in four) of a transaction of
+ * @lo to @hi - 1 of them, each checked against a full render.
+ */
+static void
+run_mutations(unsigned steps, int lo, int hi)
 {
-	model_reseed(0xdecade + (guint32)_i);
-	for (unsigned step = 0; step < 3000; step++) {
+	for (unsigned step = 0; step < steps; step++) {
 		bool batch = g_rand_int_range(M.rng, 0, 4) == 0;
 
 		if (batch) {
 			ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
-			for (int k = g_rand_int_range(M.rng, 2, 6); k > 0;
+			for (int k = g_rand_int_range(M.rng, lo, hi); k > 0;
 			     k--) {
 				mutate();
 			}
@@ -477,6 +481,24 @@ START_TEST(update_matches_full_render)
 		}
 		assert_view_is_full_render();
 	}
+}
+
+START_TEST(update_matches_full_render)
+{
+	model_reseed(0xdecade + (guint32)_i);
+	run_mutations(3000, 2, 6);
+}
+END_TEST
+
+/*
+ * Transactions changing more regions than the context lists as changed
+ * (MS_TOUCHED_MAX): those commits find the changes by loading every
+ * region's generations, the single changes around them through the list.
+ */
+START_TEST(update_matches_full_render_big_transactions)
+{
+	model_reseed(0xb16 + (guint32)_i);
+	run_mutations(600, MS_TOUCHED_MAX / 2, 3 * MS_TOUCHED_MAX);
 }
 END_TEST
 
@@ -502,6 +524,43 @@ START_TEST(update_survives_regions_freed_in_transaction)
 		memspace_region_unref(mr); /* freed here, before the commit */
 		mutate();
 		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+		assert_view_is_full_render();
+	}
+}
+END_TEST
+
+/*
+ * One commit in which a subregion the trace has no step for (it sat
+ * outside its parent's clip) moves into view, and a sibling that has a
+ * step moves too: the parent's whole subtree is walked again, in place of
+ * the sibling's own, and the trace stays sound for the commits after.
+ */
+START_TEST(update_parent_span_replaces_child_spans)
+{
+	struct memspace_region *p = tt_container("p", 0x10000);
+	struct memspace_region *a = tt_io("a", 0x1000);
+	struct memspace_region *b = tt_io("b", 0x1000);
+	struct memspace_region *w = tt_alias("w", p, 0, 0x4000);
+
+	tt_add(p, 0x1000, a);
+	tt_add(p, 0x8000, b);
+	tt_add(M.root, 1ull << 41, w);
+	assert_view_is_full_render();
+	for (unsigned step = 0; step < 8; step++) {
+		ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+		ck_assert_int_eq(memspace_region_set_address(
+					 b, step % 2 ? 0x8000 : 0x2000),
+				 0);
+		ck_assert_int_eq(memspace_region_set_address(
+					 a, step % 4 < 2 ? 0x3000 : 0x1000),
+				 0);
+		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+		assert_view_is_full_render();
+		assert_view_traced();
+		/* One change alone, through the trace the commit left. */
+		ck_assert_int_eq(memspace_region_set_enabled(
+					 a, !memspace_region_is_enabled(a)),
+				 0);
 		assert_view_is_full_render();
 	}
 }
@@ -627,7 +686,10 @@ update_suite(void)
 	tcase_add_checked_fixture(tc, model_setup, model_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, update_matches_full_render, 0, 6);
+	tcase_add_loop_test(tc, update_matches_full_render_big_transactions, 0,
+			    2);
 	tcase_add_test(tc, update_survives_regions_freed_in_transaction);
+	tcase_add_test(tc, update_parent_span_replaces_child_spans);
 	tcase_add_test(tc, update_large_tree_matches_full_render);
 	tcase_add_test(tc, update_large_tree_many_changes_match_full_render);
 	suite_add_tcase(s, tc);

@@ -217,6 +217,39 @@ START_TEST(render_share_alias_root_target_mapped_elsewhere)
 }
 END_TEST
 
+/*
+ * An alias root is reduced to its target only while it covers the whole
+ * target: the target shrinking or growing later (a change to a region the
+ * reduction compared with, but did not pass through) decides the sharing
+ * at the next commit, as does the alias's own size.
+ */
+START_TEST(render_share_alias_root_follows_target_size)
+{
+	struct memspace_region *dev = tt_container("dev", 0x4000);
+	struct memspace_region *ram = tt_ram("ram", 0x1000);
+	struct memspace_region *win = tt_alias("win", dev, 0, 0x2000);
+	struct memspace_region *other = tt_container("other", 0x1000);
+	struct memspace_addrspace *as_dev, *as_win;
+
+	tt_add(dev, 0x1000, ram);
+	as_dev = tt_as("as_dev", dev);
+	as_win = tt_as("as_win", win);
+	(void)tt_as("as_other", other);
+	ck_assert_ptr_ne(tt_view_ptr(as_dev), tt_view_ptr(as_win));
+	ck_assert_ptr_eq(memspace_flatview_get_root(tt_view_ptr(as_win)), win);
+	/* A commit that changes neither: the reductions stand. */
+	ck_assert_int_eq(memspace_region_set_size(other, 0x2000), 0);
+	ck_assert_ptr_ne(tt_view_ptr(as_dev), tt_view_ptr(as_win));
+
+	ck_assert_int_eq(memspace_region_set_size(dev, 0x2000), 0);
+	ck_assert_ptr_eq(tt_view_ptr(as_dev), tt_view_ptr(as_win));
+	ck_assert_int_eq(memspace_region_set_size(dev, 0x3000), 0);
+	ck_assert_ptr_ne(tt_view_ptr(as_dev), tt_view_ptr(as_win));
+	ck_assert_int_eq(memspace_region_set_size(win, 0x3000), 0);
+	ck_assert_ptr_eq(tt_view_ptr(as_dev), tt_view_ptr(as_win));
+}
+END_TEST
+
 START_TEST(render_root_address_with_single_child)
 {
 	struct memspace_region *root = tt_container("root", 0x10000);
@@ -250,6 +283,7 @@ render_share_suite(void)
 	tcase_add_test(tc, render_share_empty_container_root);
 	tcase_add_test(tc, render_share_flagged_container_root_keeps_flags);
 	tcase_add_test(tc, render_share_alias_root_target_mapped_elsewhere);
+	tcase_add_test(tc, render_share_alias_root_follows_target_size);
 	tcase_add_test(tc, render_root_address_with_single_child);
 	suite_add_tcase(s, tc);
 
