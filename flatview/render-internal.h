@@ -90,11 +90,7 @@ enum scratch_buf {
 	SCRATCH_PIECES,
 	SCRATCH_ITEMS,
 	SCRATCH_TMP,
-	SCRATCH_BOUND,
-	SCRATCH_FIRST,
-	SCRATCH_END,
-	SCRATCH_OWNER,
-	SCRATCH_SKIP,
+	SCRATCH_HEAP,
 	SCRATCH_NR,
 };
 
@@ -132,14 +128,6 @@ struct render {
 	bool emit;
 };
 
-/* Segment bookkeeping for the assignment step. */
-struct segments {
-	uint64_t *bound; /* first address of each segment */
-	uint32_t *first; /* per piece: its first segment */
-	uint32_t *end; /* per piece: one past its last segment */
-	uint32_t nr;
-};
-
 /* Walk @mr at @base within [@cs, @ce) (QEMU's render_memory_region()). */
 void render_region(struct render *r, struct memspace_region *mr, i128 base,
 		   u128 cs, u128 ce, unsigned flags, bool via_alias);
@@ -170,11 +158,13 @@ void render_trace_push(struct render_trace *t, const struct visit *v);
 void render_finish(struct memspace_flatview *fv);
 
 /*
- * A full render of @root, with a fresh trace if @trace, using (and then
- * handing to the new view) @scratch, which may be NULL.
+ * A full render of @root, with a trace if @trace, using (and then handing
+ * to the new view) @scratch, which may be NULL.  @old_trace, which may be
+ * NULL, is consumed: its array holds the new trace.
  */
 struct memspace_flatview *render_full(struct memspace_region *root,
 				      uint64_t gen, bool trace,
+				      struct render_trace *old_trace,
 				      struct render_scratch *scratch);
 
 void render_trace_free(struct render_trace *t);

@@ -8,11 +8,12 @@
  * backing if it terminates), and each terminating region claims only the
  * addresses no earlier region claimed.  So every address belongs to the
  * first "piece" (a terminating region clipped by all its ancestors) in walk
- * order that covers it.  We collect the pieces in walk order, cut the
- * address space at every piece boundary into elementary segments (one radix
- * sort), hand each segment to the first piece covering it (a union-find
- * "next unclaimed segment" skip list makes that near-linear), and emit the
- * segments in address order, merging under QEMU's rule.
+ * order that covers it.  We collect the pieces in walk order, sort them by
+ * start (they come mostly in order: O(n) but for the few out of place)
+ * and sweep the address space with the pieces covering the current
+ * address in a heap by walk order, whose top owns the address (pieces
+ * nest or lie side by side, so the heap stays small).  Ranges come out in
+ * address order, merged under QEMU's rule.
  */
 #include "config.h"
 
@@ -232,118 +233,151 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 	}
 }
 
-/* Cut the address space at every piece boundary. */
-static void
-build_segments(const struct render *r, struct segments *sg)
+/* The pieces as (start, index) in address order. */
+static struct sort_item *
+sort_pieces(const struct render *r)
 {
-	size_t n = 0;
-	struct render_scratch *sc = r->scratch;
 	struct sort_item *items = render_scratch_get(
-		sc, SCRATCH_ITEMS, 2 * r->nr * sizeof(*items), false);
+		r->scratch, SCRATCH_ITEMS, r->nr * sizeof(*items), false);
 	struct sort_item *tmp = render_scratch_get(
-		sc, SCRATCH_TMP, 2 * r->nr * sizeof(*tmp), false);
+		r->scratch, SCRATCH_TMP, r->nr * sizeof(*tmp), false);
 
 	for (size_t i = 0; i < r->nr; i++) {
-		items[n++] = (struct sort_item){ r->pieces[i].start, 2 * i };
-		if (r->pieces[i].last != UINT64_MAX) {
-			items[n++] = (struct sort_item){ r->pieces[i].last + 1,
-							 2 * i + 1 };
-		}
+		items[i] = (struct sort_item){ r->pieces[i].start, (uint32_t)i };
 	}
-	radix_sort(items, tmp, n);
-	sg->bound = render_scratch_get(sc, SCRATCH_BOUND,
-				       n * sizeof(*sg->bound), false);
-	sg->first = render_scratch_get(sc, SCRATCH_FIRST,
-				       r->nr * sizeof(*sg->first), false);
-	sg->end = render_scratch_get(sc, SCRATCH_END, r->nr * sizeof(*sg->end),
-				     false);
-	sg->nr = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (sg->nr == 0 || sg->bound[sg->nr - 1] != items[i].key) {
-			sg->bound[sg->nr++] = items[i].key;
-		}
-		if (items[i].val & 1) {
-			sg->end[items[i].val / 2] = sg->nr - 1;
-		} else {
-			sg->first[items[i].val / 2] = sg->nr - 1;
-		}
-	}
-	for (size_t i = 0; i < r->nr; i++) {
-		if (r->pieces[i].last == UINT64_MAX) {
-			sg->end[i] = sg->nr;
-		}
-	}
+	sort_nearly_sorted(items, tmp, r->nr);
+	return items;
 }
 
-static uint32_t
-next_free(uint32_t *skip, uint32_t k)
+/* A binary min-heap of piece numbers: the first in walk order on top. */
+static void
+heap_push(uint32_t *h, size_t *n, uint32_t x)
 {
-	while (skip[k] != k) {
-		skip[k] = skip[skip[k]];
-		k = skip[k];
+	size_t k = (*n)++;
+
+	while (k && h[(k - 1) / 2] > x) {
+		h[k] = h[(k - 1) / 2];
+		k = (k - 1) / 2;
 	}
-	return k;
+	h[k] = x;
 }
 
-/* owner[k] = first piece (in walk order) covering segment k, or -1. */
-static int32_t *
-assign_segments(const struct render *r, const struct segments *sg)
+static void
+heap_sift_down(uint32_t *h, size_t n, size_t k, uint32_t x)
 {
-	int32_t *owner = render_scratch_get(r->scratch, SCRATCH_OWNER,
-					    sg->nr * sizeof(*owner), false);
-	uint32_t *skip = render_scratch_get(
-		r->scratch, SCRATCH_SKIP, (sg->nr + 1) * sizeof(*skip), false);
+	for (;;) {
+		size_t c = 2 * k + 1;
 
-	for (uint32_t k = 0; k <= sg->nr; k++) {
-		skip[k] = k;
-	}
-	for (uint32_t k = 0; k < sg->nr; k++) {
-		owner[k] = -1;
-	}
-	for (size_t i = 0; i < r->nr; i++) {
-		uint32_t k = next_free(skip, sg->first[i]);
-
-		while (k < sg->end[i]) {
-			owner[k] = (int32_t)i;
-			skip[k] = k + 1;
-			k = next_free(skip, k + 1);
+		if (c >= n) {
+			break;
 		}
+		c += c + 1 < n && h[c + 1] < h[c];
+		if (h[c] >= x) {
+			break;
+		}
+		h[k] = h[c];
+		k = c;
 	}
-	return owner;
+	h[k] = x;
 }
 
+static void
+heap_pop(uint32_t *h, size_t *n)
+{
+	if (--*n) {
+		heap_sift_down(h, *n, 0, h[*n]);
+	}
+}
+
+/*
+ * Drop the pieces that ended before @x and heapify the rest; returns how
+ * many are left.  Pieces hidden under one that comes first in walk order
+ * (an overlapping sibling's subregions) would otherwise pile up.
+ */
 static size_t
-emit_ranges(const struct render *r, const struct segments *sg,
-	    const int32_t *owner, struct flat_range *out)
+heap_prune(const struct render *r, uint32_t *h, size_t n, uint64_t x)
 {
-	size_t nr = 0;
-	int32_t prev_owner = -1;
+	size_t m = 0;
 
-	for (uint32_t k = 0; k < sg->nr; k++) {
+	for (size_t k = 0; k < n; k++) {
+		if (r->pieces[h[k]].last >= x) {
+			h[m++] = h[k];
+		}
+	}
+	for (size_t k = m / 2; k--;) {
+		heap_sift_down(h, m, k, h[k]);
+	}
+	return m;
+}
+
+/*
+ * Sweep the address space in order, holding the pieces that cover the
+ * current address in a heap by walk order: the top one owns the address,
+ * until it ends or the next piece starts (which may come first in walk
+ * order).  Pieces that ended leave the heap when they come to the top, or
+ * when the heap outgrows twice what it held at the last pruning.  With at
+ * most d pieces covering any address, O(n log d) after the sort.  Writes at most
+ * 2 * @r->nr ranges (each one ends where a piece ends or starts) to @out,
+ * merged under QEMU's rule; returns their number.
+ */
+static size_t
+sweep_ranges(const struct render *r, struct flat_range *out)
+{
+	const struct sort_item *by_start = sort_pieces(r);
+	uint32_t *heap = render_scratch_get(r->scratch, SCRATCH_HEAP,
+					    r->nr * sizeof(*heap), false);
+	size_t nh = 0, j = 0, nr = 0, prune_at = 8;
+	uint32_t prev = UINT32_MAX; /* the piece out[nr - 1] ends with */
+	uint64_t x = 0;
+
+	for (;;) {
 		const struct piece *p;
 		struct flat_range fr;
 
-		if (owner[k] < 0) {
-			prev_owner = -1;
+		while (j < r->nr && by_start[j].key <= x) {
+			heap_push(heap, &nh, by_start[j++].val);
+		}
+		/* Amortised O(1): the heap at least halves, or the threshold
+		 * doubles. */
+		if (nh > prune_at) {
+			nh = heap_prune(r, heap, nh, x);
+			prune_at = 2 * nh + 8;
+		}
+		while (nh && r->pieces[heap[0]].last < x) {
+			heap_pop(heap, &nh);
+		}
+		if (!nh) {
+			if (j == r->nr) {
+				break;
+			}
+			x = by_start[j].key;
 			continue;
 		}
-		p = &r->pieces[owner[k]];
+		p = &r->pieces[heap[0]];
 		fr = (struct flat_range){
-			.start = sg->bound[k],
-			.last = k + 1 < sg->nr ? sg->bound[k + 1] - 1 : p->last,
+			.start = x,
+			.last = p->last,
 			.mr = p->mr,
-			.offset = p->offset + (sg->bound[k] - p->start),
+			.offset = p->offset + (x - p->start),
 			.flags = p->flags,
 			.dirty_log_mask = p->dirty_log_mask,
 		};
-		/* Consecutive segments of one piece are one QEMU range. */
-		if (nr && (owner[k] == prev_owner ||
+		/* Here by_start[j].key > x. */
+		if (j < r->nr && by_start[j].key - 1 < fr.last) {
+			fr.last = by_start[j].key - 1;
+		}
+		/* Consecutive parts of one piece are one QEMU range. */
+		if (nr && ((heap[0] == prev && out[nr - 1].last + 1 == x) ||
 			   render_can_merge(&out[nr - 1], &fr))) {
 			out[nr - 1].last = fr.last;
 		} else {
 			out[nr++] = fr;
 		}
-		prev_owner = owner[k];
+		prev = heap[0];
+		if (fr.last == UINT64_MAX) {
+			break;
+		}
+		x = fr.last + 1;
 	}
 	return nr;
 }
@@ -430,18 +464,6 @@ flatview_render_free(struct memspace_flatview *fv)
 	fv->scratch = NULL;
 }
 
-/* Segments of @r's pieces and the piece owning each; NULL if no pieces. */
-static int32_t *
-render_segments(const struct render *r, struct segments *sg)
-{
-	if (r->nr == 0) {
-		*sg = (struct segments){ 0 };
-		return NULL;
-	}
-	build_segments(r, sg);
-	return assign_segments(r, sg);
-}
-
 void *
 render_scratch_get(struct render_scratch *s, enum scratch_buf which,
 		   size_t bytes, bool keep)
@@ -488,11 +510,9 @@ render_scratch_free(struct render_scratch *s)
 struct flat_range *
 render_ranges_new(const struct render *r, size_t *ret_nr)
 {
-	struct segments sg;
-	int32_t *owner = render_segments(r, &sg);
-	struct flat_range *out = g_new(struct flat_range, sg.nr ? sg.nr : 1);
+	struct flat_range *out = g_new(struct flat_range, r->nr ? 2 * r->nr : 1);
 
-	*ret_nr = owner ? emit_ranges(r, &sg, owner, out) : 0;
+	*ret_nr = sweep_ranges(r, out);
 	return out;
 }
 
@@ -505,24 +525,37 @@ render_finish(struct memspace_flatview *fv)
 	flat_index_build(&fv->index, fv->ranges, fv->nr);
 }
 
+/* @old emptied for a new walk, keeping its array; or a new trace. */
+static struct render_trace *
+trace_recycle(struct render_trace *old)
+{
+	if (!old) {
+		return g_new0(struct render_trace, 1);
+	}
+	g_free(old->alias_steps);
+	*old = (struct render_trace){ .v = old->v, .cap = old->cap };
+	return old;
+}
+
 struct memspace_flatview *
 render_full(struct memspace_region *root, uint64_t gen, bool trace,
-	    struct render_scratch *scratch)
+	    struct render_trace *old_trace, struct render_scratch *scratch)
 {
 	struct memspace_flatview *fv = flatview_new_empty(root);
 	struct render r = {
 		.emit = true,
 		.scratch = scratch ? scratch : g_new0(struct render_scratch, 1),
 	};
-	struct segments sg;
-	int32_t *owner;
 
 	fv->gen = gen;
-	r.trace = trace ? g_new0(struct render_trace, 1) : NULL;
+	if (trace) {
+		r.trace = trace_recycle(old_trace);
+	} else {
+		render_trace_free(old_trace);
+	}
 	render_region(&r, root, (i128)root->addr, 0, U128_2_64, 0, false);
-	owner = render_segments(&r, &sg);
-	render_ranges_alloc(fv, sg.nr);
-	fv->nr = owner ? emit_ranges(&r, &sg, owner, fv->ranges) : 0;
+	render_ranges_alloc(fv, 2 * r.nr);
+	fv->nr = sweep_ranges(&r, fv->ranges);
 	render_ranges_trim(fv);
 	render_finish(fv);
 	fv->scratch = r.scratch;

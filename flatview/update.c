@@ -721,8 +721,12 @@ rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
 	bool trace = cur != NULL;
 	struct memspace_flatview *fv;
 
-	fv = render_full(root, gen, trace, cur ? cur->scratch : NULL);
+	/* The new trace takes over the old one's array: a large one would
+	 * otherwise be grown and faulted in again at every full render. */
+	fv = render_full(root, gen, trace, cur ? cur->trace : NULL,
+			 cur ? cur->scratch : NULL);
 	if (cur) {
+		cur->trace = NULL;
 		cur->scratch = NULL;
 	}
 
