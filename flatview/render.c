@@ -21,7 +21,6 @@
 #include <sys/mman.h>
 
 #include "render-internal.h"
-#include "radix-sort.h"
 
 static void
 emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
@@ -29,10 +28,10 @@ emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
 {
 	if (r->nr == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
-		r->pieces = render_scratch_get(r->scratch, SCRATCH_PIECES,
+		r->pieces = render_scratch_get(r->scratch, r->pieces_buf,
 					       r->cap * sizeof(*r->pieces),
 					       true);
-		r->cap = r->scratch->bytes[SCRATCH_PIECES] / sizeof(*r->pieces);
+		r->cap = r->scratch->bytes[r->pieces_buf] / sizeof(*r->pieces);
 	}
 	if (mr->kind == MEMSPACE_REGION_ROM_DEVICE && mr->romd_mode) {
 		flags |= RANGE_ROMD;
@@ -49,7 +48,7 @@ emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
 
 static inline void
 trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
-	    u128 ce, bool via_alias, size_t *ret_k)
+	    u128 ce, unsigned flags, bool via_alias, size_t *ret_k)
 {
 	struct render_trace *t = r->trace;
 
@@ -63,10 +62,14 @@ trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 	}
 	*ret_k = t->nr;
 	t->nr_alias += via_alias;
-	/* @end holds the alias count until trace_leave() sets @pure. */
+	/* @end holds the alias count until trace_leave() sets @pure, and
+	 * @nr_pieces the pieces so far until it counts the subtree's. */
 	render_trace_push(
 		t, &(struct visit){
 			   .end = (uint32_t)t->nr_alias,
+			   .nr_pieces = (uint32_t)r->nr,
+			   .flags = (uint8_t)flags,
+			   .emit = r->emit,
 			   .mr = mr,
 			   .origin = via_alias ? base : base - (i128)mr->addr,
 			   .cs = (uint64_t)cs,
@@ -86,6 +89,7 @@ trace_leave(struct render *r, size_t k)
 	if (k != SIZE_MAX && !t->overflow) {
 		t->v[k].pure = t->v[k].end == t->nr_alias;
 		t->v[k].end = (uint32_t)t->nr;
+		t->v[k].nr_pieces = (uint32_t)r->nr - t->v[k].nr_pieces;
 	}
 }
 
@@ -144,12 +148,13 @@ walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
 		/* Clipped out: traced only as an alias target (a parent's
 		 * trace step stands for its clipped-out subregions). */
 		if (via_alias) {
-			trace_enter(r, mr, base, cs, ce, via_alias, &k);
+			trace_enter(r, mr, base, cs, ce, flags, via_alias,
+				    &k);
 			trace_leave(r, k);
 		}
 		return;
 	}
-	trace_enter(r, mr, base, cs, ce, via_alias, &k);
+	trace_enter(r, mr, base, cs, ce, flags, via_alias, &k);
 	if (!mr->enabled && k == SIZE_MAX) {
 		return;
 	}
@@ -221,7 +226,7 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 				   false);
 			continue;
 		}
-		if (r->emit && region_terminates(f->mr)) {
+		if (r->emit && !r->trace_only && region_terminates(f->mr)) {
 			emit_piece(r, f->mr, f->cs, f->ce, f->base, f->flags);
 		}
 		r->emit = f->saved_emit;
@@ -233,12 +238,11 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 	}
 }
 
-/* The pieces as (start, index) in address order. */
-static struct sort_item *
-sort_pieces(const struct render *r)
+struct sort_item *
+render_sort_pieces(const struct render *r, enum scratch_buf which)
 {
 	struct sort_item *items = render_scratch_get(
-		r->scratch, SCRATCH_ITEMS, r->nr * sizeof(*items), false);
+		r->scratch, which, r->nr * sizeof(*items), false);
 	struct sort_item *tmp = render_scratch_get(
 		r->scratch, SCRATCH_TMP, r->nr * sizeof(*tmp), false);
 
@@ -316,14 +320,12 @@ heap_prune(const struct render *r, uint32_t *h, size_t n, uint64_t x)
  * until it ends or the next piece starts (which may come first in walk
  * order).  Pieces that ended leave the heap when they come to the top, or
  * when the heap outgrows twice what it held at the last pruning.  With at
- * most d pieces covering any address, O(n log d) after the sort.  Writes at most
- * 2 * @r->nr ranges (each one ends where a piece ends or starts) to @out,
- * merged under QEMU's rule; returns their number.
+ * most d pieces covering any address, O(n log d) after the sort.
  */
-static size_t
-sweep_ranges(const struct render *r, struct flat_range *out)
+size_t
+render_sweep(const struct render *r, const struct sort_item *by_start,
+	     struct flat_range *out)
 {
-	const struct sort_item *by_start = sort_pieces(r);
 	uint32_t *heap = render_scratch_get(r->scratch, SCRATCH_HEAP,
 					    r->nr * sizeof(*heap), false);
 	size_t nh = 0, j = 0, nr = 0, prune_at = 8;
@@ -512,7 +514,7 @@ render_ranges_new(const struct render *r, size_t *ret_nr)
 {
 	struct flat_range *out = g_new(struct flat_range, r->nr ? 2 * r->nr : 1);
 
-	*ret_nr = sweep_ranges(r, out);
+	*ret_nr = render_sweep(r, render_sort_pieces(r, SCRATCH_ITEMS), out);
 	return out;
 }
 
@@ -545,6 +547,8 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace,
 	struct render r = {
 		.emit = true,
 		.scratch = scratch ? scratch : g_new0(struct render_scratch, 1),
+		/* A traced render keeps its pieces for a replay. */
+		.pieces_buf = trace ? SCRATCH_REPLAY_PIECES : SCRATCH_PIECES,
 	};
 
 	fv->gen = gen;
@@ -555,7 +559,10 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace,
 	}
 	render_region(&r, root, (i128)root->addr, 0, U128_2_64, 0, false);
 	render_ranges_alloc(fv, 2 * r.nr);
-	fv->nr = sweep_ranges(&r, fv->ranges);
+	fv->nr = render_sweep(&r,
+			      render_sort_pieces(&r, trace ? SCRATCH_REPLAY_ITEMS :
+							     SCRATCH_ITEMS),
+			      fv->ranges);
 	render_ranges_trim(fv);
 	render_finish(fv);
 	fv->scratch = r.scratch;
@@ -563,6 +570,8 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace,
 		render_trace_free(r.trace);
 		r.trace = NULL;
 	}
+	/* The pieces and their order stay in the scratch for a replay. */
+	r.scratch->replay = r.trace;
 	fv->trace = r.trace;
 	return fv;
 }

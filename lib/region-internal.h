@@ -52,6 +52,9 @@ struct memspace_region {
 	 * below (render traces, flatview/render-internal.h). */
 	uint64_t child_dirty_gen;
 	uint64_t subtree_dirty_gen;
+	/* Generation of the last move of a subregion, which re-links it
+	 * first among its equals (flatview/replay.c). */
+	uint64_t relink_gen;
 
 	struct memspace *ms;
 	gint refcount;

@@ -29,7 +29,7 @@ region_mark_dirty(struct memspace_region *mr)
 
 /* The render walk's fields share the first cache line. */
 G_STATIC_ASSERT(offsetof(struct memspace_region, dirty_log_mask) < 64);
-G_STATIC_ASSERT(offsetof(struct memspace_region, subtree_dirty_gen) < 128);
+G_STATIC_ASSERT(offsetof(struct memspace_region, relink_gen) < 128);
 
 static struct memspace_region *
 region_alloc(struct memspace *ms, enum memspace_region_kind kind,
