@@ -226,7 +226,10 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 				   false);
 			continue;
 		}
-		if (r->emit && !r->trace_only && region_terminates(f->mr)) {
+		/* A region of size 0 walks (for the trace) but shows
+		 * nothing. */
+		if (r->emit && !r->trace_only && f->cs < f->ce &&
+		    region_terminates(f->mr)) {
 			emit_piece(r, f->mr, f->cs, f->ce, f->base, f->flags);
 		}
 		r->emit = f->saved_emit;
@@ -314,13 +317,40 @@ heap_prune(const struct render *r, uint32_t *h, size_t n, uint64_t x)
 	return m;
 }
 
+/* Append [@s, @l] of piece @k, @p, to @out; @prev: the piece out's last
+ * range ends with. */
+static inline void
+sweep_emit(struct flat_range *out, size_t *nr, uint32_t *prev, uint32_t k,
+	   const struct piece *p, uint64_t s, uint64_t l)
+{
+	struct flat_range fr = {
+		.start = s,
+		.last = l,
+		.mr = p->mr,
+		.offset = p->offset + (s - p->start),
+		.flags = p->flags,
+		.dirty_log_mask = p->dirty_log_mask,
+	};
+
+	/* Consecutive parts of one piece are one QEMU range. */
+	if (*nr && ((k == *prev && out[*nr - 1].last + 1 == s) ||
+		    render_can_merge(&out[*nr - 1], &fr))) {
+		out[*nr - 1].last = l;
+	} else {
+		out[(*nr)++] = fr;
+	}
+	*prev = k;
+}
+
 /*
  * Sweep the address space in order, holding the pieces that cover the
  * current address in a heap by walk order: the top one owns the address,
  * until it ends or the next piece starts (which may come first in walk
  * order).  Pieces that ended leave the heap when they come to the top, or
  * when the heap outgrows twice what it held at the last pruning.  With at
- * most d pieces covering any address, O(n log d) after the sort.
+ * most d pieces covering any address, O(n log d) after the sort; a piece
+ * that overlaps no other, or only ones after it in walk order, goes by
+ * without the heap.
  */
 size_t
 render_sweep(const struct render *r, const struct sort_item *by_start,
@@ -329,13 +359,42 @@ render_sweep(const struct render *r, const struct sort_item *by_start,
 	uint32_t *heap = render_scratch_get(r->scratch, SCRATCH_HEAP,
 					    r->nr * sizeof(*heap), false);
 	size_t nh = 0, j = 0, nr = 0, prune_at = 8;
-	uint32_t prev = UINT32_MAX; /* the piece out[nr - 1] ends with */
+	uint32_t prev = UINT32_MAX;
 	uint64_t x = 0;
 
 	for (;;) {
 		const struct piece *p;
-		struct flat_range fr;
+		uint64_t last;
 
+		while (nh && r->pieces[heap[0]].last < x) {
+			heap_pop(heap, &nh);
+		}
+		if (j == r->nr && !nh) {
+			break;
+		}
+		if (j < r->nr && !nh && by_start[j].key > x) {
+			x = by_start[j].key;
+		}
+		/*
+		 * The common case, without the heap: a piece starting here
+		 * that ends before the next one starts, and comes before
+		 * every piece covering it in walk order, is a range.
+		 */
+		if (j < r->nr && by_start[j].key == x) {
+			uint32_t k = by_start[j].val;
+
+			p = &r->pieces[k];
+			if ((j + 1 == r->nr || by_start[j + 1].key > p->last) &&
+			    (!nh || heap[0] > k)) {
+				sweep_emit(out, &nr, &prev, k, p, x, p->last);
+				j++;
+				if (p->last == UINT64_MAX) {
+					break;
+				}
+				x = p->last + 1;
+				continue;
+			}
+		}
 		while (j < r->nr && by_start[j].key <= x) {
 			heap_push(heap, &nh, by_start[j++].val);
 		}
@@ -345,41 +404,17 @@ render_sweep(const struct render *r, const struct sort_item *by_start,
 			nh = heap_prune(r, heap, nh, x);
 			prune_at = 2 * nh + 8;
 		}
-		while (nh && r->pieces[heap[0]].last < x) {
-			heap_pop(heap, &nh);
-		}
-		if (!nh) {
-			if (j == r->nr) {
-				break;
-			}
-			x = by_start[j].key;
-			continue;
-		}
 		p = &r->pieces[heap[0]];
-		fr = (struct flat_range){
-			.start = x,
-			.last = p->last,
-			.mr = p->mr,
-			.offset = p->offset + (x - p->start),
-			.flags = p->flags,
-			.dirty_log_mask = p->dirty_log_mask,
-		};
+		last = p->last;
 		/* Here by_start[j].key > x. */
-		if (j < r->nr && by_start[j].key - 1 < fr.last) {
-			fr.last = by_start[j].key - 1;
+		if (j < r->nr && by_start[j].key - 1 < last) {
+			last = by_start[j].key - 1;
 		}
-		/* Consecutive parts of one piece are one QEMU range. */
-		if (nr && ((heap[0] == prev && out[nr - 1].last + 1 == x) ||
-			   render_can_merge(&out[nr - 1], &fr))) {
-			out[nr - 1].last = fr.last;
-		} else {
-			out[nr++] = fr;
-		}
-		prev = heap[0];
-		if (fr.last == UINT64_MAX) {
+		sweep_emit(out, &nr, &prev, heap[0], p, x, last);
+		if (last == UINT64_MAX) {
 			break;
 		}
-		x = fr.last + 1;
+		x = last + 1;
 	}
 	return nr;
 }

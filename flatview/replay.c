@@ -234,7 +234,7 @@ replay_scan(struct replay *rp)
 		v = &t->v[i];
 		mr = v->mr;
 		if (i + 4 < t->nr) {
-			__builtin_prefetch((const char *)t->v[i + 4].mr + 64);
+			__builtin_prefetch(&t->v[i + 4].mr->dirty_gen);
 		}
 		if (v->stale || mr->dirty_gen > rp->gen ||
 		    (mr->child_dirty_gen > rp->gen &&
