@@ -300,8 +300,10 @@ replay_pieces(struct replay *rp, struct render *out)
 				map[g->old + j] = at + j;
 			}
 		} else {
-			memcpy(p + at, rp->walk.pieces + g->from,
-			       g->n * sizeof(*p));
+			if (g->n) { /* the walk's array may be NULL */
+				memcpy(p + at, rp->walk.pieces + g->from,
+				       g->n * sizeof(*p));
+			}
 			for (uint32_t j = 0; j < g->old_n; j++) {
 				map[g->old + j] = UINT32_MAX;
 			}

@@ -144,12 +144,46 @@ cursor_step(struct diff_cursor *c)
 	}
 }
 
+/* diff_pass() over all the ranges of both views (a full render's). */
+static void
+diff_pass_all(GPtrArray *ls, const struct memspace_flatview *old_fv,
+	      const struct memspace_flatview *new_fv, bool adding, int *first)
+{
+	const struct flat_range *o = old_fv->ranges, *oe = o + old_fv->nr;
+	const struct flat_range *n = new_fv->ranges, *ne = n + new_fv->nr;
+
+	while (o < oe || n < ne) {
+		if (o < oe && n < ne && ranges_equal(o, n)) {
+			if (adding) {
+				report_nop(ls, o, n, first);
+			}
+			o++;
+			n++;
+		} else if (o < oe && (n == ne || o->start <= n->start)) {
+			if (!adding) {
+				report_del(ls, o, first);
+			}
+			o++;
+		} else {
+			if (adding) {
+				report_add(ls, n, first);
+			}
+			n++;
+		}
+	}
+}
+
 static void
 diff_pass(GPtrArray *ls, const struct memspace_flatview *old_fv,
 	  const struct memspace_flatview *new_fv, const struct flat_delta *d,
 	  bool adding, int *first)
 {
 	struct diff_cursor oc, nc;
+
+	if (!d) {
+		diff_pass_all(ls, old_fv, new_fv, adding, first);
+		return;
+	}
 
 	cursor_init(&oc, old_fv, d);
 	cursor_init(&nc, new_fv, d);
