@@ -44,6 +44,7 @@ struct memspace_region {
 	bool unmergeable;
 	bool romd_mode;		/* meaningful for ROM devices only */
 	uint8_t dirty_log_mask;
+	unsigned nr_children;
 
 	uint64_t alias_offset;
 	/* Change tracking: generation of the last commit-worthy change. */
@@ -62,11 +63,10 @@ struct memspace_region {
 	char *name;
 	char *owner;
 
-	/* Tree links (and @first_child, @next_sibling above). */
+	/* Tree links (and @first_child, @next_sibling, @nr_children above). */
 	struct memspace_region *parent;
 	struct memspace_region *last_child;
 	struct memspace_region *prev_sibling;
-	unsigned nr_children;
 
 	/* The aliases whose target this region is (under the updater lock);
 	 * @alias and @alias_offset above. */
