@@ -383,6 +383,11 @@ render_sweep(const struct render *r, const struct sort_item *by_start,
 		if (j < r->nr && by_start[j].key == x) {
 			uint32_t k = by_start[j].val;
 
+			/* Pieces are visited out of walk order: overlap the
+			 * misses. */
+			if (j + 8 < r->nr) {
+				__builtin_prefetch(&r->pieces[by_start[j + 8].val]);
+			}
 			p = &r->pieces[k];
 			if ((j + 1 == r->nr || by_start[j + 1].key > p->last) &&
 			    (!nh || heap[0] > k)) {
