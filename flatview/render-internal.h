@@ -174,12 +174,13 @@ struct sort_item *render_sort_pieces(const struct render *r,
 				     enum scratch_buf which);
 
 /*
- * @r's pieces, in order by start @by_start, as flat ranges merged under
- * QEMU's rule: writes at most 2 * @r->nr of them (each ends where a piece
- * ends or starts) to @out and returns their number.
+ * @r's pieces (none empty), in order by start @by_start, as flat ranges
+ * merged under QEMU's rule: writes at most 2 * @r->nr of them (each ends
+ * where a piece ends or starts) to @out, the OR of their flags to
+ * @ret_flags, and returns their number.
  */
 size_t render_sweep(const struct render *r, const struct sort_item *by_start,
-		    struct flat_range *out);
+		    struct flat_range *out, unsigned *ret_flags);
 
 /* @r's pieces as merged flat ranges (g_free them); @r->nr must be > 0. */
 struct flat_range *render_ranges_new(const struct render *r, size_t *ret_nr);
@@ -233,8 +234,8 @@ struct memspace_flatview *render_replay(struct memspace_flatview *cur,
 /* Append @v to @t (which must not have overflowed). */
 void render_trace_push(struct render_trace *t, const struct visit *v);
 
-/* Finish a view: region references, index, unmergeable flag. */
-void render_finish(struct memspace_flatview *fv);
+/* Finish a view whose ranges' flags OR to @flags: index, unmergeable. */
+void render_finish(struct memspace_flatview *fv, unsigned flags);
 
 /*
  * A full render of @root, with a trace if @trace, using (and then handing

@@ -318,10 +318,11 @@ heap_prune(const struct render *r, uint32_t *h, size_t n, uint64_t x)
 }
 
 /* Append [@s, @l] of piece @k, @p, to @out; @prev: the piece out's last
- * range ends with. */
+ * range ends with; @flags: the flags of the ranges so far. */
 static inline void
-sweep_emit(struct flat_range *out, size_t *nr, uint32_t *prev, uint32_t k,
-	   const struct piece *p, uint64_t s, uint64_t l)
+sweep_emit(struct flat_range *out, size_t *nr, uint32_t *prev,
+	   unsigned *flags, uint32_t k, const struct piece *p, uint64_t s,
+	   uint64_t l)
 {
 	struct flat_range fr = {
 		.start = s,
@@ -340,6 +341,7 @@ sweep_emit(struct flat_range *out, size_t *nr, uint32_t *prev, uint32_t k,
 		out[(*nr)++] = fr;
 	}
 	*prev = k;
+	*flags |= p->flags;
 }
 
 /*
@@ -354,12 +356,13 @@ sweep_emit(struct flat_range *out, size_t *nr, uint32_t *prev, uint32_t k,
  */
 size_t
 render_sweep(const struct render *r, const struct sort_item *by_start,
-	     struct flat_range *out)
+	     struct flat_range *out, unsigned *ret_flags)
 {
 	uint32_t *heap = render_scratch_get(r->scratch, SCRATCH_HEAP,
 					    r->nr * sizeof(*heap), false);
 	size_t nh = 0, j = 0, nr = 0, prune_at = 8;
 	uint32_t prev = UINT32_MAX;
+	unsigned flags = 0;
 	uint64_t x = 0;
 
 	for (;;) {
@@ -391,7 +394,8 @@ render_sweep(const struct render *r, const struct sort_item *by_start,
 			p = &r->pieces[k];
 			if ((j + 1 == r->nr || by_start[j + 1].key > p->last) &&
 			    (!nh || heap[0] > k)) {
-				sweep_emit(out, &nr, &prev, k, p, x, p->last);
+				sweep_emit(out, &nr, &prev, &flags, k, p, x,
+					   p->last);
 				j++;
 				if (p->last == UINT64_MAX) {
 					break;
@@ -415,12 +419,13 @@ render_sweep(const struct render *r, const struct sort_item *by_start,
 		if (j < r->nr && by_start[j].key - 1 < last) {
 			last = by_start[j].key - 1;
 		}
-		sweep_emit(out, &nr, &prev, heap[0], p, x, last);
+		sweep_emit(out, &nr, &prev, &flags, heap[0], p, x, last);
 		if (last == UINT64_MAX) {
 			break;
 		}
 		x = last + 1;
 	}
+	*ret_flags = flags;
 	return nr;
 }
 
@@ -553,17 +558,17 @@ struct flat_range *
 render_ranges_new(const struct render *r, size_t *ret_nr)
 {
 	struct flat_range *out = g_new(struct flat_range, r->nr ? 2 * r->nr : 1);
+	unsigned flags;
 
-	*ret_nr = render_sweep(r, render_sort_pieces(r, SCRATCH_ITEMS), out);
+	*ret_nr = render_sweep(r, render_sort_pieces(r, SCRATCH_ITEMS), out,
+			       &flags);
 	return out;
 }
 
 void
-render_finish(struct memspace_flatview *fv)
+render_finish(struct memspace_flatview *fv, unsigned flags)
 {
-	for (size_t i = 0; i < fv->nr; i++) {
-		fv->unmergeable |= fv->ranges[i].flags & RANGE_UNMERGEABLE;
-	}
+	fv->unmergeable = flags & RANGE_UNMERGEABLE;
 	flat_index_build(&fv->index, fv->ranges, fv->nr);
 }
 
@@ -590,6 +595,7 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace,
 		/* A traced render keeps its pieces for a replay. */
 		.pieces_buf = trace ? SCRATCH_REPLAY_PIECES : SCRATCH_PIECES,
 	};
+	unsigned flags;
 
 	fv->gen = gen;
 	if (trace) {
@@ -602,9 +608,9 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace,
 	fv->nr = render_sweep(&r,
 			      render_sort_pieces(&r, trace ? SCRATCH_REPLAY_ITEMS :
 							     SCRATCH_ITEMS),
-			      fv->ranges);
+			      fv->ranges, &flags);
 	render_ranges_trim(fv);
-	render_finish(fv);
+	render_finish(fv, flags);
 	fv->scratch = r.scratch;
 	if (r.trace && r.trace->overflow) {
 		render_trace_free(r.trace);

@@ -358,6 +358,7 @@ render_replay(struct memspace_flatview *cur, struct memspace_region *root,
 	struct replay rp;
 	struct render r;
 	struct memspace_flatview *fv;
+	unsigned flags;
 	bool ok;
 
 	if (!t || !sc || sc->replay != t || !t->nr || t->v[0].mr != root) {
@@ -382,9 +383,10 @@ render_replay(struct memspace_flatview *cur, struct memspace_region *root,
 	fv = flatview_new_empty(root);
 	fv->gen = gen;
 	render_ranges_alloc(fv, 2 * r.nr);
-	fv->nr = render_sweep(&r, sc->buf[SCRATCH_REPLAY_ITEMS], fv->ranges);
+	fv->nr = render_sweep(&r, sc->buf[SCRATCH_REPLAY_ITEMS], fv->ranges,
+			      &flags);
 	render_ranges_trim(fv);
-	render_finish(fv);
+	render_finish(fv, flags);
 	t->nr_stale = 0; /* every stale step was walked again */
 	sc->nr_replays++;
 	fv->scratch = sc;

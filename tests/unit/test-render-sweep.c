@@ -164,19 +164,23 @@ START_TEST(sweep_matches_owner_per_address)
 		struct piece *p = g_new(struct piece, n);
 		struct flat_range *out = g_new(struct flat_range, 2 * n);
 		struct render r = { .pieces = p, .nr = n, .scratch = &sc };
+		unsigned flags, want_flags = 0;
 		size_t nr;
 
 		make_pieces(rng, p, n, span);
 		nr = render_sweep(&r, render_sort_pieces(&r, SCRATCH_ITEMS),
-				  out);
+				  out, &flags);
 		ck_assert_uint_le(nr, 2 * n);
 		for (size_t k = 0; k < nr; k++) {
+			want_flags |= out[k].flags;
 			ck_assert_uint_le(out[k].start, out[k].last);
 			ck_assert(k == 0 || out[k - 1].last < out[k].start);
 			/* Merged as far as QEMU merges. */
 			ck_assert(k == 0 || !render_can_merge(&out[k - 1],
 							      &out[k]));
 		}
+		/* The flags of what shows, not of what is hidden. */
+		ck_assert_uint_eq(flags, want_flags);
 		for (size_t i = 0; i < n; i++) {
 			uint64_t at[] = { p[i].start, p[i].last,
 					  p[i].start - 1, p[i].last + 1 };
