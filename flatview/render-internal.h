@@ -45,7 +45,8 @@
  * @addr: @mr's offset in its parent when traced.
  * @size_m1: @mr's size minus one when traced.
  * @end: index just past the last step of @mr's subtree.
- * @nr_pieces: pieces the subtree emitted (its own last, if any).
+ * @nr_pieces: pieces the subtree emitted (its own last, if any; hidden
+ *	ones of disabled regions included).
  * @flags: the flags the ancestors passed down (enum range_flags).
  * @empty: @mr had size 0.
  * @via_alias: @mr was reached as an alias target (its base ignores @addr).
@@ -96,6 +97,7 @@ struct piece {
 	uint64_t offset; /* offset of @start in @mr */
 	uint8_t flags;
 	uint8_t dirty_log_mask;
+	bool hidden; /* a disabled region's, in a traced walk: shows nothing */
 };
 
 /* The work arrays of a render, kept from one commit to the next. */

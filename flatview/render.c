@@ -24,7 +24,7 @@
 
 static void
 emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
-	   i128 base, unsigned flags)
+	   i128 base, unsigned flags, bool hidden)
 {
 	if (r->nr == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
@@ -43,6 +43,7 @@ emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
 		.offset = (uint64_t)((i128)start - base),
 		.flags = flags,
 		.dirty_log_mask = mr->dirty_log_mask,
+		.hidden = hidden,
 	};
 }
 
@@ -226,11 +227,16 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 				   false);
 			continue;
 		}
-		/* A region of size 0 walks (for the trace) but shows
-		 * nothing. */
-		if (r->emit && !r->trace_only && f->cs < f->ce &&
-		    region_terminates(f->mr)) {
-			emit_piece(r, f->mr, f->cs, f->ce, f->base, f->flags);
+		/*
+		 * A region of size 0 walks (for the trace) but shows nothing.
+		 * A disabled one, traced, leaves a hidden piece: enabling or
+		 * disabling it then keeps the pieces' number and order, which
+		 * a replay (replay.c) patches in place.
+		 */
+		if ((r->emit || r->trace) && !r->trace_only &&
+		    f->cs < f->ce && region_terminates(f->mr)) {
+			emit_piece(r, f->mr, f->cs, f->ce, f->base,
+				   r->emit ? f->flags : 0, !r->emit);
 		}
 		r->emit = f->saved_emit;
 		trace_leave(r, f->k);
@@ -352,7 +358,7 @@ sweep_emit(struct flat_range *out, size_t *nr, uint32_t *prev,
  * when the heap outgrows twice what it held at the last pruning.  With at
  * most d pieces covering any address, O(n log d) after the sort; a piece
  * that overlaps no other, or only ones after it in walk order, goes by
- * without the heap.
+ * without the heap.  Hidden pieces (of disabled regions) are skipped.
  */
 size_t
 render_sweep(const struct render *r, const struct sort_item *by_start,
@@ -392,6 +398,10 @@ render_sweep(const struct render *r, const struct sort_item *by_start,
 				__builtin_prefetch(&r->pieces[by_start[j + 8].val]);
 			}
 			p = &r->pieces[k];
+			if (p->hidden) {
+				j++;
+				continue;
+			}
 			if ((j + 1 == r->nr || by_start[j + 1].key > p->last) &&
 			    (!nh || heap[0] > k)) {
 				sweep_emit(out, &nr, &prev, &flags, k, p, x,
@@ -404,8 +414,13 @@ render_sweep(const struct render *r, const struct sort_item *by_start,
 				continue;
 			}
 		}
-		while (j < r->nr && by_start[j].key <= x) {
-			heap_push(heap, &nh, by_start[j++].val);
+		for (; j < r->nr && by_start[j].key <= x; j++) {
+			if (!r->pieces[by_start[j].val].hidden) {
+				heap_push(heap, &nh, by_start[j].val);
+			}
+		}
+		if (!nh) {
+			continue; /* only hidden pieces started here */
 		}
 		/* Amortised O(1): the heap at least halves, or the threshold
 		 * doubles. */

@@ -52,6 +52,7 @@ struct replay {
 	struct render_trace walk_trace; /* one re-walk's steps */
 	GArray *segs;
 	uint32_t op, np;
+	bool in_place; /* every re-walk kept its pieces' number and starts */
 };
 
 static void
@@ -165,6 +166,17 @@ rewalk(struct replay *rp, size_t i)
 			return false;
 		}
 	}
+	if (rp->in_place) {
+		const struct piece *old =
+			(const struct piece *)rp->walk.scratch
+				->buf[SCRATCH_REPLAY_PIECES] +
+			rp->op;
+
+		rp->in_place = rp->walk.nr - p0 == v->nr_pieces;
+		for (size_t j = 0; rp->in_place && j < v->nr_pieces; j++) {
+			rp->in_place = old[j].start == rp->walk.pieces[p0 + j].start;
+		}
+	}
 	seg_add(rp, rp->op, v->nr_pieces, (uint32_t)p0,
 		(uint32_t)(rp->walk.nr - p0));
 	for (size_t j = 0; j < len; j++) {
@@ -267,12 +279,41 @@ replay_scan(struct replay *rp)
 }
 
 /*
+ * Every re-walk gave as many pieces as before, starting where they did
+ * (regions enabled or disabled, flags changed): overwrite them, and keep
+ * the order by start.
+ */
+static void
+replay_pieces_in_place(struct replay *rp, struct render *out)
+{
+	struct render_scratch *sc = rp->walk.scratch;
+	struct piece *p = sc->buf[SCRATCH_REPLAY_PIECES];
+
+	for (guint s = 0; s < rp->segs->len; s++) {
+		const struct replay_seg *g =
+			&g_array_index(rp->segs, struct replay_seg, s);
+
+		if (g->from != UINT32_MAX && g->n) {
+			memcpy(p + g->old, rp->walk.pieces + g->from,
+			       g->n * sizeof(*p));
+		}
+	}
+	*out = (struct render){ .pieces = p, .nr = rp->np, .cap = rp->np,
+				.scratch = sc, .emit = true };
+}
+
+/*
  * The new pieces in walk order, and their order by start: the old order
  * without the re-walked pieces, merged with the re-walks' own, sorted.
  */
 static void
 replay_pieces(struct replay *rp, struct render *out)
 {
+	if (rp->in_place) {
+		replay_pieces_in_place(rp, out);
+		return;
+	}
+
 	struct render_scratch *sc = rp->walk.scratch;
 	uint32_t nr_old = rp->op, nr = rp->np, nr_walk = (uint32_t)rp->walk.nr;
 	const struct piece *old = sc->buf[SCRATCH_REPLAY_PIECES];
@@ -369,6 +410,7 @@ render_replay(struct memspace_flatview *cur, struct memspace_region *root,
 		.gen = cur->gen,
 		.walk = { .scratch = sc, .pieces_buf = SCRATCH_SPAN_PIECES },
 		.segs = g_array_new(FALSE, FALSE, sizeof(struct replay_seg)),
+		.in_place = true,
 	};
 	rp.walk.trace = &rp.walk_trace;
 	ok = replay_scan(&rp);

@@ -4,8 +4,9 @@
  * (mostly in order, in blocks out of order, at random) against qsort, and
  * the sweep that resolves overlapping pieces into ranges against a
  * brute-force owner per address, with pieces nested, hidden under earlier
- * ones in large numbers (the heap's pruning), side by side, merging, and
- * reaching the end of the 64-bit space.
+ * ones in large numbers (the heap's pruning), side by side, merging,
+ * reaching the end of the 64-bit space, and hidden pieces of disabled
+ * regions.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -114,6 +115,8 @@ make_pieces(GRand *rng, struct piece *p, size_t n, uint64_t span)
 			.mr = (struct memspace_region *)&regions[which],
 			.offset = which < 4 ? s : 0x1000 * i,
 			.flags = (uint8_t)(which == 7 ? RANGE_UNMERGEABLE : 0),
+			/* A disabled region's, in a traced walk. */
+			.hidden = g_rand_int_range(rng, 0, 8) == 0,
 		};
 	}
 }
@@ -123,7 +126,7 @@ static const struct piece *
 owner(const struct piece *p, size_t n, uint64_t a)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (p[i].start <= a && a <= p[i].last) {
+		if (!p[i].hidden && p[i].start <= a && a <= p[i].last) {
 			return &p[i];
 		}
 	}
