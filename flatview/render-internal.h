@@ -88,6 +88,8 @@ struct render_trace {
 	bool alias_listed;
 	/* Steps marked @stale since the last full render or replay. */
 	size_t nr_stale;
+	/* Generation of that render or replay (the order of its pieces). */
+	uint64_t pieces_gen;
 };
 
 struct piece {

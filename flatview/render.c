@@ -631,6 +631,9 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace,
 		render_trace_free(r.trace);
 		r.trace = NULL;
 	}
+	if (r.trace) {
+		r.trace->pieces_gen = gen;
+	}
 	/* The pieces and their order stay in the scratch for a replay. */
 	r.scratch->replay = r.trace;
 	fv->trace = r.trace;

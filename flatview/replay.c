@@ -257,9 +257,13 @@ replay_scan(struct replay *rp)
 			i = v->end;
 			continue;
 		}
-		/* A subregion moved past another: the order of the pieces
-		 * changes, and that of the steps. */
-		if (mr->relink_gen > rp->gen && !children_in_order(t, i)) {
+		/*
+		 * A subregion moved past another since the pieces were made
+		 * (now, or in a windowed commit, which leaves the steps in
+		 * their old order): the order of the pieces changes.  The
+		 * moved region changed then, so its parent is not skipped.
+		 */
+		if (mr->relink_gen > t->pieces_gen && !children_in_order(t, i)) {
 			return false;
 		}
 		if (mr->subtree_dirty_gen <= rp->gen &&
@@ -430,6 +434,7 @@ render_replay(struct memspace_flatview *cur, struct memspace_region *root,
 	render_ranges_trim(fv);
 	render_finish(fv, flags);
 	t->nr_stale = 0; /* every stale step was walked again */
+	t->pieces_gen = gen;
 	sc->nr_replays++;
 	fv->scratch = sc;
 	fv->trace = t;

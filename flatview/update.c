@@ -539,11 +539,12 @@ update_trace(struct memspace_flatview *cur, struct memspace_flatview *fv,
 	struct render_trace spans[MAX_SPANS] = { 0 };
 	struct render_trace *old = cur->trace;
 	struct render_scratch *sc = fv->scratch;
-	bool same = true, overflow = false;
+	bool same = true, overflow = false, vanished = false;
 
 	for (size_t k = 0; k < c->nr_span; k++) {
 		retrace(&old->v[c->span[k]], &spans[k]);
 		overflow |= spans[k].overflow;
+		vanished |= spans[k].nr == 0;
 		same &= same_shape(&old->v[c->span[k]], &spans[k],
 				   span_len(old, c->span[k]));
 	}
@@ -560,14 +561,19 @@ update_trace(struct memspace_flatview *cur, struct memspace_flatview *fv,
 	} else if (!overflow) {
 		fv->trace = rebuild_trace(old, c, spans);
 		fv->trace->nr_stale = old->nr_stale;
+		fv->trace->pieces_gen = old->pieces_gen;
 		recompute_pure(fv->trace);
 	}
 	if (fv->trace) {
 		fv->trace->nr_stale += c->nr_span;
 	}
-	/* The replay's pieces go with the trace (stale where re-walked). */
+	/*
+	 * The replay's pieces go with the trace (stale where re-walked);
+	 * not when a re-walked subtree was clipped out: its parent's piece
+	 * count would still hold its pieces.
+	 */
 	if (sc && sc->replay == old) {
-		sc->replay = fv->trace;
+		sc->replay = vanished ? NULL : fv->trace;
 	}
 	for (size_t k = 0; k < c->nr_span; k++) {
 		g_free(spans[k].v);
