@@ -674,6 +674,53 @@ START_TEST(update_large_tree_big_batches_match_full_render)
 }
 END_TEST
 
+/*
+ * A subregion moved in a windowed commit wins ties from then on; the
+ * windowed re-render leaves its trace step where it was.  A later full
+ * render must not replay the pieces in the old order.
+ */
+START_TEST(update_replay_sees_earlier_moves)
+{
+	struct memspace_region *c = tt_container("c", 0x10000);
+	struct memspace_region *a = tt_io("a", 0x2000);
+	struct memspace_region *b = tt_io("b", 0x2000);
+	struct memspace_region *um = tt_io("um", 0x1000);
+	struct memspace_region *x = tt_io("x", 0x1000);
+
+	ck_assert_int_eq(memspace_region_set_unmergeable(um, true), 0);
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	tt_add(c, 0, a);
+	tt_add(c, 0x1000, b); /* newer: wins [0x1000, 0x2000) */
+	tt_add(c, 0x8000, um);
+	tt_add(c, 0x9000, x);
+	tt_add(M.root, 1ull << 44, c);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	assert_view_is_full_render();
+	/* Full renders while the unmergeable range shows: traced, then
+	 * replayed. */
+	ck_assert_int_eq(memspace_region_set_enabled(x, false), 0);
+	assert_view_is_full_render();
+	ck_assert_int_eq(memspace_region_set_enabled(um, false), 0);
+	assert_view_is_full_render();
+	/* Windowed: @a moves and now wins [0x800, 0x2800). */
+	ck_assert_int_eq(memspace_region_set_address(a, 0x800), 0);
+	assert_view_is_full_render();
+	/* Full again, with the moved region's step where it was. */
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	ck_assert_int_eq(memspace_region_set_enabled(um, true), 0);
+	ck_assert_int_eq(memspace_region_set_enabled(x, true), 0);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	assert_view_is_full_render();
+	/* And a subregion clipped out in a windowed commit. */
+	ck_assert_int_eq(memspace_region_set_enabled(um, false), 0);
+	assert_view_is_full_render();
+	ck_assert_int_eq(memspace_region_set_address(b, 0x20000), 0);
+	assert_view_is_full_render();
+	ck_assert_int_eq(memspace_region_set_enabled(um, true), 0);
+	assert_view_is_full_render();
+}
+END_TEST
+
 static Suite *
 update_suite(void)
 {
@@ -687,6 +734,7 @@ update_suite(void)
 	tcase_add_test(tc, update_large_tree_matches_full_render);
 	tcase_add_loop_test(tc, update_big_batches_match_full_render, 0, 3);
 	tcase_add_test(tc, update_large_tree_big_batches_match_full_render);
+	tcase_add_test(tc, update_replay_sees_earlier_moves);
 	suite_add_tcase(s, tc);
 	return s;
 }
