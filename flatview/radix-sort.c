@@ -104,3 +104,66 @@ radix_sort(struct sort_item *items, struct sort_item *tmp, size_t n)
 	}
 	g_free(count);
 }
+
+static void
+reverse(struct sort_item *items, size_t n)
+{
+	for (size_t i = 0, j = n - 1; i < j; i++, j--) {
+		struct sort_item t = items[i];
+
+		items[i] = items[j];
+		items[j] = t;
+	}
+}
+
+/*
+ * Keys in walk order mostly run one way, with a few out of place (an
+ * overlapping sibling, an alias target's subregions).  Turn them the
+ * ascending way, keep in place the ascending chain, setting aside each key
+ * below the chain and each one above its successor (a lone spike would
+ * otherwise push everything after it aside), sort what was set aside and
+ * merge the two from the back.  Too much set aside: radix sort it all.
+ */
+void
+sort_nearly_sorted(struct sort_item *items, struct sort_item *tmp, size_t n)
+{
+	size_t desc = 0, nk = 0, ns = 0;
+
+	if (n <= SMALL_SORT) {
+		insertion_sort(items, n);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		desc += items[i].key < items[i - 1].key;
+	}
+	if (desc == 0) {
+		return;
+	}
+	if (desc > n / 2) {
+		reverse(items, n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct sort_item x = items[i];
+
+		if ((nk == 0 || x.key >= items[nk - 1].key) &&
+		    (i + 1 == n || x.key <= items[i + 1].key)) {
+			items[nk++] = x;
+		} else {
+			tmp[ns++] = x;
+		}
+	}
+	if (ns > n / 4) {
+		memcpy(items + nk, tmp, ns * sizeof(*items));
+		radix_sort(items, tmp, n);
+		return;
+	}
+	/* The ns slots past the chain are the side's scratch. */
+	radix_sort(tmp, items + nk, ns);
+	for (size_t k = n, i = nk, j = ns; j;) {
+		if (i && items[i - 1].key > tmp[j - 1].key) {
+			items[--k] = items[--i];
+		} else {
+			items[--k] = tmp[--j];
+		}
+	}
+}

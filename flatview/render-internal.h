@@ -27,6 +27,7 @@
 #define MEMSPACE_RENDER_INTERNAL_H
 
 #include "flatview-internal.h"
+#include "radix-sort.h"
 
 /*
  * The trace's step numbers are 32-bit: a tree with more walk steps than
@@ -44,11 +45,18 @@
  * @addr: @mr's offset in its parent when traced.
  * @size_m1: @mr's size minus one when traced.
  * @end: index just past the last step of @mr's subtree.
+ * @nr_pieces: pieces the subtree emitted (its own last, if any; hidden
+ *	ones of disabled regions included).
+ * @flags: the flags the ancestors passed down (enum range_flags).
  * @empty: @mr had size 0.
  * @via_alias: @mr was reached as an alias target (its base ignores @addr).
  * @pure: no step of the subtree is an alias target, so every region in it
  *	descends from @mr through parent links and a change there shows in
  *	@mr's subtree_dirty_gen.
+ * @emit: the walk collected pieces here (no disabled ancestor).
+ * @stale: the subtree was walked again by the windowed re-render, which
+ *	keeps no pieces: those of the scratch (and @nr_pieces) are of an
+ *	older walk, and a replay walks the subtree again.
  */
 struct visit {
 	struct memspace_region *mr;
@@ -58,9 +66,13 @@ struct visit {
 	uint64_t addr;
 	uint64_t size_m1;
 	uint32_t end;
+	uint32_t nr_pieces;
+	uint8_t flags;
 	bool empty;
 	bool via_alias;
 	bool pure;
+	bool emit;
+	bool stale;
 };
 
 struct render_trace {
@@ -74,6 +86,10 @@ struct render_trace {
 	uint32_t *alias_steps;
 	size_t nr_alias_steps;
 	bool alias_listed;
+	/* Steps marked @stale since the last full render or replay. */
+	size_t nr_stale;
+	/* Generation of that render or replay (the order of its pieces). */
+	uint64_t pieces_gen;
 };
 
 struct piece {
@@ -83,6 +99,7 @@ struct piece {
 	uint64_t offset; /* offset of @start in @mr */
 	uint8_t flags;
 	uint8_t dirty_log_mask;
+	bool hidden; /* a disabled region's, in a traced walk: shows nothing */
 };
 
 /* The work arrays of a render, kept from one commit to the next. */
@@ -90,11 +107,19 @@ enum scratch_buf {
 	SCRATCH_PIECES,
 	SCRATCH_ITEMS,
 	SCRATCH_TMP,
-	SCRATCH_BOUND,
-	SCRATCH_FIRST,
-	SCRATCH_END,
-	SCRATCH_OWNER,
-	SCRATCH_SKIP,
+	SCRATCH_HEAP,
+	/* Kept for a replay (replay.c): the pieces of the last traced full
+	 * render in walk order and their order by start; a replay's new
+	 * ones (then swapped with those), the pieces of its re-walks and
+	 * their order, and the old pieces' new numbers.  The windowed
+	 * re-render (update.c) uses only the arrays above. */
+	SCRATCH_REPLAY_PIECES,
+	SCRATCH_REPLAY_ITEMS,
+	SCRATCH_REPLAY_PIECES_NEXT,
+	SCRATCH_REPLAY_ITEMS_NEXT,
+	SCRATCH_SPAN_PIECES,
+	SCRATCH_SPAN_ITEMS,
+	SCRATCH_MAP,
 	SCRATCH_NR,
 };
 
@@ -103,12 +128,19 @@ enum scratch_buf {
  * @buf: the arrays (enum scratch_buf).
  * @bytes: their sizes.
  *
+ * @replay: the trace whose walk (and replays, and the re-walks of the
+ *	windowed re-render, see @stale in struct visit) left the pieces in
+ *	SCRATCH_REPLAY_PIECES and SCRATCH_REPLAY_ITEMS, or NULL.
+ * @nr_replays: full renders replayed with this scratch (for the tests).
+ *
  * A view hands its scratch to the render that replaces it (updater only),
  * so large renders do not fault fresh pages in at every commit.
  */
 struct render_scratch {
 	void *buf[SCRATCH_NR];
 	size_t bytes[SCRATCH_NR];
+	const struct render_trace *replay;
+	uint64_t nr_replays; /* full renders replayed with this scratch */
 };
 
 /* @s's array @which with room for @bytes (contents kept if @keep). */
@@ -122,6 +154,8 @@ void render_scratch_free(struct render_scratch *s);
  * @trace: where to record the walk, or NULL.
  * @scratch: the work arrays.
  * @emit: collect pieces (false: only trace).
+ * @pieces_buf: the scratch array of @pieces (0: SCRATCH_PIECES).
+ * @trace_only: collect no pieces (@emit still follows the walk).
  */
 struct render {
 	struct piece *pieces;
@@ -130,19 +164,34 @@ struct render {
 	struct render_trace *trace;
 	struct render_scratch *scratch;
 	bool emit;
-};
-
-/* Segment bookkeeping for the assignment step. */
-struct segments {
-	uint64_t *bound; /* first address of each segment */
-	uint32_t *first; /* per piece: its first segment */
-	uint32_t *end; /* per piece: one past its last segment */
-	uint32_t nr;
+	bool trace_only;
+	enum scratch_buf pieces_buf;
 };
 
 /* Walk @mr at @base within [@cs, @ce) (QEMU's render_memory_region()). */
 void render_region(struct render *r, struct memspace_region *mr, i128 base,
 		   u128 cs, u128 ce, unsigned flags, bool via_alias);
+
+/* @r's pieces as (start, number) in address order, in @r's scratch array
+ * @which. */
+struct sort_item *render_sort_pieces(const struct render *r,
+				     enum scratch_buf which);
+
+/*
+ * @r's pieces (none empty), in order by start @by_start, as flat ranges
+ * merged under QEMU's rule: writes at most 2 * @r->nr of them (each ends
+ * where a piece ends or starts) to @out (which counts them), the OR of their flags to
+ * @ret_flags, and returns their number.
+ */
+/* Where a sweep's ranges go: @arr (room for 2 * pieces), or builder @b. */
+struct range_sink {
+	struct flat_range *arr;
+	size_t nr;
+	struct ft_builder *b;
+};
+
+size_t render_sweep(const struct render *r, const struct sort_item *by_start,
+		    struct range_sink *out, unsigned *ret_flags);
 
 /* @r's pieces as merged flat ranges (g_free them); @r->nr must be > 0. */
 struct flat_range *render_ranges_new(const struct render *r, size_t *ret_nr);
@@ -159,18 +208,51 @@ render_can_merge(const struct flat_range *a, const struct flat_range *b)
 	       a->dirty_log_mask == b->dirty_log_mask;
 }
 
+/* Where step @v's region sits (byte 0) when at offset @addr in its parent. */
+static inline i128
+visit_base(const struct visit *v, uint64_t addr)
+{
+	return v->origin + (v->via_alias ? 0 : (i128)addr);
+}
+
+/* Whether @mr has a step among the direct children of step @i. */
+bool trace_has_child(const struct render_trace *t, size_t i,
+		     const struct memspace_region *mr);
+
+/*
+ * The alias-target steps of @t under which something changed after @gen
+ * (among the regions of @ts, when not NULL), in order (g_free them), and whether one lies in (@i, @end) (@fi: a
+ * cursor into them, moving on as @i grows).
+ */
+uint32_t *trace_changed_alias_steps(struct render_trace *t, uint64_t gen,
+				    const struct touched_set *ts,
+				    size_t *ret_nr);
+bool trace_forced_inside(const uint32_t *forced, size_t nr, size_t *fi,
+			 size_t i, size_t end);
+
+/*
+ * A full render of @root at @gen replayed from @cur's (replay.c): NULL if
+ * @cur's trace and scratch do not allow it, or if the tree changed shape.
+ * On success @cur's trace and scratch pass to the new view.
+ */
+struct memspace_flatview *render_replay(struct memspace_flatview *cur,
+					struct memspace_region *root,
+					uint64_t gen);
+
 /* Append @v to @t (which must not have overflowed). */
 void render_trace_push(struct render_trace *t, const struct visit *v);
 
-/* Finish a view: region references, index, unmergeable flag. */
-void render_finish(struct memspace_flatview *fv);
+/* Finish a view whose ranges' flags OR to @flags: index, unmergeable. */
+void render_finish(struct memspace_flatview *fv, unsigned flags);
 
 /*
- * A full render of @root, with a fresh trace if @trace, using (and then
- * handing to the new view) @scratch, which may be NULL.
+ * A full render of @root, with a trace if @trace, using (and then handing
+ * to the new view) @scratch, which may be NULL.  @old_trace, which may be
+ * NULL, is consumed: its array holds the new trace.
  */
 struct memspace_flatview *render_full(struct memspace_region *root,
 				      uint64_t gen, bool trace,
+				      struct render_trace *old_trace,
 				      struct render_scratch *scratch);
 
 void render_trace_free(struct render_trace *t);

@@ -8,11 +8,12 @@
  * backing if it terminates), and each terminating region claims only the
  * addresses no earlier region claimed.  So every address belongs to the
  * first "piece" (a terminating region clipped by all its ancestors) in walk
- * order that covers it.  We collect the pieces in walk order, cut the
- * address space at every piece boundary into elementary segments (one radix
- * sort), hand each segment to the first piece covering it (a union-find
- * "next unclaimed segment" skip list makes that near-linear), and emit the
- * segments in address order, merging under QEMU's rule.
+ * order that covers it.  We collect the pieces in walk order, sort them by
+ * start (they come mostly in order: O(n) but for the few out of place)
+ * and sweep the address space with the pieces covering the current
+ * address in a heap by walk order, whose top owns the address (pieces
+ * nest or lie side by side, so the heap stays small).  Ranges come out in
+ * address order, merged under QEMU's rule.
  */
 #include "config.h"
 
@@ -20,18 +21,17 @@
 #include <sys/mman.h>
 
 #include "render-internal.h"
-#include "radix-sort.h"
 
 static void
 emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
-	   i128 base, unsigned flags)
+	   i128 base, unsigned flags, bool hidden)
 {
 	if (r->nr == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
-		r->pieces = render_scratch_get(r->scratch, SCRATCH_PIECES,
+		r->pieces = render_scratch_get(r->scratch, r->pieces_buf,
 					       r->cap * sizeof(*r->pieces),
 					       true);
-		r->cap = r->scratch->bytes[SCRATCH_PIECES] / sizeof(*r->pieces);
+		r->cap = r->scratch->bytes[r->pieces_buf] / sizeof(*r->pieces);
 	}
 	if (mr->kind == MEMSPACE_REGION_ROM_DEVICE && mr->romd_mode) {
 		flags |= RANGE_ROMD;
@@ -43,12 +43,13 @@ emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
 		.offset = (uint64_t)((i128)start - base),
 		.flags = flags,
 		.dirty_log_mask = mr->dirty_log_mask,
+		.hidden = hidden,
 	};
 }
 
 static inline void
 trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
-	    u128 ce, bool via_alias, size_t *ret_k)
+	    u128 ce, unsigned flags, bool via_alias, size_t *ret_k)
 {
 	struct render_trace *t = r->trace;
 
@@ -62,10 +63,14 @@ trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 	}
 	*ret_k = t->nr;
 	t->nr_alias += via_alias;
-	/* @end holds the alias count until trace_leave() sets @pure. */
+	/* @end holds the alias count until trace_leave() sets @pure, and
+	 * @nr_pieces the pieces so far until it counts the subtree's. */
 	render_trace_push(
 		t, &(struct visit){
 			   .end = (uint32_t)t->nr_alias,
+			   .nr_pieces = (uint32_t)r->nr,
+			   .flags = (uint8_t)flags,
+			   .emit = r->emit,
 			   .mr = mr,
 			   .origin = via_alias ? base : base - (i128)mr->addr,
 			   .cs = (uint64_t)cs,
@@ -85,6 +90,7 @@ trace_leave(struct render *r, size_t k)
 	if (k != SIZE_MAX && !t->overflow) {
 		t->v[k].pure = t->v[k].end == t->nr_alias;
 		t->v[k].end = (uint32_t)t->nr;
+		t->v[k].nr_pieces = (uint32_t)r->nr - t->v[k].nr_pieces;
 	}
 }
 
@@ -143,12 +149,13 @@ walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
 		/* Clipped out: traced only as an alias target (a parent's
 		 * trace step stands for its clipped-out subregions). */
 		if (via_alias) {
-			trace_enter(r, mr, base, cs, ce, via_alias, &k);
+			trace_enter(r, mr, base, cs, ce, flags, via_alias,
+				    &k);
 			trace_leave(r, k);
 		}
 		return;
 	}
-	trace_enter(r, mr, base, cs, ce, via_alias, &k);
+	trace_enter(r, mr, base, cs, ce, flags, via_alias, &k);
 	if (!mr->enabled && k == SIZE_MAX) {
 		return;
 	}
@@ -220,8 +227,16 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 				   false);
 			continue;
 		}
-		if (r->emit && region_terminates(f->mr)) {
-			emit_piece(r, f->mr, f->cs, f->ce, f->base, f->flags);
+		/*
+		 * A region of size 0 walks (for the trace) but shows nothing.
+		 * A disabled one, traced, leaves a hidden piece: enabling or
+		 * disabling it then keeps the pieces' number and order, which
+		 * a replay (replay.c) patches in place.
+		 */
+		if ((r->emit || r->trace) && !r->trace_only &&
+		    f->cs < f->ce && region_terminates(f->mr)) {
+			emit_piece(r, f->mr, f->cs, f->ce, f->base,
+				   r->emit ? f->flags : 0, !r->emit);
 		}
 		r->emit = f->saved_emit;
 		trace_leave(r, f->k);
@@ -232,93 +247,54 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 	}
 }
 
-/* Cut the address space at every piece boundary. */
-static void
-build_segments(const struct render *r, struct segments *sg)
+struct sort_item *
+render_sort_pieces(const struct render *r, enum scratch_buf which)
 {
-	size_t n = 0;
-	struct render_scratch *sc = r->scratch;
 	struct sort_item *items = render_scratch_get(
-		sc, SCRATCH_ITEMS, 2 * r->nr * sizeof(*items), false);
+		r->scratch, which, r->nr * sizeof(*items), false);
 	struct sort_item *tmp = render_scratch_get(
-		sc, SCRATCH_TMP, 2 * r->nr * sizeof(*tmp), false);
+		r->scratch, SCRATCH_TMP, r->nr * sizeof(*tmp), false);
 
 	for (size_t i = 0; i < r->nr; i++) {
-		items[n++] = (struct sort_item){ r->pieces[i].start, 2 * i };
-		if (r->pieces[i].last != UINT64_MAX) {
-			items[n++] = (struct sort_item){ r->pieces[i].last + 1,
-							 2 * i + 1 };
-		}
+		items[i] = (struct sort_item){ r->pieces[i].start, (uint32_t)i };
 	}
-	radix_sort(items, tmp, n);
-	sg->bound = render_scratch_get(sc, SCRATCH_BOUND,
-				       n * sizeof(*sg->bound), false);
-	sg->first = render_scratch_get(sc, SCRATCH_FIRST,
-				       r->nr * sizeof(*sg->first), false);
-	sg->end = render_scratch_get(sc, SCRATCH_END, r->nr * sizeof(*sg->end),
-				     false);
-	sg->nr = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (sg->nr == 0 || sg->bound[sg->nr - 1] != items[i].key) {
-			sg->bound[sg->nr++] = items[i].key;
-		}
-		if (items[i].val & 1) {
-			sg->end[items[i].val / 2] = sg->nr - 1;
-		} else {
-			sg->first[items[i].val / 2] = sg->nr - 1;
-		}
-	}
-	for (size_t i = 0; i < r->nr; i++) {
-		if (r->pieces[i].last == UINT64_MAX) {
-			sg->end[i] = sg->nr;
-		}
-	}
+	sort_nearly_sorted(items, tmp, r->nr);
+	return items;
 }
 
-static uint32_t
-next_free(uint32_t *skip, uint32_t k)
+/* A binary min-heap of piece numbers: the first in walk order on top. */
+static void
+heap_push(uint32_t *h, size_t *n, uint32_t x)
 {
-	while (skip[k] != k) {
-		skip[k] = skip[skip[k]];
-		k = skip[k];
+	size_t k = (*n)++;
+
+	while (k && h[(k - 1) / 2] > x) {
+		h[k] = h[(k - 1) / 2];
+		k = (k - 1) / 2;
 	}
-	return k;
+	h[k] = x;
 }
 
-/* owner[k] = first piece (in walk order) covering segment k, or -1. */
-static int32_t *
-assign_segments(const struct render *r, const struct segments *sg)
+static void
+heap_sift_down(uint32_t *h, size_t n, size_t k, uint32_t x)
 {
-	int32_t *owner = render_scratch_get(r->scratch, SCRATCH_OWNER,
-					    sg->nr * sizeof(*owner), false);
-	uint32_t *skip = render_scratch_get(
-		r->scratch, SCRATCH_SKIP, (sg->nr + 1) * sizeof(*skip), false);
+	for (;;) {
+		size_t c = 2 * k + 1;
 
-	for (uint32_t k = 0; k <= sg->nr; k++) {
-		skip[k] = k;
-	}
-	for (uint32_t k = 0; k < sg->nr; k++) {
-		owner[k] = -1;
-	}
-	for (size_t i = 0; i < r->nr; i++) {
-		uint32_t k = next_free(skip, sg->first[i]);
-
-		while (k < sg->end[i]) {
-			owner[k] = (int32_t)i;
-			skip[k] = k + 1;
-			k = next_free(skip, k + 1);
+		if (c >= n) {
+			break;
 		}
+		c += c + 1 < n && h[c + 1] < h[c];
+		if (h[c] >= x) {
+			break;
+		}
+		h[k] = h[c];
+		k = c;
 	}
-	return owner;
+	h[k] = x;
 }
 
 /* Where emitted ranges go: an array, or a tree being built. */
-struct range_sink {
-	struct flat_range *arr;
-	size_t nr;
-	struct ft_builder *b;
-};
-
 static struct flat_range *
 sink_last(struct range_sink *s)
 {
@@ -340,38 +316,153 @@ sink_push(struct range_sink *s, const struct flat_range *fr)
 }
 
 static void
-emit_ranges(const struct render *r, const struct segments *sg,
-	    const int32_t *owner, struct range_sink *out)
+heap_pop(uint32_t *h, size_t *n)
 {
-	int32_t prev_owner = -1;
-
-	for (uint32_t k = 0; k < sg->nr; k++) {
-		const struct piece *p;
-		struct flat_range fr, *last;
-
-		if (owner[k] < 0) {
-			prev_owner = -1;
-			continue;
-		}
-		p = &r->pieces[owner[k]];
-		fr = (struct flat_range){
-			.start = sg->bound[k],
-			.last = k + 1 < sg->nr ? sg->bound[k + 1] - 1 : p->last,
-			.mr = p->mr,
-			.offset = p->offset + (sg->bound[k] - p->start),
-			.flags = p->flags,
-			.dirty_log_mask = p->dirty_log_mask,
-		};
-		last = sink_last(out);
-		/* Consecutive segments of one piece are one QEMU range. */
-		if (last &&
-		    (owner[k] == prev_owner || render_can_merge(last, &fr))) {
-			last->last = fr.last;
-		} else {
-			sink_push(out, &fr);
-		}
-		prev_owner = owner[k];
+	if (--*n) {
+		heap_sift_down(h, *n, 0, h[*n]);
 	}
+}
+
+/*
+ * Drop the pieces that ended before @x and heapify the rest; returns how
+ * many are left.  Pieces hidden under one that comes first in walk order
+ * (an overlapping sibling's subregions) would otherwise pile up.
+ */
+static size_t
+heap_prune(const struct render *r, uint32_t *h, size_t n, uint64_t x)
+{
+	size_t m = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		if (r->pieces[h[k]].last >= x) {
+			h[m++] = h[k];
+		}
+	}
+	for (size_t k = m / 2; k--;) {
+		heap_sift_down(h, m, k, h[k]);
+	}
+	return m;
+}
+
+/* Append [@s, @l] of piece @k, @p, to @out; @prev: the piece out's last
+ * range ends with; @flags: the flags of the ranges so far. */
+static inline void
+sweep_emit(struct range_sink *out, uint32_t *prev, unsigned *flags,
+	   uint32_t k, const struct piece *p, uint64_t s, uint64_t l)
+{
+	struct flat_range *last = sink_last(out);
+	struct flat_range fr = {
+		.start = s,
+		.last = l,
+		.mr = p->mr,
+		.offset = p->offset + (s - p->start),
+		.flags = p->flags,
+		.dirty_log_mask = p->dirty_log_mask,
+	};
+
+	/* Consecutive parts of one piece are one QEMU range. */
+	if (last && ((k == *prev && last->last + 1 == s) ||
+		     render_can_merge(last, &fr))) {
+		last->last = l;
+	} else {
+		sink_push(out, &fr);
+	}
+	*prev = k;
+	*flags |= p->flags;
+}
+
+/*
+ * Sweep the address space in order, holding the pieces that cover the
+ * current address in a heap by walk order: the top one owns the address,
+ * until it ends or the next piece starts (which may come first in walk
+ * order).  Pieces that ended leave the heap when they come to the top, or
+ * when the heap outgrows twice what it held at the last pruning.  With at
+ * most d pieces covering any address, O(n log d) after the sort; a piece
+ * that overlaps no other, or only ones after it in walk order, goes by
+ * without the heap.  Hidden pieces (of disabled regions) are skipped.
+ */
+size_t
+render_sweep(const struct render *r, const struct sort_item *by_start,
+	     struct range_sink *out, unsigned *ret_flags)
+{
+	uint32_t *heap = render_scratch_get(r->scratch, SCRATCH_HEAP,
+					    r->nr * sizeof(*heap), false);
+	size_t nh = 0, j = 0, prune_at = 8;
+	uint32_t prev = UINT32_MAX;
+	unsigned flags = 0;
+	uint64_t x = 0;
+
+	for (;;) {
+		const struct piece *p;
+		uint64_t last;
+
+		while (nh && r->pieces[heap[0]].last < x) {
+			heap_pop(heap, &nh);
+		}
+		if (j == r->nr && !nh) {
+			break;
+		}
+		if (j < r->nr && !nh && by_start[j].key > x) {
+			x = by_start[j].key;
+		}
+		/*
+		 * The common case, without the heap: a piece starting here
+		 * that ends before the next one starts, and comes before
+		 * every piece covering it in walk order, is a range.
+		 */
+		if (j < r->nr && by_start[j].key == x) {
+			uint32_t k = by_start[j].val;
+
+			/* Pieces are visited out of walk order: overlap the
+			 * misses. */
+			if (j + 8 < r->nr) {
+				__builtin_prefetch(&r->pieces[by_start[j + 8].val]);
+			}
+			p = &r->pieces[k];
+			if (p->hidden) {
+				j++;
+				continue;
+			}
+			if ((j + 1 == r->nr || by_start[j + 1].key > p->last) &&
+			    (!nh || heap[0] > k)) {
+				sweep_emit(out, &prev, &flags, k, p, x,
+					   p->last);
+				j++;
+				if (p->last == UINT64_MAX) {
+					break;
+				}
+				x = p->last + 1;
+				continue;
+			}
+		}
+		for (; j < r->nr && by_start[j].key <= x; j++) {
+			if (!r->pieces[by_start[j].val].hidden) {
+				heap_push(heap, &nh, by_start[j].val);
+			}
+		}
+		if (!nh) {
+			continue; /* only hidden pieces started here */
+		}
+		/* Amortised O(1): the heap at least halves, or the threshold
+		 * doubles. */
+		if (nh > prune_at) {
+			nh = heap_prune(r, heap, nh, x);
+			prune_at = 2 * nh + 8;
+		}
+		p = &r->pieces[heap[0]];
+		last = p->last;
+		/* Here by_start[j].key > x. */
+		if (j < r->nr && by_start[j].key - 1 < last) {
+			last = by_start[j].key - 1;
+		}
+		sweep_emit(out, &prev, &flags, heap[0], p, x, last);
+		if (last == UINT64_MAX) {
+			break;
+		}
+		x = last + 1;
+	}
+	*ret_flags = flags;
+	return out->nr;
 }
 
 #define HUGE_SIZE ((size_t)2 << 20)
@@ -405,18 +496,6 @@ flatview_render_free(struct memspace_flatview *fv)
 	fv->trace = NULL;
 	render_scratch_free(fv->scratch);
 	fv->scratch = NULL;
-}
-
-/* Segments of @r's pieces and the piece owning each; NULL if no pieces. */
-static int32_t *
-render_segments(const struct render *r, struct segments *sg)
-{
-	if (r->nr == 0) {
-		*sg = (struct segments){ 0 };
-		return NULL;
-	}
-	build_segments(r, sg);
-	return assign_segments(r, sg);
 }
 
 void *
@@ -465,60 +544,74 @@ render_scratch_free(struct render_scratch *s)
 struct flat_range *
 render_ranges_new(const struct render *r, size_t *ret_nr)
 {
-	struct segments sg;
-	int32_t *owner = render_segments(r, &sg);
 	struct range_sink out = {
-		.arr = g_new(struct flat_range, sg.nr ? sg.nr : 1),
+		.arr = g_new(struct flat_range, r->nr ? 2 * r->nr : 1),
 	};
+	unsigned flags;
 
-	if (owner) {
-		emit_ranges(r, &sg, owner, &out);
-	}
-	*ret_nr = out.nr;
+	*ret_nr = render_sweep(r, render_sort_pieces(r, SCRATCH_ITEMS), &out,
+			       &flags);
 	return out.arr;
 }
 
 void
-render_finish(struct memspace_flatview *fv)
+render_finish(struct memspace_flatview *fv, unsigned flags)
 {
-	struct ft_cursor c;
-	const struct flat_range *fr;
-
 	fv->nr = fv->tree.nr;
-	flatview_for_each_range(fv, c, fr) {
-		fv->unmergeable |= fr->flags & RANGE_UNMERGEABLE;
-	}
+	fv->unmergeable = flags & RANGE_UNMERGEABLE;
 	flat_index_build(&fv->index, &fv->tree);
+}
+
+/* @old emptied for a new walk, keeping its array; or a new trace. */
+static struct render_trace *
+trace_recycle(struct render_trace *old)
+{
+	if (!old) {
+		return g_new0(struct render_trace, 1);
+	}
+	g_free(old->alias_steps);
+	*old = (struct render_trace){ .v = old->v, .cap = old->cap };
+	return old;
 }
 
 struct memspace_flatview *
 render_full(struct memspace_region *root, uint64_t gen, bool trace,
-	    struct render_scratch *scratch)
+	    struct render_trace *old_trace, struct render_scratch *scratch)
 {
 	struct memspace_flatview *fv = flatview_new_empty(root);
 	struct render r = {
 		.emit = true,
 		.scratch = scratch ? scratch : g_new0(struct render_scratch, 1),
+		/* A traced render keeps its pieces for a replay. */
+		.pieces_buf = trace ? SCRATCH_REPLAY_PIECES : SCRATCH_PIECES,
 	};
-	struct segments sg;
 	struct ft_builder b;
-	int32_t *owner;
+	unsigned flags;
 
 	fv->gen = gen;
-	r.trace = trace ? g_new0(struct render_trace, 1) : NULL;
-	render_region(&r, root, (i128)root->addr, 0, U128_2_64, 0, false);
-	owner = render_segments(&r, &sg);
-	ft_builder_init(&b);
-	if (owner) {
-		emit_ranges(&r, &sg, owner, &(struct range_sink){ .b = &b });
+	if (trace) {
+		r.trace = trace_recycle(old_trace);
+	} else {
+		render_trace_free(old_trace);
 	}
+	render_region(&r, root, (i128)root->addr, 0, U128_2_64, 0, false);
+	ft_builder_init(&b);
+	(void)render_sweep(&r,
+			   render_sort_pieces(&r, trace ? SCRATCH_REPLAY_ITEMS :
+							  SCRATCH_ITEMS),
+			   &(struct range_sink){ .b = &b }, &flags);
 	ft_builder_finish(&b, &fv->tree);
-	render_finish(fv);
+	render_finish(fv, flags);
 	fv->scratch = r.scratch;
 	if (r.trace && r.trace->overflow) {
 		render_trace_free(r.trace);
 		r.trace = NULL;
 	}
+	if (r.trace) {
+		r.trace->pieces_gen = gen;
+	}
+	/* The pieces and their order stay in the scratch for a replay. */
+	r.scratch->replay = r.trace;
 	fv->trace = r.trace;
 	return fv;
 }

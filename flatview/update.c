@@ -73,12 +73,6 @@ add_clipped(struct change *c, i128 base, u128 size, u128 cs, u128 ce)
 	c->w[c->nr_w++] = (struct window){ (uint64_t)s, (uint64_t)(e - 1) };
 }
 
-static i128
-visit_base(const struct visit *v, uint64_t addr)
-{
-	return v->origin + (v->via_alias ? 0 : (i128)addr);
-}
-
 /* Where @v's region sat when traced, and where it sits now. */
 static void
 add_windows(struct change *c, const struct visit *v)
@@ -90,9 +84,8 @@ add_windows(struct change *c, const struct visit *v)
 	add_clipped(c, visit_base(v, v->mr->addr), v->mr->size, cs, ce);
 }
 
-/* Whether @mr has a step among the direct children of step @i. */
-static bool
-traced_under(const struct render_trace *t, size_t i,
+bool
+trace_has_child(const struct render_trace *t, size_t i,
 	     const struct memspace_region *mr)
 {
 	for (size_t j = i + 1; j < t->v[i].end; j = t->v[j].end) {
@@ -171,7 +164,7 @@ add_child_windows(struct change *c, const struct render_trace *t, size_t i,
 			continue;
 		}
 		add_clipped(c, s, child->size, (u128)cs, (u128)ce);
-		rewalk |= !traced_under(t, i, child);
+		rewalk |= !trace_has_child(t, i, child);
 	}
 	return rewalk;
 }
@@ -221,9 +214,9 @@ list_alias_steps(struct render_trace *t)
  * subtrees that hold them.  The regions are alive: the view holding the
  * trace keeps every region it names from being reclaimed (reclaim.h).
  */
-static uint32_t *
-changed_alias_steps(struct render_trace *t, uint64_t gen,
-		    const struct touched_set *ts, size_t *ret_nr)
+uint32_t *
+trace_changed_alias_steps(struct render_trace *t, uint64_t gen,
+			  const struct touched_set *ts, size_t *ret_nr)
 {
 	uint32_t *out = NULL;
 	size_t n = 0;
@@ -244,9 +237,8 @@ changed_alias_steps(struct render_trace *t, uint64_t gen,
 	return out;
 }
 
-/* Whether a changed alias-target step lies in (@i, @end); moves @fi on. */
-static bool
-forced_inside(const uint32_t *forced, size_t nr, size_t *fi, size_t i,
+bool
+trace_forced_inside(const uint32_t *forced, size_t nr, size_t *fi, size_t i,
 	      size_t end)
 {
 	while (*fi < nr && forced[*fi] <= i) {
@@ -267,7 +259,7 @@ find_changes(struct render_trace *t, uint64_t gen,
 {
 	size_t span_end = 0, nr_forced, fi = 0;
 	g_autofree uint32_t *forced =
-		changed_alias_steps(t, gen, ts, &nr_forced);
+		trace_changed_alias_steps(t, gen, ts, &nr_forced);
 
 	c->nr_w = c->nr_span = c->nr_dc = 0;
 	c->full = false;
@@ -278,7 +270,7 @@ find_changes(struct render_trace *t, uint64_t gen,
 		/* Unchanged, and so is everything below it, but what hangs
 		 * under a changed alias target. */
 		if (!touched_has(ts, v->mr)) {
-			i = v->pure || !forced_inside(forced, nr_forced, &fi,
+			i = v->pure || !trace_forced_inside(forced, nr_forced, &fi,
 						      i, v->end) ?
 				    v->end :
 				    i + 1;
@@ -297,8 +289,9 @@ find_changes(struct render_trace *t, uint64_t gen,
 		}
 		/* Nothing changed below: skip the subtree. */
 		i = v->mr->subtree_dirty_gen <= gen &&
-				    (v->pure || !forced_inside(forced, nr_forced,
-							       &fi, i, v->end)) ?
+				    (v->pure || !trace_forced_inside(forced, nr_forced,
+								     &fi, i,
+								     v->end)) ?
 			    v->end :
 			    i + 1;
 	}
@@ -442,10 +435,16 @@ static uint64_t (*splice(struct memspace_flatview *fv,
 static void
 retrace(const struct visit *v, struct render_trace *out)
 {
-	struct render r = { .trace = out };
+	struct render r = { .trace = out, .emit = v->emit, .trace_only = true };
 
 	render_region(&r, v->mr, visit_base(v, v->mr->addr), v->cs,
-		      (u128)v->ce_m1 + 1, 0, v->via_alias);
+		      (u128)v->ce_m1 + 1, v->flags, v->via_alias);
+	/* The scratch keeps the subtree's old pieces: mark it for the next
+	 * replay (replay.c), with their number. */
+	if (out->nr) {
+		out->v[0].nr_pieces = v->nr_pieces;
+		out->v[0].stale = true;
+	}
 }
 
 static size_t
@@ -554,11 +553,13 @@ update_trace(struct memspace_flatview *cur, struct memspace_flatview *fv,
 {
 	struct render_trace spans[MAX_SPANS] = { 0 };
 	struct render_trace *old = cur->trace;
-	bool same = true, overflow = false;
+	struct render_scratch *sc = fv->scratch;
+	bool same = true, overflow = false, vanished = false;
 
 	for (size_t k = 0; k < c->nr_span; k++) {
 		retrace(&old->v[c->span[k]], &spans[k]);
 		overflow |= spans[k].overflow;
+		vanished |= spans[k].nr == 0;
 		same &= same_shape(&old->v[c->span[k]], &spans[k],
 				   span_len(old, c->span[k]));
 	}
@@ -574,7 +575,20 @@ update_trace(struct memspace_flatview *cur, struct memspace_flatview *fv,
 		cur->trace = NULL;
 	} else if (!overflow) {
 		fv->trace = rebuild_trace(old, c, spans);
+		fv->trace->nr_stale = old->nr_stale;
+		fv->trace->pieces_gen = old->pieces_gen;
 		recompute_pure(fv->trace);
+	}
+	if (fv->trace) {
+		fv->trace->nr_stale += c->nr_span;
+	}
+	/*
+	 * The replay's pieces go with the trace (stale where re-walked);
+	 * not when a re-walked subtree was clipped out: its parent's piece
+	 * count would still hold its pieces.
+	 */
+	if (sc && sc->replay == old) {
+		sc->replay = vanished ? NULL : fv->trace;
 	}
 	for (size_t k = 0; k < c->nr_span; k++) {
 		g_free(spans[k].v);
@@ -723,8 +737,16 @@ rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
 	bool trace = cur != NULL;
 	struct memspace_flatview *fv;
 
-	fv = render_full(root, gen, trace, cur ? cur->scratch : NULL);
+	/* Replayed from the last full render if it can be; else walked,
+	 * the new trace taking over the old one's array (a large one would
+	 * otherwise be grown and faulted in again at every full render). */
+	fv = cur ? render_replay(cur, root, gen) : NULL;
+	if (!fv) {
+		fv = render_full(root, gen, trace, cur ? cur->trace : NULL,
+				 cur ? cur->scratch : NULL);
+	}
 	if (cur) {
+		cur->trace = NULL;
 		cur->scratch = NULL;
 	}
 

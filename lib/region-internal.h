@@ -25,35 +25,51 @@ enum range_flags {
 	RANGE_ROMD = 1u << 3,
 };
 
+/*
+ * The fields a render walk reads come first, in one cache line (regions
+ * are 64-byte aligned); the generations a commit's scan of the render
+ * trace reads, in the next.  A full render of a large tree misses the
+ * cache on most regions it visits.
+ */
 struct memspace_region {
-	struct memspace *ms;
-	gint refcount;
-	enum memspace_region_kind kind;
-	char *name;
-	char *owner;
-
 	u128 size;		/* up to 2^64 */
 	uint64_t addr;		/* offset in the parent */
-	int32_t priority;
+	struct memspace_region *first_child;
+	struct memspace_region *next_sibling;
+	struct memspace_region *alias;
+	enum memspace_region_kind kind;
 	bool enabled;
 	bool readonly;
 	bool nonvolatile;
 	bool unmergeable;
 	bool romd_mode;		/* meaningful for ROM devices only */
 	uint8_t dirty_log_mask;
-
-	/* Tree links. */
-	struct memspace_region *parent;
-	struct memspace_region *first_child;
-	struct memspace_region *last_child;
-	struct memspace_region *prev_sibling;
-	struct memspace_region *next_sibling;
 	unsigned nr_children;
 
-	/* Alias. */
-	struct memspace_region *alias;
 	uint64_t alias_offset;
-	/* The aliases whose target this region is (under the updater lock). */
+	/* Change tracking: generation of the last commit-worthy change. */
+	uint64_t dirty_gen;
+	/* Generations of the last change of a subregion, and of anything
+	 * below (render traces, flatview/render-internal.h). */
+	uint64_t child_dirty_gen;
+	uint64_t subtree_dirty_gen;
+	/* Generation of the last move of a subregion, which re-links it
+	 * first among its equals (flatview/replay.c). */
+	uint64_t relink_gen;
+
+	struct memspace *ms;
+	gint refcount;
+	int32_t priority;
+	char *name;
+	char *owner;
+
+	/* Tree links (and @first_child, @next_sibling, @nr_children above). */
+	struct memspace_region *parent;
+	struct memspace_region *last_child;
+	struct memspace_region *prev_sibling;
+
+	/* The aliases whose target this region is (under the updater lock);
+	 * @alias and @alias_offset above. */
 	GPtrArray *aliased_by;
 
 	/* I/O and ROM device callbacks. */
@@ -67,12 +83,6 @@ struct memspace_region {
 	struct memspace_backend *backend;	/* referenced, or NULL */
 	uint64_t backend_offset;	/* of host[0] in @backend */
 
-	/* Change tracking: generation of the last commit-worthy change. */
-	uint64_t dirty_gen;
-	/* Generations of the last change of a subregion, and of anything
-	 * below (render traces, flatview/render-internal.h). */
-	uint64_t child_dirty_gen;
-	uint64_t subtree_dirty_gen;
 	/* Creation number in the context (memspace_export_json()'s "uid"). */
 	uint64_t serial;
 	/* Marker for graph walks (compared with ms->visit_epoch). */

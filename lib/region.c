@@ -68,11 +68,16 @@ region_mark_dirty(struct memspace_region *mr)
 	ms->pending = true;
 }
 
+/* The render walk's fields share the first cache line. */
+G_STATIC_ASSERT(offsetof(struct memspace_region, dirty_log_mask) < 64);
+G_STATIC_ASSERT(offsetof(struct memspace_region, relink_gen) < 128);
+
 static struct memspace_region *
 region_alloc(struct memspace *ms, enum memspace_region_kind kind,
 	     const char *name, u128 size)
 {
-	struct memspace_region *mr = g_new0(struct memspace_region, 1);
+	struct memspace_region *mr =
+		g_aligned_alloc0(1, sizeof(struct memspace_region), 64);
 
 	mr->ms = memspace_ref(ms);
 	mr->refcount = 1;
@@ -314,7 +319,7 @@ destroy_one(struct memspace_region *mr, GPtrArray *dead, GPtrArray *survivors)
 	memspace_backend_unref(mr->backend);
 	g_free(mr->name);
 	g_free(mr->owner);
-	g_free(mr);
+	g_aligned_free(mr);
 }
 
 /*

@@ -242,6 +242,7 @@ memspace_region_set_address(struct memspace_region *mr, uint64_t addr)
 		if (parent) {
 			unlink_child(parent, mr);
 			link_child(parent, mr);
+			parent->relink_gen = mr->ms->gen;
 		}
 		region_mark_dirty(mr);
 	}

@@ -152,12 +152,49 @@ cursor_step(struct diff_cursor *c)
 	}
 }
 
+/* diff_pass() over all the ranges of both views (a full render's), by two
+ * in-order walks of their trees. */
+static void
+diff_pass_all(GPtrArray *ls, const struct memspace_flatview *old_fv,
+	      const struct memspace_flatview *new_fv, bool adding, int *first)
+{
+	struct ft_cursor oc, nc;
+	const struct flat_range *o, *n;
+
+	ft_cursor_seek(&oc, &old_fv->tree, 0);
+	ft_cursor_seek(&nc, &new_fv->tree, 0);
+	while ((o = ft_cursor_get(&oc)), (n = ft_cursor_get(&nc)), o || n) {
+		if (o && n && ranges_equal(o, n)) {
+			if (adding) {
+				report_nop(ls, o, n, first);
+			}
+			ft_cursor_next(&oc);
+			ft_cursor_next(&nc);
+		} else if (o && (!n || o->start <= n->start)) {
+			if (!adding) {
+				report_del(ls, o, first);
+			}
+			ft_cursor_next(&oc);
+		} else {
+			if (adding) {
+				report_add(ls, n, first);
+			}
+			ft_cursor_next(&nc);
+		}
+	}
+}
+
 static void
 diff_pass(GPtrArray *ls, const struct memspace_flatview *old_fv,
 	  const struct memspace_flatview *new_fv, const struct flat_delta *d,
 	  bool adding, int *first)
 {
 	struct diff_cursor oc, nc;
+
+	if (!d) {
+		diff_pass_all(ls, old_fv, new_fv, adding, first);
+		return;
+	}
 
 	cursor_init(&oc, old_fv, d);
 	cursor_init(&nc, new_fv, d);

@@ -566,18 +566,14 @@ START_TEST(update_parent_span_replaces_child_spans)
 }
 END_TEST
 
-/*
- * A tree of more walk steps than a 32-bit half of the old trace limit
- * (32768): the trace is kept at any size, and one change at a time is
- * still rendered incrementally and exactly.
- */
-START_TEST(update_large_tree_matches_full_render)
+/* A container of @n leaves (every 16th an alias of c3), mapped at 1 TiB. */
+static void
+map_big_container(struct memspace_region **leaf, unsigned n)
 {
 	struct memspace_region *big = tt_container("big", 0x1000ull * 50000);
-	struct memspace_region *leaf[40000];
 
 	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
-	for (unsigned i = 0; i < G_N_ELEMENTS(leaf); i++) {
+	for (unsigned i = 0; i < n; i++) {
 		leaf[i] = i % 16 == 5 ?
 				  tt_alias("a", M.containers[3], 0, 0x1000) :
 				  tt_io("l", 0x1000);
@@ -586,6 +582,18 @@ START_TEST(update_large_tree_matches_full_render)
 	tt_add(M.root, 1ull << 40, big);
 	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
 	assert_view_is_full_render();
+}
+
+/*
+ * A tree of more walk steps than a 32-bit half of the old trace limit
+ * (32768): the trace is kept at any size, and one change at a time is
+ * still rendered incrementally and exactly.
+ */
+START_TEST(update_large_tree_matches_full_render)
+{
+	struct memspace_region *leaf[40000];
+
+	map_big_container(leaf, G_N_ELEMENTS(leaf));
 	for (unsigned step = 0; step < 40; step++) {
 		struct memspace_region *mr =
 			leaf[g_rand_int_range(M.rng, 0, G_N_ELEMENTS(leaf))];
@@ -677,6 +685,189 @@ START_TEST(update_large_tree_many_changes_match_full_render)
 }
 END_TEST
 
+/* Replays seen so far (the scratch's count, carried from view to view). */
+static uint64_t
+replays_seen(void)
+{
+	struct memspace_flatview *fv = memspace_addrspace_get_flatview(M.as);
+	uint64_t n = fv->scratch ? fv->scratch->nr_replays : 0;
+
+	memspace_flatview_unref(fv);
+	return n;
+}
+
+/*
+ * Changes below the roots of the address spaces: regions mapped and
+ * unmapped in the containers, enabled, moved, resized, flagged.
+ */
+static void
+mutate_below_roots(void)
+{
+	struct memspace_region *mr = pick();
+	struct memspace_region *parent = memspace_region_get_parent(mr);
+
+	for (unsigned i = 0; i < NR_SPACES; i++) {
+		if (mr == memspace_addrspace_get_root(M.spaces[i]) ||
+		    parent == memspace_addrspace_get_root(M.spaces[i]) ||
+		    mr == M.pool[3]) {
+			return;
+		}
+	}
+	switch (g_rand_int_range(M.rng, 0, 6)) {
+	case 0:
+		if (parent) {
+			(void)memspace_region_del_subregion(parent, mr);
+		} else {
+			(void)memspace_region_add_subregion_overlap(
+				M.containers[g_rand_int_range(M.rng, 0, 4)],
+				0x1000ull * (uint64_t)g_rand_int_range(M.rng, 0,
+								       64),
+				mr, g_rand_int_range(M.rng, -2, 3));
+		}
+		break;
+	case 1:
+		(void)memspace_region_set_address(
+			mr, 0x800ull * (uint64_t)g_rand_int_range(M.rng, 0, 128));
+		break;
+	case 2:
+		(void)memspace_region_set_readonly(mr, g_rand_boolean(M.rng));
+		break;
+	case 3:
+		if (memspace_region_get_kind(mr) == MEMSPACE_REGION_IO) {
+			(void)memspace_region_set_size(
+				mr, 0x1000ull * (uint64_t)g_rand_int_range(
+							M.rng, 1, 8));
+		}
+		break;
+	default:
+		(void)memspace_region_set_enabled(
+			mr, !memspace_region_is_enabled(mr));
+		break;
+	}
+}
+
+/*
+ * Commits of many mutations at once: more changed regions than the
+ * windowed re-render takes, so full renders, replayed from the last one
+ * where the tree kept its shape and walked again where it did not.
+ */
+START_TEST(update_big_batches_match_full_render)
+{
+	/* While it shows, the view has an unmergeable range, which the
+	 * windowed re-render leaves to full renders. */
+	struct memspace_region *um = tt_io("um", 0x1000);
+	uint64_t replays = 0;
+
+	model_reseed(0xba7c4 + (guint32)_i);
+	ck_assert_int_eq(memspace_region_set_unmergeable(um, true), 0);
+	tt_add(M.containers[0], 0x3f000, um);
+	for (unsigned step = 0; step < 400; step++) {
+		ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+		if (step % 8 == 0) {
+			(void)memspace_region_set_enabled(
+				um, !memspace_region_is_enabled(um));
+		}
+		for (int k = g_rand_int_range(M.rng, 1, 48); k > 0; k--) {
+			if (step % 4) {
+				mutate_below_roots();
+			} else {
+				mutate();
+			}
+		}
+		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+		assert_view_is_full_render();
+		replays = MAX(replays, replays_seen());
+	}
+	ck_assert_uint_gt(replays, 0);
+}
+END_TEST
+
+/*
+ * The same at size: dozens of leaves of a large tree enabled, moved past
+ * their neighbours, resized and changed inside the aliased container in
+ * each commit.
+ */
+START_TEST(update_large_tree_big_batches_match_full_render)
+{
+	struct memspace_region *leaf[20000];
+	uint64_t replays = 0;
+
+	map_big_container(leaf, G_N_ELEMENTS(leaf));
+	for (unsigned step = 0; step < 24; step++) {
+		ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+		for (unsigned k = 0; k < 64; k++) {
+			struct memspace_region *mr = leaf[g_rand_int_range(
+				M.rng, 0, G_N_ELEMENTS(leaf))];
+
+			if (step % 6 == 5 && k % 8 == 0) {
+				mutate();
+			} else if (step % 6 == 4 && k % 8 == 1) {
+				(void)memspace_region_set_address(
+					mr, memspace_region_get_address(mr) +
+						    0x800);
+			} else if (step % 6 == 3 && k % 8 == 2) {
+				(void)memspace_region_set_size(mr, 0x1800);
+			} else {
+				(void)memspace_region_set_enabled(
+					mr, !memspace_region_is_enabled(mr));
+			}
+		}
+		ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+		assert_view_is_full_render();
+		assert_view_traced();
+		replays = MAX(replays, replays_seen());
+	}
+	ck_assert_uint_gt(replays, 12);
+}
+END_TEST
+
+/*
+ * A subregion moved in a windowed commit wins ties from then on; the
+ * windowed re-render leaves its trace step where it was.  A later full
+ * render must not replay the pieces in the old order.
+ */
+START_TEST(update_replay_sees_earlier_moves)
+{
+	struct memspace_region *c = tt_container("c", 0x10000);
+	struct memspace_region *a = tt_io("a", 0x2000);
+	struct memspace_region *b = tt_io("b", 0x2000);
+	struct memspace_region *um = tt_io("um", 0x1000);
+	struct memspace_region *x = tt_io("x", 0x1000);
+
+	ck_assert_int_eq(memspace_region_set_unmergeable(um, true), 0);
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	tt_add(c, 0, a);
+	tt_add(c, 0x1000, b); /* newer: wins [0x1000, 0x2000) */
+	tt_add(c, 0x8000, um);
+	tt_add(c, 0x9000, x);
+	tt_add(M.root, 1ull << 44, c);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	assert_view_is_full_render();
+	/* Full renders while the unmergeable range shows: traced, then
+	 * replayed. */
+	ck_assert_int_eq(memspace_region_set_enabled(x, false), 0);
+	assert_view_is_full_render();
+	ck_assert_int_eq(memspace_region_set_enabled(um, false), 0);
+	assert_view_is_full_render();
+	/* Windowed: @a moves and now wins [0x800, 0x2800). */
+	ck_assert_int_eq(memspace_region_set_address(a, 0x800), 0);
+	assert_view_is_full_render();
+	/* Full again, with the moved region's step where it was. */
+	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
+	ck_assert_int_eq(memspace_region_set_enabled(um, true), 0);
+	ck_assert_int_eq(memspace_region_set_enabled(x, true), 0);
+	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
+	assert_view_is_full_render();
+	/* And a subregion clipped out in a windowed commit. */
+	ck_assert_int_eq(memspace_region_set_enabled(um, false), 0);
+	assert_view_is_full_render();
+	ck_assert_int_eq(memspace_region_set_address(b, 0x20000), 0);
+	assert_view_is_full_render();
+	ck_assert_int_eq(memspace_region_set_enabled(um, true), 0);
+	assert_view_is_full_render();
+}
+END_TEST
+
 static Suite *
 update_suite(void)
 {
@@ -692,6 +883,9 @@ update_suite(void)
 	tcase_add_test(tc, update_parent_span_replaces_child_spans);
 	tcase_add_test(tc, update_large_tree_matches_full_render);
 	tcase_add_test(tc, update_large_tree_many_changes_match_full_render);
+	tcase_add_loop_test(tc, update_big_batches_match_full_render, 0, 3);
+	tcase_add_test(tc, update_large_tree_big_batches_match_full_render);
+	tcase_add_test(tc, update_replay_sees_earlier_moves);
 	suite_add_tcase(s, tc);
 	return s;
 }
