@@ -26,8 +26,10 @@ enum range_flags {
 };
 
 /*
- * The fields a render walk reads come first, in one cache line (regions
- * are 64-byte aligned); the generations a commit's scan of the render
+ * The fields a render walk reads come first, in the first 64 bytes (two
+ * cache lines at most: regions are plain heap blocks, since aligning them
+ * to 64 bytes cost 80 bytes per region of allocator padding, which a
+ * 1M-region map cannot afford); the generations a commit's scan of the render
  * trace reads, in the next.  A full render of a large tree misses the
  * cache on most regions it visits.
  */

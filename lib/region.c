@@ -68,7 +68,7 @@ region_mark_dirty(struct memspace_region *mr)
 	ms->pending = true;
 }
 
-/* The render walk's fields share the first cache line. */
+/* The render walk's fields share the first 64 bytes. */
 G_STATIC_ASSERT(offsetof(struct memspace_region, dirty_log_mask) < 64);
 G_STATIC_ASSERT(offsetof(struct memspace_region, relink_gen) < 128);
 
@@ -77,7 +77,7 @@ region_alloc(struct memspace *ms, enum memspace_region_kind kind,
 	     const char *name, u128 size)
 {
 	struct memspace_region *mr =
-		g_aligned_alloc0(1, sizeof(struct memspace_region), 64);
+		g_new0(struct memspace_region, 1);
 
 	mr->ms = memspace_ref(ms);
 	mr->refcount = 1;
@@ -319,7 +319,7 @@ destroy_one(struct memspace_region *mr, GPtrArray *dead, GPtrArray *survivors)
 	memspace_backend_unref(mr->backend);
 	g_free(mr->name);
 	g_free(mr->owner);
-	g_aligned_free(mr);
+	g_free(mr);
 }
 
 /*
