@@ -7,6 +7,29 @@
 
 #define HUGE_SIZE ((size_t)2 << 20)
 
+/*
+ * @len bytes (a multiple of HUGE_SIZE) at an address aligned to
+ * HUGE_SIZE, so that every 2 MiB of the slab can be a huge page: map
+ * HUGE_SIZE more and give back the head and tail around the aligned part.
+ */
+static void *
+map_aligned(size_t len)
+{
+	char *p = mmap(NULL, len + HUGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t head;
+
+	if (p == MAP_FAILED) {
+		return MAP_FAILED;
+	}
+	head = (HUGE_SIZE - ((uintptr_t)p & (HUGE_SIZE - 1))) & (HUGE_SIZE - 1);
+	if (head) {
+		munmap(p, head);
+	}
+	munmap(p + head + len, HUGE_SIZE - head);
+	return p + head;
+}
+
 struct slab *
 slab_new(size_t size, size_t align, size_t cap)
 {
@@ -19,8 +42,7 @@ slab_new(size_t size, size_t align, size_t cap)
 	s->len = size * cap;
 	if (s->len >= HUGE_SIZE) {
 		s->len = (s->len + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
-		p = mmap(NULL, s->len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = map_aligned(s->len);
 	}
 	if (p != MAP_FAILED) {
 #ifdef MADV_HUGEPAGE
