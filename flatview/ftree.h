@@ -11,8 +11,9 @@
  *
  * Layout.
  * - A leaf holds up to FT_LEAF_CAP consecutive ranges (the payload itself,
- *   not pointers to it) in one FT_LEAF_ALIGN-aligned kilobyte: a pointer
- *   to a range finds its leaf by masking, which the lookup index uses.
+ *   not pointers to it) in one FT_LEAF_ALIGN-aligned block of 2 KiB: a
+ *   pointer to a range finds its leaf by masking, and the index's entries
+ *   name a leaf and a slot in one word.
  * - An internal node holds up to FT_FANOUT children, the number of ranges
  *   under each (for positions), and FT_NODE_KEYS biased keys: key j is the
  *   first start under child j + 1, so a descent ranks an address among 16
@@ -30,9 +31,9 @@
 
 #include "flat-range.h"
 
-#define FT_LEAF_CAP 24
+#define FT_LEAF_CAP 49
 #define FT_LEAF_MIN (FT_LEAF_CAP / 4)
-#define FT_LEAF_ALIGN 1024
+#define FT_LEAF_ALIGN 2048
 #define FT_NODE_KEYS 16
 #define FT_FANOUT (FT_NODE_KEYS + 1)
 #define FT_NODE_MIN (FT_FANOUT / 4)
@@ -47,7 +48,10 @@ struct ft_leaf {
 	struct slab *slab; /* the bulk allocation it came from, or NULL */
 	uint8_t pad[64 - sizeof(gint) - sizeof(uint32_t) - sizeof(void *)];
 	struct flat_range r[FT_LEAF_CAP];
-};
+} __attribute__((aligned(FT_LEAF_ALIGN)));
+
+/* A leaf fills its aligned block (slabs cut blocks of this size). */
+G_STATIC_ASSERT(sizeof(struct ft_leaf) == FT_LEAF_ALIGN);
 
 struct ft_node {
 	int64_t key[FT_NODE_KEYS]; /* biased; FT_KEY_MAX past the last child */

@@ -154,11 +154,11 @@ entry_at(const struct ft_cursor *c, const struct flat_range *r, u128 hi)
 		ft_cursor_next_leaf(&nx);
 		if (nx.leaf && nx.leaf->r[0].start <= hi) {
 			/* Continues into the next leaf: tag 0. */
-			return k <= INDEX_MAX_COUNT ? (uint64_t)(uintptr_t)r :
+			return k <= INDEX_MAX_COUNT ? index_entry_of(r, 0) :
 						      INDEX_ENTRY_DESCEND;
 		}
 	}
-	return k <= INDEX_MAX_COUNT ? (uint64_t)(uintptr_t)r | k :
+	return k <= INDEX_MAX_COUNT ? index_entry_of(r, k) :
 				      INDEX_ENTRY_DESCEND;
 }
 
@@ -199,7 +199,7 @@ fill(struct writer *w, uint64_t b, uint64_t b1, struct ft_cursor *c)
 				end--; /* r ends inside bucket end */
 			}
 			end = MIN(end, b1);
-			set_run(w, b, end, (uint64_t)(uintptr_t)r | 1);
+			set_run(w, b, end, index_entry_of(r, 1));
 		} else {
 			uint64_t e = entry_at(c, r, hi);
 
@@ -240,7 +240,7 @@ writer_finish(struct writer *w)
 static void
 plan(struct flat_index *ix, const struct flat_tree *t)
 {
-	size_t want = t->nr <= INDEX_FINE_MAX ? 4 * t->nr : t->nr / 2;
+	size_t want = t->nr <= INDEX_FINE_MAX ? 4 * t->nr : t->nr / 4;
 	uint64_t nb = INDEX_PAGE, span;
 
 	*ix = (struct flat_index){ .tree = t, .planned = t->nr };
@@ -353,11 +353,10 @@ flat_index_free(struct flat_index *ix)
 }
 
 const struct flat_range *
-flat_index_find_slow(const struct flat_index *ix, const struct flat_range *r,
-		     uint64_t e, uint64_t addr)
+flat_index_find_slow(const struct flat_index *ix, uint64_t e, uint64_t addr)
 {
 	const struct ft_leaf *l;
-	const struct flat_range *end;
+	const struct flat_range *r, *end;
 
 	if (e == INDEX_ENTRY_NONE) {
 		return NULL;
@@ -365,6 +364,7 @@ flat_index_find_slow(const struct flat_index *ix, const struct flat_range *r,
 	if (e == INDEX_ENTRY_DESCEND) {
 		return ft_find(ix->tree, addr);
 	}
+	r = index_entry_range(e);
 	l = ft_leaf_of(r);
 	for (end = &l->r[l->nr]; r < end; r++) {
 		if (addr <= r->last) {
@@ -398,9 +398,7 @@ flat_index_verify(const struct flat_index *ix)
 			break;
 		}
 		if (e != INDEX_ENTRY_NONE && e != INDEX_ENTRY_DESCEND &&
-		    ft_leaf_of((const struct flat_range *)(uintptr_t)(
-			    e & ~(uint64_t)7))
-				    ->ref < 1) {
+		    ft_leaf_of(index_entry_range(e))->ref < 1) {
 			return false;
 		}
 		if (!probe_agrees(ix, (uint64_t)lo)) {

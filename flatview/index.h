@@ -5,16 +5,17 @@
  *
  * Buckets.  The span from the first range start (the base) to the last
  * is cut into 2^k equal buckets: about four per range up to
- * INDEX_FINE_MAX ranges, one per two ranges beyond, so that the table
- * stays cache-resident and a lookup pays one memory round trip, the one
- * to its range.  The entry of a bucket names the first range meeting it,
- * in place in its leaf, with the number (1-7) of ranges of that leaf
+ * INDEX_FINE_MAX ranges, one per four ranges beyond, so that the table
+ * stays small (2 MiB at 1M ranges) and a lookup pays one memory round
+ * trip, the one to its range.  The entry of a bucket names the first
+ * range meeting it, in place in its leaf (the leaf's address and the
+ * range's slot), with the number (1-15) of ranges of that leaf
  * meeting the bucket: a lookup compares its address with the last address
  * of those ranges, which sit next to each other in one leaf, and is done.
  * A bucket meeting no range says so.  One whose ranges continue into the
  * next leaf (tag 0) names the first of them: the lookup scans to the end
  * of the leaf, and descends the tree only for an address beyond it.  One
- * meeting more than 7 ranges of a leaf (clustered maps) says to descend,
+ * meeting more than 15 ranges of a leaf (clustered maps) says to descend,
  * so the worst case is the tree's: one rank over 16 keys per level.
  * Addresses outside the table (below the base, or past its end after the
  * view grew) descend too.
@@ -35,7 +36,7 @@
  * splice.
  *
  * Size: 8 bytes per bucket, so 32 bytes per range up to INDEX_FINE_MAX
- * ranges (fewer with uniform pages) and 4 beyond, plus the directory.
+ * ranges (fewer with uniform pages) and 2 beyond, plus the directory.
  */
 #ifndef MEMSPACE_FLATVIEW_INDEX_H
 #define MEMSPACE_FLATVIEW_INDEX_H
@@ -50,10 +51,36 @@
 #define INDEX_PAGE ((size_t)1 << INDEX_PAGE_SHIFT)
 #define INDEX_UNIFORM ((uint64_t)1 << 63)
 
-/* Entries: a range pointer | its count in the low three bits, or: */
+/*
+ * Entries: a leaf (aligned to FT_LEAF_ALIGN) | the slot of the bucket's
+ * first range << INDEX_SLOT_SHIFT | the number of ranges of the leaf
+ * meeting the bucket (1-15; 0: they run on into the next leaf); or one of:
+ */
 #define INDEX_ENTRY_NONE ((uint64_t)0)
-#define INDEX_ENTRY_DESCEND ((uint64_t)8)
-#define INDEX_MAX_COUNT 7
+#define INDEX_ENTRY_DESCEND ((uint64_t)1 << INDEX_SLOT_SHIFT)
+#define INDEX_MAX_COUNT 15
+#define INDEX_SLOT_SHIFT 4
+#define INDEX_SLOT_MASK ((uint64_t)63)
+
+/* The entry naming @fr (stored in a tree) with count @k. */
+static inline uint64_t
+index_entry_of(const struct flat_range *fr, unsigned k)
+{
+	const struct ft_leaf *l = ft_leaf_of(fr);
+
+	return (uint64_t)(uintptr_t)l |
+	       (uint64_t)(fr - l->r) << INDEX_SLOT_SHIFT | k;
+}
+
+/* The first range an entry names. */
+static inline const struct flat_range *
+index_entry_range(uint64_t e)
+{
+	const struct ft_leaf *l = (const struct ft_leaf *)(uintptr_t)(
+		e & ~(uint64_t)(FT_LEAF_ALIGN - 1));
+
+	return &l->r[(e >> INDEX_SLOT_SHIFT) & INDEX_SLOT_MASK];
+}
 
 /* Views with at most this many ranges get four buckets per range. */
 #define INDEX_FINE_MAX 32768
@@ -132,7 +159,6 @@ flat_index_entry(const struct flat_index *ix, uint64_t b)
 }
 
 const struct flat_range *flat_index_find_slow(const struct flat_index *ix,
-					      const struct flat_range *r,
 					      uint64_t e, uint64_t addr);
 
 /* The range holding @addr, or NULL (lock-free, any thread). */
@@ -147,11 +173,11 @@ flat_index_find(const struct flat_index *ix, uint64_t addr)
 		return ft_find(ix->tree, addr);
 	}
 	e = flat_index_entry(ix, b);
-	r = (const struct flat_range *)(uintptr_t)(e & ~(uint64_t)7);
-	k = (unsigned)(e & 7);
+	k = (unsigned)(e & INDEX_MAX_COUNT);
 	if (__builtin_expect(!k, 0)) {
-		return flat_index_find_slow(ix, r, e, addr);
+		return flat_index_find_slow(ix, e, addr);
 	}
+	r = index_entry_range(e);
 	/* The candidates share one or a few lines: fetch them together,
 	 * so that the scan costs one memory round trip. */
 	for (const char *p = (const char *)(r + 1);

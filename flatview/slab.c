@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <stdint.h>
 #include <sys/mman.h>
 
 #include "slab.h"

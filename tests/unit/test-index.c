@@ -99,7 +99,7 @@ START_TEST(index_every_size_dense_and_sparse)
 	GRand *rng = g_rand_new_with_seed(0x1dec5 + (guint32)_i);
 
 	for (size_t k = 0; k < 10; k++) {
-		/* Sizes across leaf (24) and node (17 children) boundaries. */
+		/* Sizes across leaf (49) and node (17 children) boundaries. */
 		size_t n = _i < 30 ? 10 * (size_t)_i + k :
 				     17 * 17 * FT_LEAF_CAP - 5 + k;
 		struct flat_range *dense =
