@@ -167,14 +167,15 @@ rewalk(struct replay *rp, size_t i)
 		}
 	}
 	if (rp->in_place) {
-		const struct piece *old =
-			(const struct piece *)rp->walk.scratch
-				->buf[SCRATCH_REPLAY_PIECES] +
-			rp->op;
+		/* Not offset before use: the array is NULL while no render
+		 * kept a piece. */
+		const struct piece *old = rp->walk.scratch
+						  ->buf[SCRATCH_REPLAY_PIECES];
 
 		rp->in_place = rp->walk.nr - p0 == v->nr_pieces;
 		for (size_t j = 0; rp->in_place && j < v->nr_pieces; j++) {
-			rp->in_place = old[j].start == rp->walk.pieces[p0 + j].start;
+			rp->in_place = old[rp->op + j].start ==
+				       rp->walk.pieces[p0 + j].start;
 		}
 	}
 	seg_add(rp, rp->op, v->nr_pieces, (uint32_t)p0,
