@@ -50,7 +50,7 @@ builder_leaf(struct ft_builder *b)
 static struct ft_node *
 node_new(void)
 {
-	struct ft_node *n = g_aligned_alloc(1, sizeof(struct ft_node), 64);
+	struct ft_node *n = g_new(struct ft_node, 1);
 
 	n->ref = 1;
 	n->nr = 0;
@@ -96,11 +96,12 @@ child_unref(void *c, unsigned h)
 		for (unsigned j = 0; j < n->nr; j++) {
 			child_unref(n->child[j], h - 1);
 		}
+		g_free(n);
 	} else if (((struct ft_leaf *)c)->slab) {
 		slab_put(((struct ft_leaf *)c)->slab);
-		return;
+	} else {
+		g_aligned_free(c);
 	}
-	g_aligned_free(c);
 }
 
 /* Work out @n's keys, first start and total from its children. */

@@ -21,15 +21,24 @@ page_unref(uint64_t d)
 	if (p->slab) {
 		slab_put(p->slab);
 	} else {
-		g_aligned_free(p);
+		g_free(p);
 	}
 }
 
-/* Where writes to a directory go: pages made by this build are @fresh. */
+/*
+ * Where writes to a directory go: pages made by this build are @fresh;
+ * @touched lists them (small tables keep both on the stack).
+ */
+#define WRITER_INLINE 256
+
 struct writer {
 	struct flat_index *ix;
 	uint8_t *fresh;
-	GArray *touched; /* size_t page numbers */
+	size_t *touched;
+	size_t nr_touched;
+	size_t cap_touched;
+	uint8_t fresh_buf[WRITER_INLINE];
+	size_t touched_buf[16];
 	struct slab *slab; /* a full build's pages, or NULL */
 	size_t cur_pg; /* the page last written, private: */
 	struct index_page *cur;
@@ -49,7 +58,9 @@ page_writable(struct writer *w, size_t pg)
 	if (p) {
 		p->slab = w->slab;
 	} else {
-		p = g_aligned_alloc(1, sizeof(*p), 64);
+		/* Entries are 8-byte aligned, so never split across lines;
+		 * an aligned allocation costs several times a plain one. */
+		p = g_malloc(sizeof(*p));
 		p->slab = NULL;
 	}
 	p->ref = 1;
@@ -64,7 +75,17 @@ page_writable(struct writer *w, size_t pg)
 	}
 	w->ix->dir[pg] = (uint64_t)(uintptr_t)p;
 	w->fresh[pg] = 1;
-	g_array_append_val(w->touched, pg);
+	if (w->nr_touched == w->cap_touched) {
+		size_t *t = g_new(size_t, 2 * w->cap_touched);
+
+		memcpy(t, w->touched, w->nr_touched * sizeof(*t));
+		if (w->touched != w->touched_buf) {
+			g_free(w->touched);
+		}
+		w->touched = t;
+		w->cap_touched *= 2;
+	}
+	w->touched[w->nr_touched++] = pg;
 	return p;
 }
 
@@ -103,8 +124,8 @@ set_run(struct writer *w, uint64_t b, uint64_t end, uint64_t e)
 static void
 compress(struct writer *w)
 {
-	for (guint i = 0; i < w->touched->len; i++) {
-		size_t pg = g_array_index(w->touched, size_t, i);
+	for (size_t i = 0; i < w->nr_touched; i++) {
+		size_t pg = w->touched[i];
 		uint64_t d = w->ix->dir[pg];
 		const struct index_page *p =
 			(const struct index_page *)(uintptr_t)d;
@@ -218,8 +239,15 @@ static void
 writer_init(struct writer *w, struct flat_index *ix)
 {
 	w->ix = ix;
-	w->fresh = g_malloc0(ix->nr_pages ? ix->nr_pages : 1);
-	w->touched = g_array_new(FALSE, FALSE, sizeof(size_t));
+	if (ix->nr_pages <= WRITER_INLINE) {
+		memset(w->fresh_buf, 0, ix->nr_pages);
+		w->fresh = w->fresh_buf;
+	} else {
+		w->fresh = g_malloc0(ix->nr_pages);
+	}
+	w->touched = w->touched_buf;
+	w->nr_touched = 0;
+	w->cap_touched = G_N_ELEMENTS(w->touched_buf);
 	w->slab = NULL;
 	w->cur = NULL;
 	w->cur_pg = 0;
@@ -232,8 +260,12 @@ writer_finish(struct writer *w)
 	if (w->slab) {
 		slab_put(w->slab);
 	}
-	g_free(w->fresh);
-	g_array_free(w->touched, TRUE);
+	if (w->fresh != w->fresh_buf) {
+		g_free(w->fresh);
+	}
+	if (w->touched != w->touched_buf) {
+		g_free(w->touched);
+	}
 }
 
 /* Plan the geometry for @t: base, bucket size and number of pages. */
