@@ -29,6 +29,12 @@
 #include "region-internal.h"
 
 #define NEST_STEPS_MAX (1u << 20)
+/*
+ * Steps of a walk from the top of the tree: fan-out through aliases of
+ * ancestors (a container holding two aliases of itself) multiplies the
+ * steps of every render below without nesting any one region deeply.
+ */
+#define WALK_STEPS_MAX (1u << 22)
 
 /* ---- reachability --------------------------------------------------------- */
 
@@ -132,15 +138,16 @@ struct nest_frame {
 
 /*
  * Walk @x as the renderer would with its whole extent visible (ignoring
- * enabled flags) and count how deeply it nests in itself.
+ * enabled flags) and count how deeply it nests in itself; with
+ * @max_steps, also refuse a walk of more steps than that in all.
  */
 static int
-check_nesting(struct memspace_region *x)
+check_walk(struct memspace_region *x, size_t max_steps)
 {
 	g_autoptr(GArray) stack = g_array_new(FALSE, FALSE,
 					      sizeof(struct nest_frame));
 	struct nest_frame f = { x, 0, 0, (i128)x->size, 0 };
-	size_t nested_steps = 0;
+	size_t nested_steps = 0, steps = 0;
 
 	g_array_append_val(stack, f);
 	while (stack->len) {
@@ -155,7 +162,8 @@ check_nesting(struct memspace_region *x)
 		if (cs >= ce) {
 			continue;
 		}
-		if (f.nest && ++nested_steps > NEST_STEPS_MAX) {
+		if ((f.nest && ++nested_steps > NEST_STEPS_MAX) ||
+		    ++steps > max_steps) {
 			return -ELOOP;
 		}
 		if (f.mr->alias) {
@@ -185,6 +193,19 @@ check_nesting(struct memspace_region *x)
 		}
 	}
 	return 0;
+}
+
+static int
+check_nesting(struct memspace_region *x)
+{
+	struct memspace_region *top = x;
+	int ret = check_walk(x, SIZE_MAX);
+
+	/* Renders start at any ancestor: bound the fan-out from the top. */
+	while (top->parent) {
+		top = top->parent;
+	}
+	return ret ? ret : check_walk(top, WALK_STEPS_MAX);
 }
 
 /* Whether @mr is @of or one of its ancestors. */

@@ -390,6 +390,38 @@ START_TEST(refused_add_keeps_root_address_and_priority)
 }
 END_TEST
 
+/*
+ * A container showing itself through two aliases (one shifted by half a
+ * kilobyte, one through another alias shifted further), then a third,
+ * small one: no region nests in itself more than the limit, but each
+ * pass through the container forks in three, and a render from the top
+ * would take millions of steps.  The mapping that opens the fan-out is
+ * refused and changes nothing; the view stays as it was.  (Found by
+ * fuzz-api: the windowed re-render ran out of memory.)
+ */
+START_TEST(alias_fan_out_through_self_aliases_refused)
+{
+	struct memspace_region *n0 = tt_container("n0", 0x10000);
+	struct memspace_addrspace *as = tt_as("as", n0);
+	struct memspace_region *n1 = tt_alias("n1", n0, 0, 0x10000);
+	struct memspace_region *n3 = tt_alias("n3", n1, 0x2000, 0x10000);
+	struct memspace_region *n4 = tt_alias("n4", n0, 0, 0x3000);
+	struct memspace_flatview *before, *after;
+
+	ck_assert_int_eq(memspace_region_add_subregion(n0, 0x800, n1), 0);
+	ck_assert_int_eq(memspace_region_add_subregion(n0, 0xf000, n3), 0);
+	before = memspace_addrspace_get_flatview(as);
+	ck_assert_int_eq(
+		memspace_region_add_subregion_overlap(n0, 0x100, n4, 2),
+		-ELOOP);
+	ck_assert_ptr_null(memspace_region_get_parent(n4));
+	after = memspace_addrspace_get_flatview(as);
+	ck_assert_ptr_eq(before, after);
+	memspace_flatview_unref(before);
+	memspace_flatview_unref(after);
+}
+END_TEST
+
 static Suite *
 qemu_edges_suite(void)
 {
@@ -404,6 +436,7 @@ qemu_edges_suite(void)
 	tcase_add_test(tc, alias_of_ancestor_containment_cycle_still_refused);
 	tcase_add_test(tc, alias_of_ancestor_of_size_0_renders_nothing);
 	tcase_add_test(tc, refused_add_keeps_root_address_and_priority);
+	tcase_add_test(tc, alias_fan_out_through_self_aliases_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("edges:show");
