@@ -5,10 +5,12 @@
  * where each one sat.  A commit scans it for regions changed since the
  * view was rendered; if none, the view stands.  Otherwise the address
  * windows those regions covered before the change and cover now are
- * rendered again from the root, clipped to the windows, and spliced into a
- * copy of the old ranges; ranges outside the windows keep their owners, so
- * the result is exactly what a full render gives (merging is re-applied
- * across the window edges).  Views with unmergeable ranges, changes at the
+ * rendered again from the root, clipped to the windows, and spliced into
+ * the old view's range tree (ftree.h: the new view shares every leaf and
+ * node the windows do not touch, and the index shares its pages, index.h);
+ * ranges outside the windows keep their owners, so the result is exactly
+ * what a full render gives (merging is re-applied across the window
+ * edges).  Views with unmergeable ranges, changes at the
  * root, or many changed regions get a full render.
  */
 #include "config.h"
