@@ -595,7 +595,7 @@ memspace_flatview_translate(const struct memspace_flatview *fv, uint64_t addr,
 	if (!fv || !ret_sec) {
 		return -EINVAL;
 	}
-	fr = flat_index_find(&fv->index, addr);
+	fr = flatview_find(fv, addr);
 	if (!fr) {
 		return -ENOENT;
 	}

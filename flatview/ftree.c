@@ -535,19 +535,26 @@ ft_splice(struct flat_tree *out, const struct flat_tree *in, size_t p,
 
 /* Reading. */
 
+/* The child of @n holding position *@pos, which becomes its position
+ * there. */
+static inline unsigned
+child_at(const struct ft_node *n, size_t *pos)
+{
+	unsigned j = 0;
+
+	while (*pos >= n->cnt[j]) {
+		*pos -= n->cnt[j++];
+	}
+	return j;
+}
+
 const struct flat_range *
 ft_at(const struct flat_tree *t, size_t i)
 {
 	const void *c = t->root;
 
 	for (unsigned h = t->height; h > 0; h--) {
-		const struct ft_node *n = c;
-		unsigned j = 0;
-
-		while (i >= n->cnt[j]) {
-			i -= n->cnt[j++];
-		}
-		c = n->child[j];
+		c = ((const struct ft_node *)c)->child[child_at(c, &i)];
 	}
 	return &((const struct ft_leaf *)c)->r[i];
 }
@@ -629,11 +636,8 @@ ft_cursor_seek(struct ft_cursor *c, const struct flat_tree *t, size_t pos)
 	}
 	for (unsigned d = 0; d < t->height; d++) {
 		const struct ft_node *nd = n;
-		unsigned j = 0;
+		unsigned j = child_at(nd, &pos);
 
-		while (pos >= nd->cnt[j]) {
-			pos -= nd->cnt[j++];
-		}
 		c->node[d] = nd;
 		c->idx[d] = j;
 		n = nd->child[j];

@@ -93,6 +93,11 @@ page_writable(struct writer *w, size_t pg)
 static void
 set_run(struct writer *w, uint64_t b, uint64_t end, uint64_t e)
 {
+	/* One bucket of the page last written: a store. */
+	if (b == end && w->cur && w->cur_pg == b >> INDEX_PAGE_SHIFT) {
+		w->cur->e[b & (INDEX_PAGE - 1)] = e;
+		return;
+	}
 	while (b <= end) {
 		size_t pg = (size_t)(b >> INDEX_PAGE_SHIFT);
 		uint64_t first = (uint64_t)pg << INDEX_PAGE_SHIFT;
@@ -225,11 +230,7 @@ fill(struct writer *w, uint64_t b, uint64_t b1, struct ft_cursor *c)
 			uint64_t e = entry_at(c, r, hi);
 
 			end = b;
-			if (w->cur && w->cur_pg == b >> INDEX_PAGE_SHIFT) {
-				w->cur->e[b & (INDEX_PAGE - 1)] = e;
-			} else {
-				set_run(w, b, b, e);
-			}
+			set_run(w, b, b, e);
 		}
 		b = end + 1;
 	}
@@ -387,8 +388,8 @@ flat_index_free(struct flat_index *ix)
 const struct flat_range *
 flat_index_find_slow(const struct flat_index *ix, uint64_t e, uint64_t addr)
 {
+	const struct flat_range *r, *got;
 	const struct ft_leaf *l;
-	const struct flat_range *r, *end;
 
 	if (e == INDEX_ENTRY_NONE) {
 		return NULL;
@@ -398,12 +399,9 @@ flat_index_find_slow(const struct flat_index *ix, uint64_t e, uint64_t addr)
 	}
 	r = index_entry_range(e);
 	l = ft_leaf_of(r);
-	for (end = &l->r[l->nr]; r < end; r++) {
-		if (addr <= r->last) {
-			return addr >= r->start ? r : NULL;
-		}
-	}
-	return ft_find(ix->tree, addr);
+	/* Past the leaf's last range: the answer is in a later leaf. */
+	got = index_scan(r, (unsigned)(&l->r[l->nr] - r), addr);
+	return got != INDEX_PAST ? got : ft_find(ix->tree, addr);
 }
 
 static bool

@@ -161,6 +161,24 @@ flat_index_entry(const struct flat_index *ix, uint64_t b)
 const struct flat_range *flat_index_find_slow(const struct flat_index *ix,
 					      uint64_t e, uint64_t addr);
 
+/* @addr is past every range scanned (index_scan()). */
+#define INDEX_PAST ((const struct flat_range *)1)
+
+/*
+ * The range of the @k adjacent ranges from @r holding @addr; NULL if
+ * @addr falls in a hole among them, INDEX_PAST if beyond the last.
+ */
+static inline const struct flat_range *
+index_scan(const struct flat_range *r, unsigned k, uint64_t addr)
+{
+	for (unsigned j = 0; j < k; j++) {
+		if (addr <= r[j].last) {
+			return addr >= r[j].start ? &r[j] : NULL;
+		}
+	}
+	return INDEX_PAST;
+}
+
 /* The range holding @addr, or NULL (lock-free, any thread). */
 static inline const struct flat_range *
 flat_index_find(const struct flat_index *ix, uint64_t addr)
@@ -185,12 +203,9 @@ flat_index_find(const struct flat_index *ix, uint64_t addr)
 		__builtin_prefetch(p);
 	}
 	__builtin_prefetch((const char *)(r + k) - 1);
-	for (unsigned j = 0; j < k; j++) {
-		if (addr <= r[j].last) {
-			return addr >= r[j].start ? &r[j] : NULL;
-		}
-	}
-	return NULL;
+	r = index_scan(r, k, addr);
+	/* The bucket ends before the next range of the leaf starts. */
+	return r != INDEX_PAST ? r : NULL;
 }
 
 #endif /* MEMSPACE_FLATVIEW_INDEX_H */

@@ -199,12 +199,17 @@ static int
 check_nesting(struct memspace_region *x)
 {
 	struct memspace_region *top = x;
-	int ret = check_walk(x, SIZE_MAX);
+	int ret;
 
-	/* Renders start at any ancestor: bound the fan-out from the top. */
+	/* Renders start at any ancestor: bound the fan-out from the top,
+	 * in the same walk when @x is the top. */
 	while (top->parent) {
 		top = top->parent;
 	}
+	if (top == x) {
+		return check_walk(x, WALK_STEPS_MAX);
+	}
+	ret = check_walk(x, SIZE_MAX);
 	return ret ? ret : check_walk(top, WALK_STEPS_MAX);
 }
 
