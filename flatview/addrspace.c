@@ -32,9 +32,12 @@ find_current_view(struct memspace *ms, struct memspace_region *root)
 	return NULL;
 }
 
+static void groups_free(struct memspace *ms);
+
 void
 addrspace_slots_free(struct memspace *ms)
 {
+	groups_free(ms);
 	if (ms->as_slots) {
 		g_array_free(ms->as_slots, TRUE);
 	}
@@ -115,6 +118,165 @@ root_views_free(struct root_views *rv)
 	}
 }
 
+/*
+ * The slots grouped by reduced root.  While no commit changes what a
+ * reduction reads, the groups stand: a commit renders one view per group,
+ * and publishes it to the group's slots only if it changed, so that its
+ * cost follows the number of distinct roots and of address spaces whose
+ * view changed, not the number of address spaces (a VMM's hundreds of DMA
+ * spaces).  Every slot of a group shows the same view.
+ */
+struct as_group {
+	struct memspace_region *root;
+	guint first;		/* the group's first slot */
+};
+
+struct as_groups {
+	uint64_t gen;		/* the commit at which every reduction held */
+	guint nr;
+	struct as_group *g;
+	guint nr_slots;
+	guint *group_of;	/* per slot */
+	uint64_t *bloom;	/* per slot: its reduction's */
+	guint *next;		/* per slot: the next slot of its group, or
+				 * nr_slots */
+};
+
+static void
+groups_free(struct memspace *ms)
+{
+	struct as_groups *gr = ms->as_groups;
+
+	if (gr) {
+		g_free(gr->g);
+		g_free(gr->group_of);
+		g_free(gr->bloom);
+		g_free(gr->next);
+		g_free(gr);
+		ms->as_groups = NULL;
+	}
+}
+
+/* Group the slots after a commit @gen that reduced every root; NULL if a
+ * reduction is not kept (too many dependencies). */
+static struct as_groups *
+groups_build(struct memspace *ms, uint64_t gen)
+{
+	guint n = ms->as_slots ? ms->as_slots->len : 0;
+	struct as_groups *gr = g_new0(struct as_groups, 1);
+	g_autoptr(GHashTable) by_root = g_hash_table_new(NULL, NULL);
+	g_autofree guint *last = NULL;
+
+	gr->gen = gen;
+	gr->nr_slots = n;
+	gr->g = g_new(struct as_group, n ? n : 1);
+	gr->group_of = g_new(guint, n ? n : 1);
+	gr->bloom = g_new(uint64_t, n ? n : 1);
+	gr->next = g_new(guint, n ? n : 1);
+	last = g_new(guint, n ? n : 1);
+	for (guint i = 0; i < n; i++) {
+		const struct as_slot *sl = slot(ms, i);
+		const struct root_reduction *rr = &sl->reduction;
+		gpointer v;
+		guint k;
+
+		if (rr->gen != gen) {
+			ms->as_groups = gr;
+			groups_free(ms);
+			return NULL;
+		}
+		if (g_hash_table_lookup_extended(by_root, rr->root, NULL, &v)) {
+			k = GPOINTER_TO_UINT(v);
+			if (sl->current != slot(ms, gr->g[k].first)->current) {
+				ms->as_groups = gr;
+				groups_free(ms);
+				return NULL;
+			}
+			gr->next[last[k]] = i;
+		} else {
+			k = gr->nr++;
+			gr->g[k] = (struct as_group){ rr->root, i };
+			g_hash_table_insert(by_root, rr->root,
+					    GUINT_TO_POINTER(k));
+		}
+		last[k] = i;
+		gr->next[i] = n;
+		gr->group_of[i] = k;
+		gr->bloom[i] = rr->bloom;
+	}
+	return gr;
+}
+
+/* Whether every slot's reduction of commit @gr->gen holds after @ts. */
+static bool
+groups_hold(const struct memspace *ms, const struct as_groups *gr,
+	    const struct touched_set *ts)
+{
+	if (!ts->attr_bloom) {
+		return true;
+	}
+	for (guint i = 0; i < gr->nr_slots; i++) {
+		if ((gr->bloom[i] & ts->attr_bloom) &&
+		    !flatview_reduction_holds(&slot(ms, i)->reduction, ts,
+					      gr->gen)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int
+guint_cmp(gconstpointer a, gconstpointer b)
+{
+	guint x = *(const guint *)a, y = *(const guint *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The commit @gen through the groups: one view per group. */
+static GArray *
+publish_groups(struct memspace *ms, struct as_groups *gr, uint64_t gen)
+{
+	GArray *changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
+	g_autoptr(GArray) changed = g_array_new(FALSE, FALSE, sizeof(guint));
+	g_autofree struct memspace_flatview **views =
+		g_new0(struct memspace_flatview *, gr->nr ? gr->nr : 1);
+
+	for (guint k = 0; k < gr->nr; k++) {
+		struct as_slot *first = slot(ms, gr->g[k].first);
+		struct memspace_flatview *fv =
+			view_for_root(ms, gr->g[k].root, gen, first->current);
+
+		if (fv == first->current) {
+			memspace_flatview_unref(fv);
+			continue;
+		}
+		views[k] = fv;
+		for (guint i = gr->g[k].first; i < gr->nr_slots;
+		     i = gr->next[i]) {
+			g_array_append_val(changed, i);
+		}
+	}
+	/* In creation order, as a walk over every slot would give them. */
+	if (gr->nr > 1) {
+		g_array_sort(changed, guint_cmp);
+	}
+	for (guint j = 0; j < changed->len; j++) {
+		struct as_slot *sl = slot(ms, g_array_index(changed, guint, j));
+		struct memspace_flatview *fv = views[gr->group_of[sl - slot(ms, 0)]];
+		struct as_change ch = { sl->as, sl->current };
+
+		sl->current = fv;
+		addrspace_publish_view(sl->as, memspace_flatview_ref(fv));
+		g_array_append_val(changes, ch);
+	}
+	for (guint k = 0; k < gr->nr; k++) {
+		memspace_flatview_unref(views[k]);
+	}
+	gr->gen = gen;
+	return changes;
+}
+
 GArray *
 addrspace_publish_views(struct memspace *ms, uint64_t gen)
 {
@@ -125,7 +287,13 @@ addrspace_publish_views(struct memspace *ms, uint64_t gen)
 	struct touched_set touched;
 	const struct touched_set *ts =
 		touched_set_init(&touched, ms) ? &touched : NULL;
+	struct as_groups *gr = ms->as_groups;
 
+	if (ts && gr && gr->gen + 1 == gen && groups_hold(ms, gr, ts)) {
+		g_array_free(changes, TRUE);
+		return publish_groups(ms, gr, gen);
+	}
+	groups_free(ms);
 	for (guint i = 0; ms->as_slots && i < ms->as_slots->len; i++) {
 		struct as_slot *sl = slot(ms, i);
 		struct memspace_region *root = flatview_reduce_root_cached(
@@ -151,6 +319,9 @@ addrspace_publish_views(struct memspace *ms, uint64_t gen)
 		g_array_append_val(changes, ch);
 	}
 	root_views_free(&rv);
+	if (ts) {
+		ms->as_groups = groups_build(ms, gen);
+	}
 	return changes;
 }
 
@@ -194,6 +365,7 @@ memspace_addrspace_create(struct memspace *ms, const char *name,
 	if (!ms->as_slots) {
 		ms->as_slots = g_array_new(FALSE, TRUE, sizeof(struct as_slot));
 	}
+	groups_free(ms);
 	g_array_append_val(ms->as_slots, ((struct as_slot){
 		.as = as, .root = root, .current = as->current }));
 	updater_commit(ms, 0);
@@ -231,6 +403,7 @@ memspace_addrspace_destroy(struct memspace_addrspace *as)
 	}
 	ms->hook->addrspace_detach(as);
 	g_ptr_array_remove(ms->addrspaces, as);
+	groups_free(ms);
 	for (guint i = 0; i < ms->as_slots->len; i++) {
 		if (slot(ms, i)->as == as) {
 			g_array_remove_index(ms->as_slots, i);

@@ -109,6 +109,9 @@ struct memspace_flatview *flatview_new_empty(struct memspace_region *root);
  *	subtree_dirty_gen the commit being prepared set.
  * @nr: entries of @r.
  * @bloom: one bit per entry, hashed from its address.
+ * @attr_bloom: the bits of the entries whose own attributes or subregions
+ *	changed (dirty_gen or child_dirty_gen is the commit's), not only
+ *	something deeper below them.
  *
  * A region not in the set has all three generations below ms->gen: what
  * was rendered or reduced at the previous commit still holds for it, and
@@ -118,6 +121,7 @@ struct touched_set {
 	struct memspace_region *const *r;
 	unsigned nr;
 	uint64_t bloom;
+	uint64_t attr_bloom;
 };
 
 static inline uint64_t
@@ -136,8 +140,14 @@ touched_set_init(struct touched_set *s, const struct memspace *ms)
 	s->r = ms->touched;
 	s->nr = ms->nr_touched;
 	s->bloom = 0;
+	s->attr_bloom = 0;
 	for (unsigned k = 0; k < s->nr; k++) {
-		s->bloom |= touched_bit(s->r[k]);
+		const struct memspace_region *mr = s->r[k];
+
+		s->bloom |= touched_bit(mr);
+		if (mr->dirty_gen == ms->gen || mr->child_dirty_gen == ms->gen) {
+			s->attr_bloom |= touched_bit(mr);
+		}
 	}
 	return true;
 }
@@ -191,6 +201,13 @@ struct root_reduction {
  * changes, NULL if unknown) has none of its dependencies; else computed
  * again into @rr.
  */
+/*
+ * Whether @rr, which held at the commit @since, still holds at the commit
+ * after it, whose changes @ts lists.
+ */
+bool flatview_reduction_holds(const struct root_reduction *rr,
+			      const struct touched_set *ts, uint64_t since);
+
 struct memspace_region *flatview_reduce_root_cached(
 	struct memspace_region *root, struct root_reduction *rr,
 	const struct touched_set *ts, uint64_t gen);

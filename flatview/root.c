@@ -104,18 +104,30 @@ flatview_reduce_root(struct memspace_region *mr)
 	return reduce(mr, NULL);
 }
 
-static bool
-deps_touched(const struct root_reduction *rr, const struct touched_set *ts)
+/*
+ * A dependency matters if it changed in a way the reduction reads: its own
+ * attributes, or its subregions' (the sole covering child).  A change
+ * deeper below (a BAR under system memory, which DMA spaces reduce to)
+ * lists the dependency too, but leaves the reduction as it was.  Only
+ * listed regions are loaded: they are alive (a freed region leaves the
+ * list), and an unlisted one did not change.
+ */
+bool
+flatview_reduction_holds(const struct root_reduction *rr,
+			 const struct touched_set *ts, uint64_t since)
 {
-	if (!(rr->bloom & ts->bloom)) {
-		return false;
+	if (!(rr->bloom & ts->attr_bloom)) {
+		return true;
 	}
 	for (unsigned k = 0; k < rr->nr_deps; k++) {
-		if (touched_has(ts, rr->deps[k])) {
-			return true;
+		const struct memspace_region *d = rr->deps[k];
+
+		if (touched_has(ts, d) &&
+		    (d->dirty_gen > since || d->child_dirty_gen > since)) {
+			return false;
 		}
 	}
-	return false;
+	return true;
 }
 
 /*
@@ -128,7 +140,8 @@ flatview_reduce_root_cached(struct memspace_region *root,
 			    struct root_reduction *rr,
 			    const struct touched_set *ts, uint64_t gen)
 {
-	if (ts && rr->gen && rr->gen + 1 == gen && !deps_touched(rr, ts)) {
+	if (ts && rr->gen && rr->gen + 1 == gen &&
+	    flatview_reduction_holds(rr, ts, rr->gen)) {
 		rr->gen = gen;
 		return rr->root;
 	}

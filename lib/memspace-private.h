@@ -99,6 +99,8 @@ struct commit_hook {
  * @empty_view: the shared view of address spaces that render nothing.
  * @as_slots: what a commit reads of each address space, in the order of
  *	@addrspaces, packed (flatview/addrspace.c); NULL before the first.
+ * @as_groups: the slots grouped by reduced root, while every reduction is
+ *	known to hold (flatview/addrspace.c); NULL when not.
  * @listeners: the listener registry.
  * @ioeventfd_pending: an ioeventfd was added or removed since the last
  *	commit: every address space's ioeventfd set must be rebuilt, even if
@@ -127,6 +129,7 @@ struct memspace {
 	GPtrArray *addrspaces;
 	struct memspace_flatview *empty_view;
 	GArray *as_slots;
+	struct as_groups *as_groups;
 	struct listener_registry *listeners;
 	bool ioeventfd_pending;
 	unsigned log_global;

@@ -23,7 +23,8 @@
 #include "test-tree.h"
 
 #define NR_POOL 40
-#define NR_SPACES 4
+#define NR_SPACES 10
+#define FIRST_DMA 4 /* spaces from here on: DMA spaces, as in QEMU */
 
 struct model {
 	struct memspace_region *root;
@@ -32,6 +33,7 @@ struct model {
 	struct memspace_region *wrapper;
 	struct memspace_region *pool[NR_POOL];
 	struct memspace_region *containers[4];
+	struct memspace_region *bus_master[NR_SPACES]; /* from FIRST_DMA */
 	GRand *rng;
 	/* A listener on @as, and a sink for the full diffs to compare. */
 	struct recorder heard, want;
@@ -142,6 +144,29 @@ mutate_root(void)
 	}
 }
 
+/* A DMA space's alias: bus mastering on or off, a flag, an offset. */
+static void
+mutate_bus_master(void)
+{
+	struct memspace_region *bm =
+		M.bus_master[g_rand_int_range(M.rng, FIRST_DMA, NR_SPACES)];
+
+	switch (g_rand_int_range(M.rng, 0, 4)) {
+	case 0:
+	case 1:
+		(void)memspace_region_set_enabled(
+			bm, !memspace_region_is_enabled(bm));
+		break;
+	case 2:
+		(void)memspace_region_set_readonly(bm, g_rand_boolean(M.rng));
+		break;
+	default:
+		(void)memspace_region_set_alias_offset(
+			bm, g_rand_boolean(M.rng) ? 0 : 0x1000);
+		break;
+	}
+}
+
 static void
 mutate(void)
 {
@@ -149,6 +174,10 @@ mutate(void)
 
 	if (g_rand_int_range(M.rng, 0, 6) == 0) {
 		mutate_root();
+		return;
+	}
+	if (g_rand_int_range(M.rng, 0, 8) == 0) {
+		mutate_bus_master();
 		return;
 	}
 	switch (g_rand_int_range(M.rng, 0, 8)) {
@@ -323,6 +352,25 @@ model_setup(void)
 	tt_add(M.wrapper, 0, M.pool[3]);
 	tt_add(M.containers[2], 0x8000, M.wrapper);
 	M.spaces[3] = tt_as("wrapped", M.wrapper);
+	/*
+	 * A PCI device's DMA space: a container holding an alias of the
+	 * memory it can reach, enabled while it is a bus master.  Most
+	 * reduce to the root (or to c1) and share its view.
+	 */
+	for (unsigned i = FIRST_DMA; i < NR_SPACES; i++) {
+		char name[8];
+		struct memspace_region *dma;
+		bool dev = i == NR_SPACES - 1;
+
+		g_snprintf(name, sizeof(name), "dma%u", i);
+		dma = tt_container(name, MEMSPACE_SIZE_2_64);
+		M.bus_master[i] =
+			dev ? tt_alias("bm", M.containers[1], 0, 0x40000) :
+			      tt_alias("bm", M.root, 0, MEMSPACE_SIZE_2_64);
+		tt_add(dma, 0, M.bus_master[i]);
+		(void)memspace_region_set_enabled(M.bus_master[i], i % 3 != 0);
+		M.spaces[i] = tt_as(name, dma);
+	}
 	M.heard_log = g_ptr_array_new_with_free_func(g_free);
 	M.want_log = g_ptr_array_new_with_free_func(g_free);
 	recorder_init(&M.heard, "l", M.heard_log);
