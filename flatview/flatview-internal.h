@@ -51,6 +51,7 @@ struct memspace_flatview {
 	 * next render of its root reuses (render-internal.h). */
 	struct render_trace *trace;
 	struct render_scratch *scratch;
+	unsigned untraced_checks; /* walks that found no change (update.c) */
 };
 
 /* Release what the renderer allocated for @fv (tree, index, trace). */

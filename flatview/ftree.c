@@ -10,20 +10,23 @@
 
 #include "ftree.h"
 #include "slab.h"
+#include "pool.h"
 
 /* Bulk builds take leaves from slabs growing to 2 MiB (huge pages). */
 #define SLAB_FIRST 8
 #define SLAB_MAX ((2u << 20) / sizeof(struct ft_leaf))
 
 static struct ft_leaf *
-leaf_new(void)
+leaf_new(struct block_pool *pool)
 {
 	struct ft_leaf *l =
-		g_aligned_alloc(1, sizeof(struct ft_leaf), FT_LEAF_ALIGN);
+		pool ? block_pool_take(pool) :
+		       g_aligned_alloc(1, sizeof(struct ft_leaf), FT_LEAF_ALIGN);
 
 	l->ref = 1;
 	l->nr = 0;
 	l->slab = NULL;
+	l->pool = pool;
 	return l;
 }
 
@@ -44,6 +47,7 @@ builder_leaf(struct ft_builder *b)
 	l->ref = 1;
 	l->nr = 0;
 	l->slab = b->slab;
+	l->pool = NULL;
 	return l;
 }
 
@@ -99,6 +103,8 @@ child_unref(void *c, unsigned h)
 		g_free(n);
 	} else if (((struct ft_leaf *)c)->slab) {
 		slab_put(((struct ft_leaf *)c)->slab);
+	} else if (((struct ft_leaf *)c)->pool) {
+		block_pool_give(((struct ft_leaf *)c)->pool, c);
 	} else {
 		g_aligned_free(c);
 	}
@@ -255,6 +261,7 @@ ft_builder_finish(struct ft_builder *b, struct flat_tree *t)
 		prev->nr = keep;
 	}
 	grow_root(t, l->pdata, l->len, 0);
+	t->pool = NULL;
 	g_ptr_array_free(l, TRUE);
 	if (b->slab) {
 		slab_put(b->slab);
@@ -303,6 +310,7 @@ struct seg {
 struct splice_ctx {
 	uint64_t *lo;
 	uint64_t *hi;
+	struct block_pool *pool;
 };
 
 static void
@@ -327,7 +335,7 @@ pack_leaves(struct splice_ctx *x, const struct seg *s, size_t nr_seg,
 	k = (n + FT_LEAF_CAP - 1) / FT_LEAF_CAP;
 	for (size_t i = 0; i < k; i++) {
 		size_t take = n / k + (i < n % k);
-		struct ft_leaf *l = leaf_new();
+		struct ft_leaf *l = leaf_new(x->pool);
 
 		while (l->nr < take) {
 			size_t c;
@@ -504,7 +512,7 @@ ft_splice(struct flat_tree *out, const struct flat_tree *in, size_t p,
 	  size_t q, const struct flat_range *ins, size_t m, uint64_t *lo,
 	  uint64_t *hi)
 {
-	struct splice_ctx x = { lo, hi };
+	struct splice_ctx x = { lo, hi, in->pool };
 	struct pvec level;
 	unsigned h = in->height;
 
@@ -515,6 +523,7 @@ ft_splice(struct flat_tree *out, const struct flat_tree *in, size_t p,
 
 		pack_leaves(&x, &s, 1, &level);
 		grow_root(out, level.p, level.n, 0);
+		out->pool = x.pool;
 		pvec_free(&level);
 		return;
 	}
@@ -530,6 +539,7 @@ ft_splice(struct flat_tree *out, const struct flat_tree *in, size_t p,
 		h--;
 	}
 	grow_root(out, level.p, level.n, h);
+	out->pool = x.pool;
 	pvec_free(&level);
 }
 

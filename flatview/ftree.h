@@ -41,12 +41,14 @@
 #define FT_KEY_MAX INT64_MAX /* biased UINT64_MAX: key padding */
 
 struct slab;
+struct block_pool;
 
 struct ft_leaf {
 	gint ref;
 	uint32_t nr;
 	struct slab *slab; /* the bulk allocation it came from, or NULL */
-	uint8_t pad[64 - sizeof(gint) - sizeof(uint32_t) - sizeof(void *)];
+	struct block_pool *pool; /* else the pool it goes back to, or NULL */
+	uint8_t pad[64 - sizeof(gint) - sizeof(uint32_t) - 2 * sizeof(void *)];
 	struct flat_range r[FT_LEAF_CAP];
 } __attribute__((aligned(FT_LEAF_ALIGN)));
 
@@ -74,6 +76,7 @@ struct flat_tree {
 	void *root;
 	unsigned height;
 	size_t nr;
+	struct block_pool *pool; /* where splices of it take leaves, or NULL */
 };
 
 static inline int64_t

@@ -9,6 +9,7 @@
 
 #include "flatview-internal.h"
 #include "slab.h"
+#include "pool.h"
 
 static void
 page_unref(uint64_t d)
@@ -20,6 +21,8 @@ page_unref(uint64_t d)
 	}
 	if (p->slab) {
 		slab_put(p->slab);
+	} else if (p->pool) {
+		block_pool_give(p->pool, p);
 	} else {
 		g_free(p);
 	}
@@ -60,9 +63,11 @@ page_writable(struct writer *w, size_t pg)
 	} else {
 		/* Entries are 8-byte aligned, so never split across lines;
 		 * an aligned allocation costs several times a plain one. */
-		p = g_malloc(sizeof(*p));
+		p = w->ix->pool ? block_pool_take(w->ix->pool) :
+				  g_malloc(sizeof(*p));
 		p->slab = NULL;
 	}
+	p->pool = p->slab ? NULL : w->ix->pool;
 	p->ref = 1;
 	if (d & INDEX_UNIFORM) {
 		for (size_t i = 0; i < INDEX_PAGE; i++) {
@@ -339,6 +344,7 @@ flat_index_update(struct flat_index *ix, const struct flat_index *old,
 	if (!old->nr_pages || !t->nr || t->nr > 4 * old->planned + 16 ||
 	    4 * t->nr + 16 < old->planned || 4 * outside > old->planned + 4) {
 		flat_index_build(ix, t);
+		ix->pool = old->pool;
 		return;
 	}
 	*ix = *old;

@@ -87,10 +87,13 @@ index_entry_range(uint64_t e)
 
 struct slab;
 
+struct block_pool;
+
 struct index_page {
 	uint64_t e[INDEX_PAGE];
 	gint ref;
 	struct slab *slab; /* the bulk allocation it came from, or NULL */
+	struct block_pool *pool; /* else the pool it goes back to, or NULL */
 };
 
 /**
@@ -104,6 +107,7 @@ struct index_page {
  * @planned: number of ranges the geometry was planned for.
  * @outside: splices since then that reached addresses outside the table
  *	(ranges there are found by descent).
+ * @pool: where updates take the pages they copy (pool.h), or NULL.
  */
 struct flat_index {
 	const struct flat_tree *tree;
@@ -114,6 +118,7 @@ struct flat_index {
 	uint64_t nr_buckets;
 	size_t planned;
 	size_t outside;
+	struct block_pool *pool;
 };
 
 /* Build the index of @t into @ix. */

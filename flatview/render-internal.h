@@ -86,6 +86,9 @@ struct render_trace {
 	uint32_t *alias_steps;
 	size_t nr_alias_steps;
 	bool alias_listed;
+	/* Indexes of the children of steps with many (trace-kids.h), kept
+	 * with this shape of the trace. */
+	GHashTable *kids;
 	/* Steps marked @stale since the last full render or replay. */
 	size_t nr_stale;
 	/* Generation of that render or replay (the order of its pieces). */
@@ -216,7 +219,7 @@ visit_base(const struct visit *v, uint64_t addr)
 }
 
 /* Whether @mr has a step among the direct children of step @i. */
-bool trace_has_child(const struct render_trace *t, size_t i,
+bool trace_has_child(struct render_trace *t, size_t i,
 		     const struct memspace_region *mr);
 
 /*

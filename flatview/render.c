@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 
 #include "render-internal.h"
+#include "trace-kids.h"
 
 static void
 emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
@@ -483,6 +484,7 @@ render_trace_free(struct render_trace *t)
 	if (t) {
 		g_free(t->v);
 		g_free(t->alias_steps);
+		trace_kids_drop(t);
 		g_free(t);
 	}
 }
@@ -570,6 +572,7 @@ trace_recycle(struct render_trace *old)
 		return g_new0(struct render_trace, 1);
 	}
 	g_free(old->alias_steps);
+	trace_kids_drop(old);
 	*old = (struct render_trace){ .v = old->v, .cap = old->cap };
 	return old;
 }

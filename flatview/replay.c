@@ -86,7 +86,7 @@ seg_add(struct replay *rp, uint32_t old, uint32_t old_n, uint32_t from,
  * the step's subtree then changes shape.
  */
 static bool
-untraced_child_shows(const struct render_trace *t, size_t i, uint64_t gen)
+untraced_child_shows(struct render_trace *t, size_t i, uint64_t gen)
 {
 	const struct visit *v = &t->v[i];
 	const struct memspace_region *mr = v->mr, *child;

@@ -18,9 +18,13 @@
 #include <string.h>
 
 #include "render-internal.h"
+#include "trace-kids.h"
+#include "pool.h"
 
 /* More changed regions than this: a full render is cheaper. */
 #define MAX_SPANS 32
+/* Walks finding nothing changed before an untraced view gets a trace. */
+#define UNTRACED_CHECKS_MAX 4
 #define MAX_WINDOWS 128
 
 struct window {
@@ -87,9 +91,14 @@ add_windows(struct change *c, const struct visit *v)
 }
 
 bool
-trace_has_child(const struct render_trace *t, size_t i,
-	     const struct memspace_region *mr)
+trace_has_child(struct render_trace *t, size_t i,
+		const struct memspace_region *mr)
 {
+	const struct trace_kids *k = trace_kids_get(t, i);
+
+	if (k) {
+		return trace_kids_find(k, mr) != TRACE_KIDS_NONE;
+	}
 	for (size_t j = i + 1; j < t->v[i].end; j = t->v[j].end) {
 		if (t->v[j].mr == mr) {
 			return true;
@@ -144,7 +153,7 @@ dirty_children(struct change *c, const struct memspace_region *parent,
  * without a step: the step's subtree must then be walked again.
  */
 static bool
-add_child_windows(struct change *c, const struct render_trace *t, size_t i,
+add_child_windows(struct change *c, struct render_trace *t, size_t i,
 		  uint64_t gen)
 {
 	const struct visit *v = &t->v[i];
@@ -250,10 +259,122 @@ trace_forced_inside(const uint32_t *forced, size_t nr, size_t *fi, size_t i,
 }
 
 /*
+ * Children of a step the scan goes through, the changed ones only: their
+ * steps are @cand[@first, @first + @nr) of the scan's candidates array.
+ */
+struct scan_frame {
+	size_t first;
+	size_t nr;
+	size_t pos;	/* the one being scanned, from @first */
+	size_t end;	/* the parent step's end */
+};
+
+struct scan {
+	GArray *frames;
+	GArray *cand;	/* uint32_t */
+};
+
+#define CAND(sc, k) g_array_index((sc)->cand, uint32_t, (k))
+
+/* Sort @a[0..n) and drop repeats (a handful: insertion sort); the count. */
+static size_t
+sort_unique(uint32_t *a, size_t n)
+{
+	size_t m = 0;
+
+	for (size_t j = 1; j < n; j++) {
+		uint32_t x = a[j];
+		size_t p = j;
+
+		for (; p > 0 && a[p - 1] > x; p--) {
+			a[p] = a[p - 1];
+		}
+		a[p] = x;
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (!m || a[m - 1] != a[j]) {
+			a[m++] = a[j];
+		}
+	}
+	return m;
+}
+
+/*
+ * The next step to scan, going into step @i's subtree: its first child,
+ * or, below a step with many children (trace-kids.h), the first of those
+ * the commit listed as changed or holding a changed alias target (@forced
+ * from @fi on), with a frame in @sc for the others.  Children that
+ * neither changed nor hold a changed alias target, the scan would skip
+ * one by one.
+ */
+static size_t
+descend(struct render_trace *t, size_t i, const struct touched_set *ts,
+	const uint32_t *forced, size_t nr_forced, size_t fi, struct scan *sc)
+{
+	const struct visit *v = &t->v[i];
+	const struct trace_kids *k = ts ? trace_kids_get(t, i) : NULL;
+	struct scan_frame f = { .end = v->end };
+	uint32_t s;
+
+	if (!k) {
+		return i + 1;
+	}
+	if (!sc->frames) {
+		sc->frames = g_array_sized_new(FALSE, FALSE,
+					       sizeof(struct scan_frame), 8);
+		sc->cand = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t),
+					     64);
+	}
+	f.first = sc->cand->len;
+	for (unsigned j = 0; j < ts->nr; j++) {
+		if (ts->r[j]->parent == v->mr &&
+		    (s = trace_kids_find(k, ts->r[j])) != TRACE_KIDS_NONE) {
+			g_array_append_val(sc->cand, s);
+		}
+	}
+	for (size_t j = fi; j < nr_forced && forced[j] < v->end; j++) {
+		if (forced[j] > i) {
+			s = trace_kids_holding(k, forced[j]);
+			g_array_append_val(sc->cand, s);
+		}
+	}
+	f.nr = sort_unique(&CAND(sc, f.first), sc->cand->len - f.first);
+	g_array_set_size(sc->cand, f.first + f.nr);
+	if (!f.nr) {
+		return v->end;
+	}
+	f.pos = f.first;
+	g_array_append_val(sc->frames, f);
+	return CAND(sc, f.first);
+}
+
+/* Past the subtree of a frame's child: the frame's next child, or on. */
+static size_t
+ascend(const struct render_trace *t, struct scan *sc, size_t i)
+{
+	while (sc->frames && sc->frames->len) {
+		struct scan_frame *f = &g_array_index(
+			sc->frames, struct scan_frame, sc->frames->len - 1);
+
+		if (i < t->v[CAND(sc, f->pos)].end) {
+			break;
+		}
+		if (++f->pos < f->first + f->nr) {
+			return CAND(sc, f->pos);
+		}
+		i = f->end;
+		g_array_set_size(sc->cand, f->first);
+		g_array_set_size(sc->frames, sc->frames->len - 1);
+	}
+	return i;
+}
+
+/*
  * Find what changed after @gen.  A changed region's subtree is walked
  * again as a whole; skipping it in the scan also avoids regions the
  * change may have freed.  Subtrees in which nothing changed are skipped,
- * so the scan costs what the change touches.
+ * and below steps with many children only the changed children are
+ * visited, so the scan costs what the change touches.
  */
 static void
 find_changes(struct render_trace *t, uint64_t gen,
@@ -262,11 +383,12 @@ find_changes(struct render_trace *t, uint64_t gen,
 	size_t span_end = 0, nr_forced, fi = 0;
 	g_autofree uint32_t *forced =
 		trace_changed_alias_steps(t, gen, ts, &nr_forced);
+	struct scan sc = { NULL, NULL };
 
 	c->nr_w = c->nr_span = c->nr_dc = 0;
 	c->full = false;
 	c->touched = ts;
-	for (size_t i = 0; i < t->nr && !c->full;) {
+	for (size_t i = 0; !c->full && (i = ascend(t, &sc, i)) < t->nr;) {
 		const struct visit *v = &t->v[i];
 
 		/* Unchanged, and so is everything below it, but what hangs
@@ -275,7 +397,8 @@ find_changes(struct render_trace *t, uint64_t gen,
 			i = v->pure || !trace_forced_inside(forced, nr_forced, &fi,
 						      i, v->end) ?
 				    v->end :
-				    i + 1;
+				    descend(t, i, ts, forced, nr_forced, fi,
+					    &sc);
 			continue;
 		}
 		if (v->mr->dirty_gen > gen) {
@@ -295,7 +418,11 @@ find_changes(struct render_trace *t, uint64_t gen,
 								     &fi, i,
 								     v->end)) ?
 			    v->end :
-			    i + 1;
+			    descend(t, i, ts, forced, nr_forced, fi, &sc);
+	}
+	if (sc.frames) {
+		g_array_free(sc.frames, TRUE);
+		g_array_free(sc.cand, TRUE);
 	}
 }
 
@@ -433,12 +560,18 @@ static uint64_t (*splice(struct memspace_flatview *fv,
 	return moved;
 }
 
-/* Re-walk the subtree of trace step @v into @out (ends relative to 0). */
+/*
+ * Re-walk the subtree of trace step @v, of @len steps, into @out (ends
+ * relative to 0).  Usually it keeps its steps: sized for them, a small
+ * subtree's array stays clear of the allocator's large blocks.
+ */
 static void
-retrace(const struct visit *v, struct render_trace *out)
+retrace(const struct visit *v, size_t len, struct render_trace *out)
 {
 	struct render r = { .trace = out, .emit = v->emit, .trace_only = true };
 
+	out->cap = len ? len : 1;
+	out->v = g_new(struct visit, out->cap);
 	render_region(&r, v->mr, visit_base(v, v->mr->addr), v->cs,
 		      (u128)v->ce_m1 + 1, v->flags, v->via_alias);
 	/* The scratch keeps the subtree's old pieces: mark it for the next
@@ -559,7 +692,8 @@ update_trace(struct memspace_flatview *cur, struct memspace_flatview *fv,
 	bool same = true, overflow = false, vanished = false;
 
 	for (size_t k = 0; k < c->nr_span; k++) {
-		retrace(&old->v[c->span[k]], &spans[k]);
+		retrace(&old->v[c->span[k]], span_len(old, c->span[k]),
+			&spans[k]);
 		overflow |= spans[k].overflow;
 		vanished |= spans[k].nr == 0;
 		same &= same_shape(&old->v[c->span[k]], &spans[k],
@@ -760,16 +894,48 @@ rerender_full(struct memspace_flatview *cur, struct memspace_region *root,
 	return NULL;
 }
 
+/* Splices of @fv's tree and updates of its index recycle blocks. */
+static struct memspace_flatview *
+with_pools(struct memspace_flatview *fv, const struct memspace_region *root)
+{
+	if (fv && root->ms->view_pools) {
+		fv->tree.pool = &root->ms->view_pools->leaves;
+		fv->index.pool = &root->ms->view_pools->pages;
+	}
+	return fv;
+}
+
+static struct memspace_flatview *
+rerender(struct memspace_flatview *cur, struct memspace_region *root,
+	 uint64_t gen);
+
 struct memspace_flatview *
 flatview_rerender(struct memspace_flatview *cur, struct memspace_region *root,
 		  uint64_t gen)
+{
+	return with_pools(rerender(cur, root, gen), root);
+}
+
+static struct memspace_flatview *
+rerender(struct memspace_flatview *cur, struct memspace_region *root,
+	 uint64_t gen)
 {
 	struct touched_set ts;
 	struct change c;
 	struct memspace_flatview *fv;
 
+	/*
+	 * Without a trace, a walk of everything reachable tells whether
+	 * anything changed.  A view that keeps being checked (I/O space
+	 * while the VMM reprograms BARs in memory space) is traced after a
+	 * few such walks: a traced render costs a few walks, and from then
+	 * on a commit that changes nothing it shows costs a scan of what
+	 * changed.
+	 */
 	if (!cur || !cur->trace) {
-		if (cur && !flatview_root_changed_since(root, cur->gen)) {
+		if (cur && cur->untraced_checks < UNTRACED_CHECKS_MAX &&
+		    !flatview_root_changed_since(root, cur->gen)) {
+			cur->untraced_checks++;
 			cur->gen = gen;
 			return NULL;
 		}

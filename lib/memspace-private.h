@@ -101,6 +101,8 @@ struct commit_hook {
  *	@addrspaces, packed (flatview/addrspace.c); NULL before the first.
  * @as_groups: the slots grouped by reduced root, while every reduction is
  *	known to hold (flatview/addrspace.c); NULL when not.
+ * @view_pools: the blocks commits recycle for their views
+ *	(flatview/pool.h); freed with the context, after every view.
  * @listeners: the listener registry.
  * @ioeventfd_pending: an ioeventfd was added or removed since the last
  *	commit: every address space's ioeventfd set must be rebuilt, even if
@@ -130,6 +132,7 @@ struct memspace {
 	struct memspace_flatview *empty_view;
 	GArray *as_slots;
 	struct as_groups *as_groups;
+	struct view_pools *view_pools;
 	struct listener_registry *listeners;
 	bool ioeventfd_pending;
 	unsigned log_global;

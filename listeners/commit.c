@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include "listener-internal.h"
+#include "pool.h"
 
 /* Steps 3 and 4: tell the listeners of every changed address space. */
 static int
@@ -83,6 +84,9 @@ context_finish(struct memspace *ms)
 	addrspace_slots_free(ms);
 	/* The empty view references no region, so it can go straight away. */
 	memspace_flatview_unref(ms->empty_view);
+	/* Every other view went before the context (each holds its root,
+	 * which holds the context), giving its blocks back. */
+	view_pools_free(ms->view_pools);
 }
 
 static const struct commit_hook commit_hook = {
@@ -97,6 +101,7 @@ memspace_new(void)
 	struct memspace *ms = context_new(&commit_hook);
 
 	ms->empty_view = flatview_new_empty(NULL);
+	ms->view_pools = view_pools_new();
 	ms->listeners = listener_registry_new();
 	return ms;
 }
