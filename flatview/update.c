@@ -270,11 +270,59 @@ struct scan_frame {
 };
 
 struct scan {
-	GArray *frames;
-	GArray *cand;	/* uint32_t */
+	struct scan_frame *frames;
+	size_t nr_frames;
+	size_t cap_frames;
+	uint32_t *cand;
+	size_t nr_cand;
+	size_t cap_cand;
+	/* Most scans fit these (few big parents, few changes). */
+	struct scan_frame frames_buf[8];
+	uint32_t cand_buf[64];
 };
 
-#define CAND(sc, k) g_array_index((sc)->cand, uint32_t, (k))
+static void
+scan_init(struct scan *sc)
+{
+	sc->frames = sc->frames_buf;
+	sc->nr_frames = 0;
+	sc->cap_frames = G_N_ELEMENTS(sc->frames_buf);
+	sc->cand = sc->cand_buf;
+	sc->nr_cand = 0;
+	sc->cap_cand = G_N_ELEMENTS(sc->cand_buf);
+}
+
+static void
+scan_finish(struct scan *sc)
+{
+	if (sc->frames != sc->frames_buf) {
+		g_free(sc->frames);
+	}
+	if (sc->cand != sc->cand_buf) {
+		g_free(sc->cand);
+	}
+}
+
+/* Room for @n more elements of @size in @*p (@buf: the inline one). */
+static void *
+reserve(void *p, void *buf, size_t *cap, size_t nr, size_t n, size_t size)
+{
+	size_t want = *cap;
+
+	if (nr + n <= *cap) {
+		return p;
+	}
+	while (want < nr + n) {
+		want *= 2;
+	}
+	if (p == buf) {
+		p = memcpy(g_malloc(want * size), buf, nr * size);
+	} else {
+		p = g_realloc(p, want * size);
+	}
+	*cap = want;
+	return p;
+}
 
 /* Sort @a[0..n) and drop repeats (a handful: insertion sort); the count. */
 static size_t
@@ -319,52 +367,48 @@ descend(struct render_trace *t, size_t i, const struct touched_set *ts,
 	if (!k) {
 		return i + 1;
 	}
-	if (!sc->frames) {
-		sc->frames = g_array_sized_new(FALSE, FALSE,
-					       sizeof(struct scan_frame), 8);
-		sc->cand = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t),
-					     64);
-	}
-	f.first = sc->cand->len;
+	sc->cand = reserve(sc->cand, sc->cand_buf, &sc->cap_cand, sc->nr_cand,
+			   ts->nr + (nr_forced - fi), sizeof(uint32_t));
+	f.first = sc->nr_cand;
 	for (unsigned j = 0; j < ts->nr; j++) {
 		if (ts->r[j]->parent == v->mr &&
 		    (s = trace_kids_find(k, ts->r[j])) != TRACE_KIDS_NONE) {
-			g_array_append_val(sc->cand, s);
+			sc->cand[sc->nr_cand++] = s;
 		}
 	}
 	for (size_t j = fi; j < nr_forced && forced[j] < v->end; j++) {
 		if (forced[j] > i) {
-			s = trace_kids_holding(k, forced[j]);
-			g_array_append_val(sc->cand, s);
+			sc->cand[sc->nr_cand++] = trace_kids_holding(k, forced[j]);
 		}
 	}
-	f.nr = sort_unique(&CAND(sc, f.first), sc->cand->len - f.first);
-	g_array_set_size(sc->cand, f.first + f.nr);
+	f.nr = sort_unique(&sc->cand[f.first], sc->nr_cand - f.first);
+	sc->nr_cand = f.first + f.nr;
 	if (!f.nr) {
 		return v->end;
 	}
 	f.pos = f.first;
-	g_array_append_val(sc->frames, f);
-	return CAND(sc, f.first);
+	sc->frames = reserve(sc->frames, sc->frames_buf, &sc->cap_frames,
+			     sc->nr_frames, 1, sizeof(*sc->frames));
+	sc->frames[sc->nr_frames++] = f;
+	return sc->cand[f.first];
 }
 
 /* Past the subtree of a frame's child: the frame's next child, or on. */
 static size_t
 ascend(const struct render_trace *t, struct scan *sc, size_t i)
 {
-	while (sc->frames && sc->frames->len) {
-		struct scan_frame *f = &g_array_index(
-			sc->frames, struct scan_frame, sc->frames->len - 1);
+	while (sc->nr_frames) {
+		struct scan_frame *f = &sc->frames[sc->nr_frames - 1];
 
-		if (i < t->v[CAND(sc, f->pos)].end) {
+		if (i < t->v[sc->cand[f->pos]].end) {
 			break;
 		}
 		if (++f->pos < f->first + f->nr) {
-			return CAND(sc, f->pos);
+			return sc->cand[f->pos];
 		}
 		i = f->end;
-		g_array_set_size(sc->cand, f->first);
-		g_array_set_size(sc->frames, sc->frames->len - 1);
+		sc->nr_cand = f->first;
+		sc->nr_frames--;
 	}
 	return i;
 }
@@ -383,11 +427,12 @@ find_changes(struct render_trace *t, uint64_t gen,
 	size_t span_end = 0, nr_forced, fi = 0;
 	g_autofree uint32_t *forced =
 		trace_changed_alias_steps(t, gen, ts, &nr_forced);
-	struct scan sc = { NULL, NULL };
+	struct scan sc;
 
 	c->nr_w = c->nr_span = c->nr_dc = 0;
 	c->full = false;
 	c->touched = ts;
+	scan_init(&sc);
 	for (size_t i = 0; !c->full && (i = ascend(t, &sc, i)) < t->nr;) {
 		const struct visit *v = &t->v[i];
 
@@ -420,10 +465,7 @@ find_changes(struct render_trace *t, uint64_t gen,
 			    v->end :
 			    descend(t, i, ts, forced, nr_forced, fi, &sc);
 	}
-	if (sc.frames) {
-		g_array_free(sc.frames, TRUE);
-		g_array_free(sc.cand, TRUE);
-	}
+	scan_finish(&sc);
 }
 
 static int
