@@ -47,8 +47,59 @@ kids_build(const struct render_trace *t, size_t i)
 		k->step[n] = (uint32_t)j;
 		k->by_mr[n++] = (struct trace_kid){ t->v[j].mr, (uint32_t)j };
 	}
-	qsort(k->by_mr, n, sizeof(*k->by_mr), kid_cmp);
+	trace_kids_sort(k->by_mr, n);
 	return k;
+}
+
+void
+trace_kids_sort(struct trace_kid *a, size_t n)
+{
+	qsort(a, n, sizeof(*a), kid_cmp);
+}
+
+size_t
+trace_kids_lower_bound(const struct trace_kid *a, size_t n,
+		       const struct memspace_region *mr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((uintptr_t)a[mid].mr < (uintptr_t)mr) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return lo;
+}
+
+static int
+step_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void
+trace_steps_sort(uint32_t *a, size_t n)
+{
+	if (n > 32) {
+		qsort(a, n, sizeof(*a), step_cmp);
+		return;
+	}
+	/* Few, and mostly in order already: insertion. */
+	for (size_t j = 1; j < n; j++) {
+		uint32_t x = a[j];
+		size_t p = j;
+
+		for (; p > 0 && a[p - 1] > x; p--) {
+			a[p] = a[p - 1];
+		}
+		a[p] = x;
+	}
 }
 
 const struct trace_kids *
@@ -80,17 +131,8 @@ trace_kids_get(struct render_trace *t, size_t i)
 uint32_t
 trace_kids_find(const struct trace_kids *k, const struct memspace_region *mr)
 {
-	size_t lo = 0, hi = k->nr;
+	size_t lo = trace_kids_lower_bound(k->by_mr, k->nr, mr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if ((uintptr_t)k->by_mr[mid].mr < (uintptr_t)mr) {
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
-	}
 	return lo < k->nr && k->by_mr[lo].mr == mr ? k->by_mr[lo].step :
 						     TRACE_KIDS_NONE;
 }

@@ -50,6 +50,16 @@ uint32_t trace_kids_find(const struct trace_kids *k,
 /* The child step whose subtree holds step @s (inside the parent's). */
 uint32_t trace_kids_holding(const struct trace_kids *k, uint32_t s);
 
+/* Sort (step, region) pairs by region. */
+void trace_kids_sort(struct trace_kid *a, size_t n);
+
+/* The first of the @n pairs @a (sorted by region) not below @mr. */
+size_t trace_kids_lower_bound(const struct trace_kid *a, size_t n,
+			      const struct memspace_region *mr);
+
+/* Sort steps ascending. */
+void trace_steps_sort(uint32_t *a, size_t n);
+
 /* Drop @t's indexes (its shape is about to change). */
 void trace_kids_drop(struct render_trace *t);
 

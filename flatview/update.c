@@ -194,11 +194,15 @@ add_span(struct change *c, size_t i, size_t *span_end, const struct visit *v)
 	*span_end = v->end;
 }
 
-/* List @t's alias-target steps, once per shape of the trace. */
+/*
+ * List @t's alias-target steps, once per shape of the trace: in order,
+ * and (after them, in the same block) by region.
+ */
 static void
 list_alias_steps(struct render_trace *t)
 {
-	size_t n = 0;
+	size_t n = 0, off;
+	struct trace_kid *by_mr;
 
 	if (t->alias_listed) {
 		return;
@@ -207,14 +211,26 @@ list_alias_steps(struct render_trace *t)
 		n += t->v[i].via_alias;
 	}
 	g_free(t->alias_steps);
-	t->alias_steps = g_new(uint32_t, n ? n : 1);
+	off = (n + 1) & ~(size_t)1;
+	t->alias_steps = g_malloc(off * sizeof(uint32_t) +
+				  (n ? n : 1) * sizeof(struct trace_kid));
+	by_mr = (struct trace_kid *)(void *)(t->alias_steps + off);
 	t->nr_alias_steps = 0;
 	for (size_t i = 0; i < t->nr; i++) {
 		if (t->v[i].via_alias) {
+			by_mr[t->nr_alias_steps] =
+				(struct trace_kid){ t->v[i].mr, (uint32_t)i };
 			t->alias_steps[t->nr_alias_steps++] = (uint32_t)i;
 		}
 	}
+	trace_kids_sort(by_mr, n);
 	t->alias_listed = true;
+}
+
+static bool
+changed_after(const struct memspace_region *mr, uint64_t gen)
+{
+	return mr->dirty_gen > gen || mr->subtree_dirty_gen > gen;
 }
 
 /*
@@ -224,6 +240,8 @@ list_alias_steps(struct render_trace *t)
  * through the alias, so these steps keep the scan from skipping the
  * subtrees that hold them.  The regions are alive: the view holding the
  * trace keeps every region it names from being reclaimed (reclaim.h).
+ * With the commit's changed regions at hand, each is looked up among the
+ * targets; else every target is checked.
  */
 uint32_t *
 trace_changed_alias_steps(struct render_trace *t, uint64_t gen,
@@ -233,11 +251,35 @@ trace_changed_alias_steps(struct render_trace *t, uint64_t gen,
 	size_t n = 0;
 
 	list_alias_steps(t);
+	if (ts && t->nr_alias_steps) {
+		const struct trace_kid *by_mr = (const struct trace_kid *)(
+			const void *)(t->alias_steps +
+				      ((t->nr_alias_steps + 1) & ~(size_t)1));
+
+		for (unsigned k = 0; k < ts->nr; k++) {
+			const struct memspace_region *mr = ts->r[k];
+			size_t j = trace_kids_lower_bound(by_mr,
+							  t->nr_alias_steps, mr);
+
+			if (j == t->nr_alias_steps || by_mr[j].mr != mr ||
+			    !changed_after(mr, gen)) {
+				continue;
+			}
+			for (; j < t->nr_alias_steps && by_mr[j].mr == mr; j++) {
+				if (!out) {
+					out = g_new(uint32_t, t->nr_alias_steps);
+				}
+				out[n++] = by_mr[j].step;
+			}
+		}
+		trace_steps_sort(out, n);
+		*ret_nr = n;
+		return out;
+	}
 	for (size_t k = 0; k < t->nr_alias_steps; k++) {
 		const struct memspace_region *mr = t->v[t->alias_steps[k]].mr;
 
-		if (touched_has(ts, mr) &&
-		    (mr->dirty_gen > gen || mr->subtree_dirty_gen > gen)) {
+		if (touched_has(ts, mr) && changed_after(mr, gen)) {
 			if (!out) {
 				out = g_new(uint32_t, t->nr_alias_steps - k);
 			}
@@ -324,21 +366,13 @@ reserve(void *p, void *buf, size_t *cap, size_t nr, size_t n, size_t size)
 	return p;
 }
 
-/* Sort @a[0..n) and drop repeats (a handful: insertion sort); the count. */
+/* Sort @a[0..n) and drop repeats; the count. */
 static size_t
 sort_unique(uint32_t *a, size_t n)
 {
 	size_t m = 0;
 
-	for (size_t j = 1; j < n; j++) {
-		uint32_t x = a[j];
-		size_t p = j;
-
-		for (; p > 0 && a[p - 1] > x; p--) {
-			a[p] = a[p - 1];
-		}
-		a[p] = x;
-	}
+	trace_steps_sort(a, n);
 	for (size_t j = 0; j < n; j++) {
 		if (!m || a[m - 1] != a[j]) {
 			a[m++] = a[j];
