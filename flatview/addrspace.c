@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "addrspace-internal.h"
 
 static struct as_slot *
@@ -137,7 +139,11 @@ struct as_groups {
 	struct as_group *g;
 	guint nr_slots;
 	guint *group_of;	/* per slot */
-	uint64_t *bloom;	/* per slot: its reduction's */
+	uint64_t any_bloom;	/* the slots' reductions' blooms, together */
+	/* The slots whose reduction's bloom has bit b set:
+	 * by_bit[bit_start[b] .. bit_start[b + 1]). */
+	guint bit_start[65];
+	guint *by_bit;
 	guint *next;		/* per slot: the next slot of its group, or
 				 * nr_slots */
 };
@@ -150,7 +156,7 @@ groups_free(struct memspace *ms)
 	if (gr) {
 		g_free(gr->g);
 		g_free(gr->group_of);
-		g_free(gr->bloom);
+		g_free(gr->by_bit);
 		g_free(gr->next);
 		g_free(gr);
 		ms->as_groups = NULL;
@@ -166,12 +172,13 @@ groups_build(struct memspace *ms, uint64_t gen)
 	struct as_groups *gr = g_new0(struct as_groups, 1);
 	g_autoptr(GHashTable) by_root = g_hash_table_new(NULL, NULL);
 	g_autofree guint *last = NULL;
+	guint fill[64];
 
 	gr->gen = gen;
 	gr->nr_slots = n;
 	gr->g = g_new(struct as_group, n ? n : 1);
 	gr->group_of = g_new(guint, n ? n : 1);
-	gr->bloom = g_new(uint64_t, n ? n : 1);
+
 	gr->next = g_new(guint, n ? n : 1);
 	last = g_new(guint, n ? n : 1);
 	for (guint i = 0; i < n; i++) {
@@ -202,24 +209,50 @@ groups_build(struct memspace *ms, uint64_t gen)
 		last[k] = i;
 		gr->next[i] = n;
 		gr->group_of[i] = k;
-		gr->bloom[i] = rr->bloom;
+		gr->any_bloom |= rr->bloom;
+		for (unsigned b = 0; b < 64; b++) {
+			gr->bit_start[b + 1] += (rr->bloom >> b) & 1;
+		}
+	}
+	/* Lay out the lists by bit (counts, then starts, then fill). */
+	for (unsigned b = 0; b < 64; b++) {
+		gr->bit_start[b + 1] += gr->bit_start[b];
+	}
+	gr->by_bit = g_new(guint, gr->bit_start[64] ? gr->bit_start[64] : 1);
+	memcpy(fill, gr->bit_start, sizeof(fill));
+	for (guint i = 0; i < n; i++) {
+		uint64_t bloom = slot(ms, i)->reduction.bloom;
+
+		for (unsigned b = 0; b < 64; b++) {
+			if ((bloom >> b) & 1) {
+				gr->by_bit[fill[b]++] = i;
+			}
+		}
 	}
 	return gr;
 }
 
-/* Whether every slot's reduction of commit @gr->gen holds after @ts. */
+/*
+ * Whether every slot's reduction of commit @gr->gen holds after @ts: only
+ * slots sharing a bloom bit with a region whose own attributes or
+ * subregions changed are checked.
+ */
 static bool
 groups_hold(const struct memspace *ms, const struct as_groups *gr,
 	    const struct touched_set *ts)
 {
-	if (!ts->attr_bloom) {
-		return true;
-	}
-	for (guint i = 0; i < gr->nr_slots; i++) {
-		if ((gr->bloom[i] & ts->attr_bloom) &&
-		    !flatview_reduction_holds(&slot(ms, i)->reduction, ts,
-					      gr->gen)) {
-			return false;
+	uint64_t bits = ts->attr_bloom & gr->any_bloom;
+
+	while (bits) {
+		unsigned b = (unsigned)__builtin_ctzll(bits);
+
+		bits &= bits - 1;
+		for (guint j = gr->bit_start[b]; j < gr->bit_start[b + 1]; j++) {
+			if (!flatview_reduction_holds(
+				    &slot(ms, gr->by_bit[j])->reduction, ts,
+				    gr->gen)) {
+				return false;
+			}
 		}
 	}
 	return true;
@@ -238,9 +271,14 @@ static GArray *
 publish_groups(struct memspace *ms, struct as_groups *gr, uint64_t gen)
 {
 	GArray *changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
-	g_autoptr(GArray) changed = g_array_new(FALSE, FALSE, sizeof(guint));
-	g_autofree struct memspace_flatview **views =
-		g_new0(struct memspace_flatview *, gr->nr ? gr->nr : 1);
+	/* Few groups and few changed slots, as a rule: on the stack. */
+	struct memspace_flatview *views_buf[16] = { NULL };
+	struct memspace_flatview **views =
+		gr->nr <= G_N_ELEMENTS(views_buf) ?
+			views_buf :
+			g_new0(struct memspace_flatview *, gr->nr);
+	guint changed_buf[64], *changed = changed_buf;
+	guint nr_changed = 0, nr_groups = 0;
 
 	for (guint k = 0; k < gr->nr; k++) {
 		struct as_slot *first = slot(ms, gr->g[k].first);
@@ -252,18 +290,25 @@ publish_groups(struct memspace *ms, struct as_groups *gr, uint64_t gen)
 			continue;
 		}
 		views[k] = fv;
+		nr_groups++;
 		for (guint i = gr->g[k].first; i < gr->nr_slots;
 		     i = gr->next[i]) {
-			g_array_append_val(changed, i);
+			if (nr_changed == G_N_ELEMENTS(changed_buf) &&
+			    changed == changed_buf) {
+				changed = g_new(guint, gr->nr_slots);
+				memcpy(changed, changed_buf, sizeof(changed_buf));
+			}
+			changed[nr_changed++] = i;
 		}
 	}
-	/* In creation order, as a walk over every slot would give them. */
-	if (gr->nr > 1) {
-		g_array_sort(changed, guint_cmp);
+	/* In creation order, as a walk over every slot would give them
+	 * (each group's own slots come in order). */
+	if (nr_groups > 1) {
+		qsort(changed, nr_changed, sizeof(*changed), guint_cmp);
 	}
-	for (guint j = 0; j < changed->len; j++) {
-		struct as_slot *sl = slot(ms, g_array_index(changed, guint, j));
-		struct memspace_flatview *fv = views[gr->group_of[sl - slot(ms, 0)]];
+	for (guint j = 0; j < nr_changed; j++) {
+		struct as_slot *sl = slot(ms, changed[j]);
+		struct memspace_flatview *fv = views[gr->group_of[changed[j]]];
 		struct as_change ch = { sl->as, sl->current };
 
 		sl->current = fv;
@@ -273,6 +318,12 @@ publish_groups(struct memspace *ms, struct as_groups *gr, uint64_t gen)
 	for (guint k = 0; k < gr->nr; k++) {
 		memspace_flatview_unref(views[k]);
 	}
+	if (views != views_buf) {
+		g_free(views);
+	}
+	if (changed != changed_buf) {
+		g_free(changed);
+	}
 	gr->gen = gen;
 	return changes;
 }
@@ -281,7 +332,7 @@ GArray *
 addrspace_publish_views(struct memspace *ms, uint64_t gen)
 {
 	struct root_views rv = { .nr = 0 };
-	GArray *changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
+	GArray *changes;
 	struct memspace_region *last_root = NULL;
 	struct memspace_flatview *last_fv = NULL;
 	struct touched_set touched;
@@ -290,10 +341,10 @@ addrspace_publish_views(struct memspace *ms, uint64_t gen)
 	struct as_groups *gr = ms->as_groups;
 
 	if (ts && gr && gr->gen + 1 == gen && groups_hold(ms, gr, ts)) {
-		g_array_free(changes, TRUE);
 		return publish_groups(ms, gr, gen);
 	}
 	groups_free(ms);
+	changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
 	for (guint i = 0; ms->as_slots && i < ms->as_slots->len; i++) {
 		struct as_slot *sl = slot(ms, i);
 		struct memspace_region *root = flatview_reduce_root_cached(
