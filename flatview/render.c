@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 
 #include "render-internal.h"
+#include "subregion-index.h"
 
 static void
 emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
@@ -97,7 +98,9 @@ trace_leave(struct render *r, size_t k)
 /*
  * One region being walked: its extent clipped to what its parent showed,
  * the flags inherited so far, and where the walk stands among what lies
- * below it (the alias target, or the subregions in order).
+ * below it (the alias target, or the subregions in order: the next one in
+ * the list, or, found through the subregion index, the next one meeting
+ * the clip).
  */
 struct walk_frame {
 	struct memspace_region *mr;
@@ -106,6 +109,11 @@ struct walk_frame {
 	u128 cs, ce;
 	size_t k; /* trace step, or SIZE_MAX */
 	unsigned flags;
+	/* With @indexed, the list positions of the subregions meeting the
+	 * clip are the walk stack's @ords [@ord_start, @ord_end), and
+	 * @ord_next the next to enter. */
+	uint32_t ord_start, ord_next, ord_end;
+	bool indexed;
 	bool alias_pending;
 	bool saved_emit;
 };
@@ -113,7 +121,11 @@ struct walk_frame {
 struct walk_stack {
 	struct walk_frame *f;
 	size_t nr, cap;
+	/* The frames' lists of subregions, stacked like the frames. */
+	uint32_t *ords;
+	uint32_t nr_ords, cap_ords;
 	struct walk_frame inline_frames[32];
+	uint32_t inline_ords[128];
 };
 
 static struct walk_frame *
@@ -130,6 +142,42 @@ walk_push(struct walk_stack *st)
 		}
 	}
 	return &st->f[st->nr++];
+}
+
+/*
+ * Have frame @f, of a region with a subregion index and a clip narrower
+ * than the region, walk only the subregions meeting the clip, if the
+ * index has them at hand.  Untraced walks only: a traced one records
+ * every subregion the clip meets, size 0 included.
+ */
+static void
+walk_use_index(struct walk_stack *st, struct walk_frame *f)
+{
+	struct subregion_query q;
+	uint32_t need;
+
+	if (!subregion_index_find(f->mr, (i128)f->cs - f->base,
+				  (i128)f->ce - f->base, &q)) {
+		return;
+	}
+	need = st->nr_ords + q.max;
+	if (need > st->cap_ords) {
+		uint32_t cap = MAX(need, 2 * st->cap_ords);
+
+		if (st->ords == st->inline_ords) {
+			st->ords = g_new(uint32_t, cap);
+			memcpy(st->ords, st->inline_ords,
+			       st->nr_ords * sizeof(*st->ords));
+		} else {
+			st->ords = g_renew(uint32_t, st->ords, cap);
+		}
+		st->cap_ords = cap;
+	}
+	f->indexed = true;
+	f->next_child = NULL;
+	f->ord_start = f->ord_next = st->nr_ords;
+	st->nr_ords += subregion_index_collect(&q, st->ords + st->nr_ords);
+	f->ord_end = st->nr_ords;
 }
 
 /*
@@ -176,6 +224,40 @@ walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
 	/* A disabled subtree is walked only for the trace, so that enabling
 	 * or disabling a region keeps the trace's shape. */
 	r->emit = r->emit && mr->enabled;
+	if (!r->trace && !r->linear && !mr->alias &&
+	    mr->nr_children > SUBREGION_INDEX_MIN &&
+	    (rs < (i128)f->cs || re > (i128)f->ce)) {
+		walk_use_index(st, f);
+	}
+}
+
+/* The next subregion frame @f walks (and then the one after), or NULL. */
+static inline struct memspace_region *
+walk_next_child(const struct walk_stack *st, struct walk_frame *f)
+{
+	struct memspace_region *child;
+
+	if (f->indexed) {
+		if (f->ord_next == f->ord_end) {
+			return NULL;
+		}
+		child = subregion_index_child(f->mr, st->ords[f->ord_next++]);
+		if (f->ord_next < f->ord_end) {
+			__builtin_prefetch(subregion_index_child(
+				f->mr, st->ords[f->ord_next]));
+		}
+		return child;
+	}
+	child = f->next_child;
+	if (child) {
+		f->next_child = child->next_sibling;
+		/* Siblings are scattered in memory: overlap the next miss. */
+		if (child->next_sibling) {
+			__builtin_prefetch(child->next_sibling);
+			__builtin_prefetch((char *)child->next_sibling + 64);
+		}
+	}
+	return child;
 }
 
 /*
@@ -194,10 +276,13 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 	st.f = st.inline_frames;
 	st.nr = 0;
 	st.cap = G_N_ELEMENTS(st.inline_frames);
+	st.ords = st.inline_ords;
+	st.nr_ords = 0;
+	st.cap_ords = G_N_ELEMENTS(st.inline_ords);
 	walk_enter(r, &st, mr, base, cs, ce, flags, via_alias);
 	while (st.nr) {
 		struct walk_frame *f = &st.f[st.nr - 1];
-		struct memspace_region *child = f->next_child;
+		struct memspace_region *child;
 
 		if (f->alias_pending) {
 			f->alias_pending = false;
@@ -206,17 +291,10 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 				   f->ce, f->flags, true);
 			continue;
 		}
+		child = walk_next_child(&st, f);
 		if (child) {
 			i128 cb = f->base + (i128)child->addr;
 
-			f->next_child = child->next_sibling;
-			/* Siblings are scattered in memory: overlap the next
-			 * miss. */
-			if (child->next_sibling) {
-				__builtin_prefetch(child->next_sibling);
-				__builtin_prefetch((char *)child->next_sibling +
-						   64);
-			}
 			/* Clipped out (and, not being an alias target,
 			 * untraced). */
 			if (cb >= (i128)f->ce ||
@@ -240,10 +318,16 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 		}
 		r->emit = f->saved_emit;
 		trace_leave(r, f->k);
+		if (f->indexed) {
+			st.nr_ords = f->ord_start;
+		}
 		st.nr--;
 	}
 	if (st.f != st.inline_frames) {
 		g_free(st.f);
+	}
+	if (st.ords != st.inline_ords) {
+		g_free(st.ords);
 	}
 }
 
@@ -581,6 +665,7 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace,
 	struct memspace_flatview *fv = flatview_new_empty(root);
 	struct render r = {
 		.emit = true,
+		.linear = true,
 		.scratch = scratch ? scratch : g_new0(struct render_scratch, 1),
 		/* A traced render keeps its pieces for a replay. */
 		.pieces_buf = trace ? SCRATCH_REPLAY_PIECES : SCRATCH_PIECES,
