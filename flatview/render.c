@@ -48,13 +48,16 @@ emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
 	};
 }
 
+/* The trace step of an untraced walk's frame. */
+#define STEP_UNTRACED UINT32_MAX
+
 static inline void
 trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
-	    u128 ce, unsigned flags, bool via_alias, size_t *ret_k)
+	    u128 ce, unsigned flags, bool via_alias, uint32_t *ret_k)
 {
 	struct render_trace *t = r->trace;
 
-	*ret_k = SIZE_MAX;
+	*ret_k = STEP_UNTRACED;
 	if (!t || t->overflow) {
 		return;
 	}
@@ -62,7 +65,7 @@ trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 		t->overflow = true;
 		return;
 	}
-	*ret_k = t->nr;
+	*ret_k = (uint32_t)t->nr;
 	t->nr_alias += via_alias;
 	/* @end holds the alias count until trace_leave() sets @pure, and
 	 * @nr_pieces the pieces so far until it counts the subtree's. */
@@ -84,11 +87,11 @@ trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 }
 
 static inline void
-trace_leave(struct render *r, size_t k)
+trace_leave(struct render *r, uint32_t k)
 {
 	struct render_trace *t = r->trace;
 
-	if (k != SIZE_MAX && !t->overflow) {
+	if (k != STEP_UNTRACED && !t->overflow) {
 		t->v[k].pure = t->v[k].end == t->nr_alias;
 		t->v[k].end = (uint32_t)t->nr;
 		t->v[k].nr_pieces = (uint32_t)r->nr - t->v[k].nr_pieces;
@@ -107,21 +110,25 @@ struct walk_frame {
 	struct memspace_region *next_child;
 	i128 base;
 	u128 cs, ce;
-	size_t k; /* trace step, or SIZE_MAX */
+	uint32_t k; /* trace step, or STEP_UNTRACED */
 	unsigned flags;
-	/* With @indexed, the list positions of the subregions meeting the
-	 * clip are the walk stack's @ords [@ord_start, @ord_end), and
-	 * @ord_next the next to enter. */
-	uint32_t ord_start, ord_next, ord_end;
-	bool indexed;
+	/* With @indexed (and no @next_child): the list positions of the
+	 * subregions meeting the clip not entered yet are the last
+	 * @ords_left of the walk stack's @ords, the next on top. */
+	uint32_t ords_left;
 	bool alias_pending;
 	bool saved_emit;
+	bool indexed;
 };
+
+/* Frames are copied and written at every step: keep them small. */
+G_STATIC_ASSERT(sizeof(struct walk_frame) <= 80);
 
 struct walk_stack {
 	struct walk_frame *f;
 	size_t nr, cap;
-	/* The frames' lists of subregions, stacked like the frames. */
+	/* The frames' lists of subregions, stacked like the frames (each
+	 * frame empties its own before it leaves). */
 	uint32_t *ords;
 	uint32_t nr_ords, cap_ords;
 	struct walk_frame inline_frames[32];
@@ -150,11 +157,11 @@ walk_push(struct walk_stack *st)
  * index has them at hand.  Untraced walks only: a traced one records
  * every subregion the clip meets, size 0 included.
  */
-static void
+G_GNUC_NO_INLINE static void
 walk_use_index(struct walk_stack *st, struct walk_frame *f)
 {
 	struct subregion_query q;
-	uint32_t need;
+	uint32_t need, n, *o;
 
 	if (!subregion_index_find(f->mr, (i128)f->cs - f->base,
 				  (i128)f->ce - f->base, &q)) {
@@ -173,11 +180,19 @@ walk_use_index(struct walk_stack *st, struct walk_frame *f)
 		}
 		st->cap_ords = cap;
 	}
-	f->indexed = true;
+	o = st->ords + st->nr_ords;
+	n = subregion_index_collect(&q, o);
+	/* Reversed: the first in list order on top. */
+	for (uint32_t i = 0; i < n / 2; i++) {
+		uint32_t t = o[i];
+
+		o[i] = o[n - 1 - i];
+		o[n - 1 - i] = t;
+	}
+	st->nr_ords += n;
 	f->next_child = NULL;
-	f->ord_start = f->ord_next = st->nr_ords;
-	st->nr_ords += subregion_index_collect(&q, st->ords + st->nr_ords);
-	f->ord_end = st->nr_ords;
+	f->indexed = true;
+	f->ords_left = n;
 }
 
 /*
@@ -191,7 +206,7 @@ walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
 {
 	i128 rs = base, re = base + (i128)mr->size;
 	struct walk_frame *f;
-	size_t k;
+	uint32_t k;
 
 	if (re <= (i128)cs || rs >= (i128)ce) {
 		/* Clipped out: traced only as an alias target (a parent's
@@ -204,7 +219,7 @@ walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
 		return;
 	}
 	trace_enter(r, mr, base, cs, ce, flags, via_alias, &k);
-	if (!mr->enabled && k == SIZE_MAX) {
+	if (!mr->enabled && k == STEP_UNTRACED) {
 		return;
 	}
 	f = walk_push(st);
@@ -224,8 +239,8 @@ walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
 	/* A disabled subtree is walked only for the trace, so that enabling
 	 * or disabling a region keeps the trace's shape. */
 	r->emit = r->emit && mr->enabled;
-	if (!r->trace && !r->linear && !mr->alias &&
-	    mr->nr_children > SUBREGION_INDEX_MIN &&
+	if (mr->nr_children > SUBREGION_INDEX_MIN && !r->trace &&
+	    !r->linear && !mr->alias &&
 	    (rs < (i128)f->cs || re > (i128)f->ce)) {
 		walk_use_index(st, f);
 	}
@@ -233,22 +248,10 @@ walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
 
 /* The next subregion frame @f walks (and then the one after), or NULL. */
 static inline struct memspace_region *
-walk_next_child(const struct walk_stack *st, struct walk_frame *f)
+walk_next_child(struct walk_stack *st, struct walk_frame *f)
 {
-	struct memspace_region *child;
+	struct memspace_region *child = f->next_child;
 
-	if (f->indexed) {
-		if (f->ord_next == f->ord_end) {
-			return NULL;
-		}
-		child = subregion_index_child(f->mr, st->ords[f->ord_next++]);
-		if (f->ord_next < f->ord_end) {
-			__builtin_prefetch(subregion_index_child(
-				f->mr, st->ords[f->ord_next]));
-		}
-		return child;
-	}
-	child = f->next_child;
 	if (child) {
 		f->next_child = child->next_sibling;
 		/* Siblings are scattered in memory: overlap the next miss. */
@@ -256,6 +259,16 @@ walk_next_child(const struct walk_stack *st, struct walk_frame *f)
 			__builtin_prefetch(child->next_sibling);
 			__builtin_prefetch((char *)child->next_sibling + 64);
 		}
+		return child;
+	}
+	if (!f->indexed || !f->ords_left) {
+		return NULL;
+	}
+	f->ords_left--;
+	child = subregion_index_child(f->mr, st->ords[--st->nr_ords]);
+	if (f->ords_left) {
+		__builtin_prefetch(
+			subregion_index_child(f->mr, st->ords[st->nr_ords - 1]));
 	}
 	return child;
 }
@@ -318,9 +331,6 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 		}
 		r->emit = f->saved_emit;
 		trace_leave(r, f->k);
-		if (f->indexed) {
-			st.nr_ords = f->ord_start;
-		}
 		st.nr--;
 	}
 	if (st.f != st.inline_frames) {

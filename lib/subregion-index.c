@@ -22,7 +22,8 @@
 /* Commits a stale index may wait before its rebuild, at the most. */
 #define STALE_DELAY_MAX 64
 /* Queries an index must answer before its next change to pay for its
- * build (about log2 of the subregions; fewer make the next wait longer). */
+ * build (about log2 of the subregions; fewer make the next wait longer),
+ * and that must ask before it is built. */
 #define PAYBACK_QUERIES 8
 
 struct sri_entry {
@@ -45,6 +46,7 @@ struct sri_entry {
  * @delay: commits after a change that a rebuild waits for.
  * @stale_gen: commit (struct memspace's @gen) of the last change.
  * @uses: queries answered since the last build.
+ * @declined: queries declined since the last change, or the creation.
  * @answered: queries answered in all.
  */
 struct subregion_index {
@@ -57,6 +59,7 @@ struct subregion_index {
 	uint8_t delay;
 	uint64_t stale_gen;
 	uint64_t uses;
+	uint64_t declined;
 	uint64_t answered;
 };
 
@@ -157,6 +160,7 @@ index_build(struct memspace_region *parent, struct subregion_index *x)
 	split_wide(x);
 	x->valid = true;
 	x->uses = 0;
+	x->declined = 0;
 }
 
 /* @parent's index, built if missing or stale and due; or NULL. */
@@ -172,11 +176,15 @@ index_get(struct memspace_region *parent)
 		subregion_index_free(parent);
 		return NULL;
 	}
-	if (x && parent->ms->gen - x->stale_gen <= x->delay) {
-		return NULL;
-	}
 	if (!x) {
 		x = parent->subregion_index = g_new0(struct subregion_index, 1);
+		x->stale_gen = parent->ms->gen;
+	}
+	/* Built once as many walks as would pay for it asked, in a later
+	 * commit than the last change (and @delay more). */
+	if (++x->declined < PAYBACK_QUERIES ||
+	    parent->ms->gen - x->stale_gen <= x->delay) {
+		return NULL;
 	}
 	index_build(parent, x);
 	return x;
@@ -293,6 +301,12 @@ subregion_index_answered(const struct memspace_region *mr)
 	return mr->subregion_index ? mr->subregion_index->answered : 0;
 }
 
+bool
+subregion_index_ready(const struct memspace_region *mr)
+{
+	return mr->subregion_index && mr->subregion_index->valid;
+}
+
 void
 subregion_index_stale(struct memspace_region *parent)
 {
@@ -311,6 +325,7 @@ subregion_index_stale(struct memspace_region *parent)
 		x->valid = false;
 	}
 	x->stale_gen = parent->ms->gen;
+	x->declined = 0;
 }
 
 void

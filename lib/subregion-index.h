@@ -4,12 +4,14 @@
  * to a window narrower than the region visits only the subregions meeting
  * the window instead of the whole list (flatview/render.c).
  *
- * Built lazily, at the first query, for regions with more than
- * SUBREGION_INDEX_MIN subregions; hung off the region (@subregion_index).
- * Any change of the list (adding, removing, moving a subregion) or of a
- * subregion's size makes it stale; a stale index is rebuilt at a later
- * query, once the region went a few commits without such a change (a
- * region whose subregions move at every commit is walked as a list).
+ * Built lazily, for regions with more than SUBREGION_INDEX_MIN
+ * subregions, once queries asked often enough to pay for the build (and
+ * in a later commit than the last change); hung off the region
+ * (@subregion_index).  Any change of the list (adding, removing, moving a
+ * subregion) or of a subregion's size makes it stale; a stale index is
+ * rebuilt the same way, and after more quiet commits when it went stale
+ * before paying for its last build (a region whose subregions move at
+ * every commit is walked as a list).
  *
  * Sizes: 32 bytes per subregion and a small header, for indexed regions
  * only.  Costs, for k subregions: building O(k log k); a query
@@ -73,8 +75,10 @@ struct memspace_region *subregion_index_child(const struct memspace_region *pare
  */
 void subregion_index_stale(struct memspace_region *parent);
 
-/* Queries @mr's index answered since it was made (for the tests). */
+/* Queries @mr's index answered since it was made, and whether it is built
+ * and current (for the tests). */
 uint64_t subregion_index_answered(const struct memspace_region *mr);
+bool subregion_index_ready(const struct memspace_region *mr);
 
 /* Free @mr's index, if any (the region is being freed). */
 void subregion_index_free(struct memspace_region *mr);

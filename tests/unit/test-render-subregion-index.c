@@ -58,6 +58,39 @@ check_query(struct memspace_region *parent, i128 lo, i128 hi)
 	return true;
 }
 
+/* A commit: the context's count of commits moves on (a change to a
+ * region in no tree). */
+static struct memspace_region *tick_mr;
+
+static void
+tick(void)
+{
+	ck_assert_int_eq(memspace_region_set_enabled(
+				 tick_mr, !memspace_region_is_enabled(tick_mr)),
+			 0);
+}
+
+static void
+setup(void)
+{
+	tt_setup();
+	tick_mr = tt_io("tick", 0x1000);
+}
+
+/* Commits and queries until @parent's index is built (as the renders of
+ * a few commits would). */
+static void
+index_ready(struct memspace_region *parent)
+{
+	struct subregion_query q;
+
+	for (unsigned k = 0; k < 200 && !subregion_index_ready(parent); k++) {
+		tick();
+		(void)subregion_index_find(parent, 0, 1, &q);
+	}
+	ck_assert(subregion_index_ready(parent));
+}
+
 /* A random window around [0, 2^20), now and then from far below or to
  * past 2^64. */
 static void
@@ -85,8 +118,7 @@ random_window(GRand *rng, i128 *lo, i128 *hi)
  * @n subregions at random, some overlapping with other priorities, some
  * wide (a tenth of the space or more), some of size 0, a few reaching past
  * 2^64; windows queried against the list, also after changes (the index
- * rebuilt from scratch: the commits that rebuild a stale one are the next
- * test's).
+ * rebuilt when stale).
  */
 START_TEST(subregion_index_query_matches_list)
 {
@@ -120,7 +152,7 @@ START_TEST(subregion_index_query_matches_list)
 		memspace_region_unref(kid[i]);
 	}
 	for (unsigned round = 0; round < 20; round++) {
-		subregion_index_free(bus);
+		index_ready(bus);
 		for (unsigned k = 0; k < 200; k++) {
 			i128 lo, hi;
 
@@ -166,6 +198,7 @@ START_TEST(subregion_index_wide_subregion_set_aside)
 	for (unsigned i = 0; i < 200; i++) {
 		tt_add(bus, 0x10000ull * i, tt_io("bar", 0x1000));
 	}
+	index_ready(bus);
 	ck_assert(subregion_index_find(bus, 0x50000, 0x50800, &q));
 	ck_assert_uint_le(q.max, 2 + SUBREGION_INDEX_WIDE);
 	ck_assert_uint_eq(subregion_index_collect(&q, got), 2);
@@ -178,9 +211,16 @@ START_TEST(subregion_index_wide_subregion_set_aside)
 			  0);
 	/* A window meeting most of them: the list is walked instead. */
 	ck_assert(!subregion_index_find(bus, 0, 0x1000000, &q));
-	/* Stale after a change, and not rebuilt within the same commit. */
+	/* Stale after a change, and not rebuilt within the same commit,
+	 * nor before queries asked again. */
 	tt_add(bus, 0x8000, tt_io("late", 0x1000));
 	ck_assert(!subregion_index_find(bus, 0x50000, 0x50800, &q));
+	tick();
+	ck_assert(!subregion_index_find(bus, 0x50000, 0x50800, &q));
+	ck_assert(!subregion_index_ready(bus));
+	index_ready(bus);
+	ck_assert(subregion_index_find(bus, 0x8000, 0x8001, &q));
+	ck_assert_uint_eq(subregion_index_collect(&q, got), 2);
 }
 END_TEST
 
@@ -199,15 +239,71 @@ START_TEST(subregion_index_only_for_large_parents)
 		tt_add(bus, 0x1000ull * i, kid[i]);
 		ck_assert_ptr_null(bus->subregion_index);
 	}
+	index_ready(bus);
 	ck_assert(subregion_index_find(bus, 0, 0x1000, &q));
-	ck_assert_ptr_nonnull(bus->subregion_index);
 	ck_assert_int_eq(memspace_region_del_subregion(bus, kid[0]), 0);
-	/* A commit later the stale index would be rebuilt: it goes. */
-	ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
-	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
-	tt_as("bus", bus);
+	/* The next query of the stale index finds it too small: it goes. */
 	ck_assert(!subregion_index_find(bus, 0, 0x1000, &q));
 	ck_assert_ptr_null(bus->subregion_index);
+}
+END_TEST
+
+/* The view of @as against a full render of its own (reduced) root. */
+static void
+assert_view_is_full_render(struct memspace_addrspace *as)
+{
+	struct memspace_flatview *fv = memspace_addrspace_get_flatview(as);
+	/* Every list walked. */
+	struct memspace_flatview *full = flatview_rerender(NULL, fv->root, 0);
+
+	if (!flatview_ranges_equal(fv, full)) {
+		g_autofree char *a = test_format_flatview(fv);
+		g_autofree char *b = test_format_flatview(full);
+
+		ck_abort_msg("%s: view differs:\n%s\nfull render:\n%s",
+			     memspace_addrspace_get_name(as), a, b);
+	}
+	memspace_flatview_unref(full);
+	memspace_flatview_unref(fv);
+}
+
+/*
+ * A subregion grown over another one that comes after it in the list:
+ * windowed renders of the other one must find it (the index went stale
+ * when it grew), before and after the index is rebuilt.
+ */
+START_TEST(subregion_index_sees_grown_subregion)
+{
+	struct memspace_region *bus = tt_container("bus", 0x100000);
+	struct memspace_region *a = tt_io("a", 0x1000);
+	struct memspace_region *b = tt_io("b", 0x1000);
+	struct memspace_addrspace *as;
+	uint64_t before;
+
+	tt_add_prio(bus, 0, a, 1);
+	tt_add(bus, 0x10000, b);
+	for (unsigned i = 0; i < 40; i++) {
+		tt_add(bus, 0x80000 + 0x1000ull * i, tt_io("filler", 0x1000));
+	}
+	as = tt_as("bus", bus);
+	for (unsigned i = 0; i < 40 && !subregion_index_ready(bus); i++) {
+		ck_assert_int_eq(memspace_region_set_enabled(
+					 b, !memspace_region_is_enabled(b)),
+				 0);
+	}
+	ck_assert(subregion_index_ready(bus));
+	before = subregion_index_answered(bus);
+	ck_assert_int_eq(memspace_region_set_size(a, 0x20000), 0);
+	assert_view_is_full_render(as);
+	for (unsigned i = 0; i < 40; i++) {
+		ck_assert_int_eq(memspace_region_set_enabled(
+					 b, !memspace_region_is_enabled(b)),
+				 0);
+		assert_view_is_full_render(as);
+	}
+	/* Rebuilt, and used, meanwhile. */
+	ck_assert(subregion_index_ready(bus));
+	ck_assert_uint_gt(subregion_index_answered(bus), before + 20);
 }
 END_TEST
 
@@ -344,30 +440,15 @@ static void
 assert_views_are_full_renders(void)
 {
 	for (unsigned i = 0; i < G_N_ELEMENTS(M.as); i++) {
-		struct memspace_flatview *fv =
-			memspace_addrspace_get_flatview(M.as[i]);
-		struct memspace_flatview *full;
-
-		/* The view's own (reduced) root, rendered in full: every
-		 * list walked. */
-		full = flatview_rerender(NULL, fv->root, 0);
-		if (!flatview_ranges_equal(fv, full)) {
-			g_autofree char *a = test_format_flatview(fv);
-			g_autofree char *b = test_format_flatview(full);
-
-			ck_abort_msg("%s: view differs:\n%s\nfull render:\n%s",
-				     memspace_addrspace_get_name(M.as[i]), a,
-				     b);
-		}
-		memspace_flatview_unref(full);
-		memspace_flatview_unref(fv);
+		assert_view_is_full_render(M.as[i]);
 	}
 }
 
 /*
- * Commits of one change, or (one in four) a transaction of several;
- * a change of geometry every few commits, so that the index, rebuilt a
- * commit or more after it went stale, serves the ones in between.
+ * Commits of one change, or (one in four) a transaction of several; in
+ * turns, a change of geometry every few commits (the index mostly stale)
+ * and every few tens (the index, rebuilt some commits after it went
+ * stale, serves the ones in between).
  */
 START_TEST(subregion_index_commits_match_full_render)
 {
@@ -375,8 +456,10 @@ START_TEST(subregion_index_commits_match_full_render)
 
 	M.rng = g_rand_new_with_seed(0x1d3 + (guint32)_i);
 	model_build();
-	for (unsigned step = 0; step < 1500; step++) {
-		bool geometry = g_rand_int_range(M.rng, 0, 5) == 0;
+	for (unsigned step = 0; step < 3000; step++) {
+		/* Phases of many changes of geometry and of few. */
+		bool geometry = g_rand_int_range(
+					M.rng, 0, step % 200 < 100 ? 3 : 40) == 0;
 
 		if (g_rand_int_range(M.rng, 0, 4) == 0) {
 			ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
@@ -392,7 +475,7 @@ START_TEST(subregion_index_commits_match_full_render)
 	answered = subregion_index_answered(M.bus) +
 		   subregion_index_answered(M.sub);
 	/* The windowed renders did go through the indexes. */
-	ck_assert_uint_gt(answered, 1500 / 4);
+	ck_assert_uint_gt(answered, 3000 / 4);
 	g_rand_free(M.rng);
 }
 END_TEST
@@ -403,11 +486,12 @@ subregion_index_suite(void)
 	Suite *s = suite_create("subregion_index");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
+	tcase_add_checked_fixture(tc, setup, tt_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, subregion_index_query_matches_list, 0, 6);
 	tcase_add_test(tc, subregion_index_wide_subregion_set_aside);
 	tcase_add_test(tc, subregion_index_only_for_large_parents);
+	tcase_add_test(tc, subregion_index_sees_grown_subregion);
 	tcase_add_loop_test(tc, subregion_index_commits_match_full_render, 0,
 			    4);
 	suite_add_tcase(s, tc);
