@@ -109,6 +109,11 @@ random_window(GRand *rng, i128 *lo, i128 *hi)
 		*lo = (i128)UINT64_MAX - g_rand_int_range(rng, 0, 0x1000);
 		*hi = *lo + 0x2000;
 		break;
+	case 3:
+		/* Past 2^64 (the index declines). */
+		*lo = ((i128)1 << 64) + g_rand_int_range(rng, 0, 0x1000);
+		*hi = *lo + 0x2000;
+		break;
 	default:
 		break;
 	}
@@ -327,10 +332,15 @@ static struct model M;
 static uint64_t
 kid_size(void)
 {
-	if (g_rand_int_range(M.rng, 0, 10) == 0) {
-		return 0x1000ull * (uint64_t)g_rand_int_range(M.rng, 0, 160);
+	switch (g_rand_int_range(M.rng, 0, 12)) {
+	case 0:
+		return 0;
+	case 1:
+	case 2:
+		return 0x1000ull * (uint64_t)g_rand_int_range(M.rng, 1, 160);
+	default:
+		return 0x1000ull * (uint64_t)g_rand_int_range(M.rng, 1, 5);
 	}
-	return 0x1000ull * (uint64_t)g_rand_int_range(M.rng, 1, 5);
 }
 
 static uint64_t
@@ -375,6 +385,8 @@ model_build(void)
 	tt_add(M.root, 0x100000, tt_alias("hole", M.bus, 0x80000, 0x80000));
 	tt_add_prio(M.root, 0x180000,
 		    tt_alias("hole2", M.bus, 0x1f000, 0x30000), 1);
+	/* The bus placed below 0 (its byte 0 at -0x8e000). */
+	tt_add(M.root, 0x2000, tt_alias("hole3", M.bus, 0x90000, 0x8000));
 	ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
 	M.as[0] = tt_as("sys", M.root);
 	M.as[1] = tt_as("bus", M.bus);
