@@ -565,7 +565,10 @@ void
 render_trace_push(struct render_trace *t, const struct visit *v)
 {
 	if (t->nr == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 256;
+		/* Small at first: the re-walk of a changed subtree is mostly a
+		 * few steps, and an array under 1 KiB does not make glibc
+		 * consolidate its free chunks. */
+		t->cap = t->cap ? 2 * t->cap : 8;
 		t->v = g_renew(struct visit, t->v, t->cap);
 	}
 	t->v[t->nr++] = *v;
