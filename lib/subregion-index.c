@@ -29,7 +29,7 @@
 struct sri_entry {
 	uint64_t addr;
 	uint64_t max_last; /* greatest last address up to this entry */
-	uint32_t ord;	   /* list position */
+	uint32_t ord; /* list position */
 };
 
 /**
@@ -98,8 +98,7 @@ entry_wide(const struct subregion_index *x, uint32_t i)
 {
 	uint32_t j = i + SUBREGION_INDEX_WIDE + 1;
 
-	return j < x->nr &&
-	       x->e[j].addr <= child_last(x->by_ord[x->e[i].ord]);
+	return j < x->nr && x->e[j].addr <= child_last(x->by_ord[x->e[i].ord]);
 }
 
 /* Set aside the wide entries and compute the running maximum. */
@@ -318,10 +317,11 @@ subregion_index_stale(struct memspace_region *parent)
 	if (x->valid) {
 		/* Changed before it paid for its build: wait longer before
 		 * the next one. */
-		x->delay = x->uses >= PAYBACK_QUERIES ?
-				   0 :
-				   (uint8_t)MIN(2 * x->delay + 1,
-						STALE_DELAY_MAX);
+		if (x->uses >= PAYBACK_QUERIES) {
+			x->delay = 0;
+		} else {
+			x->delay = MIN(2 * x->delay + 1, STALE_DELAY_MAX);
+		}
 		x->valid = false;
 	}
 	x->stale_gen = parent->ms->gen;

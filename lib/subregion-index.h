@@ -66,8 +66,8 @@ uint32_t subregion_index_collect(const struct subregion_query *q,
 				 uint32_t *out);
 
 /* The subregion at list position @ord when @parent's index was built. */
-struct memspace_region *subregion_index_child(const struct memspace_region *parent,
-					      uint32_t ord);
+struct memspace_region *
+subregion_index_child(const struct memspace_region *parent, uint32_t ord);
 
 /*
  * @parent's list of subregions, or the size of one of them, changed (call

@@ -133,13 +133,15 @@ START_TEST(subregion_index_query_matches_list)
 	unsigned n = 20 + 40 * (unsigned)_i, answered = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t size = 0x1000ull * (uint64_t)g_rand_int_range(rng, 1, 4);
-		uint64_t addr = 0x1000ull * (uint64_t)g_rand_int_range(rng, 0, 256);
+		uint64_t size =
+			0x1000ull * (uint64_t)g_rand_int_range(rng, 1, 4);
+		uint64_t addr =
+			0x1000ull * (uint64_t)g_rand_int_range(rng, 0, 256);
 
 		switch (g_rand_int_range(rng, 0, 12)) {
 		case 0:
-			size = 0x1000ull * (uint64_t)g_rand_int_range(rng, 16,
-								      200);
+			size = 0x1000ull *
+			       (uint64_t)g_rand_int_range(rng, 16, 200);
 			break;
 		case 1:
 			size = 0;
@@ -168,13 +170,15 @@ START_TEST(subregion_index_query_matches_list)
 		struct memspace_region *mr = kid[g_rand_int_range(rng, 0, n)];
 
 		ck_assert_int_eq(memspace_region_set_address(
-					 mr, 0x1000ull * (uint64_t)g_rand_int_range(
-							 rng, 0, 256)),
+					 mr,
+					 0x1000ull * (uint64_t)g_rand_int_range(
+							     rng, 0, 256)),
 				 0);
 		mr = kid[g_rand_int_range(rng, 0, n)];
 		ck_assert_int_eq(memspace_region_set_size(
-					 mr, 0x1000ull * (uint64_t)g_rand_int_range(
-							 rng, 0, 40)),
+					 mr,
+					 0x1000ull * (uint64_t)g_rand_int_range(
+							     rng, 0, 40)),
 				 0);
 		mr = memspace_region_ref(kid[g_rand_int_range(rng, 0, n)]);
 		ck_assert_int_eq(memspace_region_del_subregion(bus, mr), 0);
@@ -208,12 +212,12 @@ START_TEST(subregion_index_wide_subregion_set_aside)
 	ck_assert_uint_le(q.max, 2 + SUBREGION_INDEX_WIDE);
 	ck_assert_uint_eq(subregion_index_collect(&q, got), 2);
 	/* List order: the BAR (priority 0) before the background. */
-	ck_assert_uint_eq(memspace_region_get_address(
-				  subregion_index_child(bus, got[0])),
-			  0x50000);
-	ck_assert_uint_eq(memspace_region_get_address(
-				  subregion_index_child(bus, got[1])),
-			  0);
+	ck_assert_uint_eq(
+		memspace_region_get_address(subregion_index_child(bus, got[0])),
+		0x50000);
+	ck_assert_uint_eq(
+		memspace_region_get_address(subregion_index_child(bus, got[1])),
+		0);
 	/* A window meeting most of them: the list is walked instead. */
 	ck_assert(!subregion_index_find(bus, 0, 0x1000000, &q));
 	/* Stale after a change, and not rebuilt within the same commit,
@@ -422,8 +426,7 @@ mutate_geometry(struct memspace_region *mr)
 		} else {
 			(void)memspace_region_add_subregion_overlap(
 				g_rand_boolean(M.rng) ? M.bus : M.sub,
-				kid_addr(), mr,
-				g_rand_int_range(M.rng, -2, 3));
+				kid_addr(), mr, g_rand_int_range(M.rng, -2, 3));
 		}
 		break;
 	}
@@ -470,12 +473,14 @@ START_TEST(subregion_index_commits_match_full_render)
 	model_build();
 	for (unsigned step = 0; step < 3000; step++) {
 		/* Phases of many changes of geometry and of few. */
-		bool geometry = g_rand_int_range(
-					M.rng, 0, step % 200 < 100 ? 3 : 40) == 0;
+		bool geometry =
+			g_rand_int_range(M.rng, 0, step % 200 < 100 ? 3 : 40) ==
+			0;
 
 		if (g_rand_int_range(M.rng, 0, 4) == 0) {
 			ck_assert_int_eq(memspace_transaction_begin(tt_ms), 0);
-			for (int k = g_rand_int_range(M.rng, 2, 6); k > 0; k--) {
+			for (int k = g_rand_int_range(M.rng, 2, 6); k > 0;
+			     k--) {
 				mutate(geometry && k % 2);
 			}
 			ck_assert_int_eq(memspace_transaction_commit(tt_ms), 0);
