@@ -159,6 +159,11 @@ void render_scratch_free(struct render_scratch *s);
  * @emit: collect pieces (false: only trace).
  * @pieces_buf: the scratch array of @pieces (0: SCRATCH_PIECES).
  * @trace_only: collect no pieces (@emit still follows the walk).
+ * @linear: walk every subregion list, even where a subregion index
+ *	(lib/subregion-index.h) would give the subregions meeting a clip
+ *	narrower than their parent: a full render's clips mostly are their
+ *	regions.  Traced walks always do (they trace what the clip meets,
+ *	size 0 included).
  */
 struct render {
 	struct piece *pieces;
@@ -168,6 +173,7 @@ struct render {
 	struct render_scratch *scratch;
 	bool emit;
 	bool trace_only;
+	bool linear;
 	enum scratch_buf pieces_buf;
 };
 

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 
 #include "render-internal.h"
+#include "subregion-index.h"
 #include "trace-kids.h"
 
 static void
@@ -48,13 +49,16 @@ emit_piece(struct render *r, struct memspace_region *mr, u128 start, u128 end,
 	};
 }
 
+/* The trace step of an untraced walk's frame. */
+#define STEP_UNTRACED UINT32_MAX
+
 static inline void
 trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
-	    u128 ce, unsigned flags, bool via_alias, size_t *ret_k)
+	    u128 ce, unsigned flags, bool via_alias, uint32_t *ret_k)
 {
 	struct render_trace *t = r->trace;
 
-	*ret_k = SIZE_MAX;
+	*ret_k = STEP_UNTRACED;
 	if (!t || t->overflow) {
 		return;
 	}
@@ -62,7 +66,7 @@ trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 		t->overflow = true;
 		return;
 	}
-	*ret_k = t->nr;
+	*ret_k = (uint32_t)t->nr;
 	t->nr_alias += via_alias;
 	/* @end holds the alias count until trace_leave() sets @pure, and
 	 * @nr_pieces the pieces so far until it counts the subtree's. */
@@ -84,11 +88,11 @@ trace_enter(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 }
 
 static inline void
-trace_leave(struct render *r, size_t k)
+trace_leave(struct render *r, uint32_t k)
 {
 	struct render_trace *t = r->trace;
 
-	if (k != SIZE_MAX && !t->overflow) {
+	if (k != STEP_UNTRACED && !t->overflow) {
 		t->v[k].pure = t->v[k].end == t->nr_alias;
 		t->v[k].end = (uint32_t)t->nr;
 		t->v[k].nr_pieces = (uint32_t)r->nr - t->v[k].nr_pieces;
@@ -98,23 +102,38 @@ trace_leave(struct render *r, size_t k)
 /*
  * One region being walked: its extent clipped to what its parent showed,
  * the flags inherited so far, and where the walk stands among what lies
- * below it (the alias target, or the subregions in order).
+ * below it (the alias target, or the subregions in order: the next one in
+ * the list, or, found through the subregion index, the next one meeting
+ * the clip).
  */
 struct walk_frame {
 	struct memspace_region *mr;
 	struct memspace_region *next_child;
 	i128 base;
 	u128 cs, ce;
-	size_t k; /* trace step, or SIZE_MAX */
+	uint32_t k; /* trace step, or STEP_UNTRACED */
 	unsigned flags;
+	/* With @indexed (and no @next_child): the list positions of the
+	 * subregions meeting the clip not entered yet are the last
+	 * @ords_left of the walk stack's @ords, the next on top. */
+	uint32_t ords_left;
 	bool alias_pending;
 	bool saved_emit;
+	bool indexed;
 };
+
+/* Frames are copied and written at every step: keep them small. */
+G_STATIC_ASSERT(sizeof(struct walk_frame) <= 80);
 
 struct walk_stack {
 	struct walk_frame *f;
 	size_t nr, cap;
+	/* The frames' lists of subregions, stacked like the frames (each
+	 * frame empties its own before it leaves). */
+	uint32_t *ords;
+	uint32_t nr_ords, cap_ords;
 	struct walk_frame inline_frames[32];
+	uint32_t inline_ords[128];
 };
 
 static struct walk_frame *
@@ -134,6 +153,50 @@ walk_push(struct walk_stack *st)
 }
 
 /*
+ * Have frame @f, of a region with a subregion index and a clip narrower
+ * than the region, walk only the subregions meeting the clip, if the
+ * index has them at hand.  Untraced walks only: a traced one records
+ * every subregion the clip meets, size 0 included.
+ */
+G_GNUC_NO_INLINE static void
+walk_use_index(struct walk_stack *st, struct walk_frame *f)
+{
+	struct subregion_query q;
+	uint32_t need, n, *o;
+
+	if (!subregion_index_find(f->mr, (i128)f->cs - f->base,
+				  (i128)f->ce - f->base, &q)) {
+		return;
+	}
+	need = st->nr_ords + q.max;
+	if (need > st->cap_ords) {
+		uint32_t cap = MAX(need, 2 * st->cap_ords);
+
+		if (st->ords == st->inline_ords) {
+			st->ords = g_new(uint32_t, cap);
+			memcpy(st->ords, st->inline_ords,
+			       st->nr_ords * sizeof(*st->ords));
+		} else {
+			st->ords = g_renew(uint32_t, st->ords, cap);
+		}
+		st->cap_ords = cap;
+	}
+	o = st->ords + st->nr_ords;
+	n = subregion_index_collect(&q, o);
+	/* Reversed: the first in list order on top. */
+	for (uint32_t i = 0; i < n / 2; i++) {
+		uint32_t t = o[i];
+
+		o[i] = o[n - 1 - i];
+		o[n - 1 - i] = t;
+	}
+	st->nr_ords += n;
+	f->next_child = NULL;
+	f->indexed = true;
+	f->ords_left = n;
+}
+
+/*
  * Enter @mr whose byte 0 sits at @base, clipped to [@cs, @ce) with the
  * ancestors' @flags: push a frame for what lies below it, unless it is
  * clipped out, or disabled and untraced.
@@ -144,7 +207,7 @@ walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
 {
 	i128 rs = base, re = base + (i128)mr->size;
 	struct walk_frame *f;
-	size_t k;
+	uint32_t k;
 
 	if (re <= (i128)cs || rs >= (i128)ce) {
 		/* Clipped out: traced only as an alias target (a parent's
@@ -157,7 +220,7 @@ walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
 		return;
 	}
 	trace_enter(r, mr, base, cs, ce, flags, via_alias, &k);
-	if (!mr->enabled && k == SIZE_MAX) {
+	if (!mr->enabled && k == STEP_UNTRACED) {
 		return;
 	}
 	f = walk_push(st);
@@ -177,6 +240,38 @@ walk_enter(struct render *r, struct walk_stack *st, struct memspace_region *mr,
 	/* A disabled subtree is walked only for the trace, so that enabling
 	 * or disabling a region keeps the trace's shape. */
 	r->emit = r->emit && mr->enabled;
+	if (mr->nr_children > SUBREGION_INDEX_MIN && !r->trace &&
+	    !r->linear && !mr->alias &&
+	    (rs < (i128)f->cs || re > (i128)f->ce)) {
+		walk_use_index(st, f);
+	}
+}
+
+/* The next subregion frame @f walks (and then the one after), or NULL. */
+static inline struct memspace_region *
+walk_next_child(struct walk_stack *st, struct walk_frame *f)
+{
+	struct memspace_region *child = f->next_child;
+
+	if (child) {
+		f->next_child = child->next_sibling;
+		/* Siblings are scattered in memory: overlap the next miss. */
+		if (child->next_sibling) {
+			__builtin_prefetch(child->next_sibling);
+			__builtin_prefetch((char *)child->next_sibling + 64);
+		}
+		return child;
+	}
+	if (!f->indexed || !f->ords_left) {
+		return NULL;
+	}
+	f->ords_left--;
+	child = subregion_index_child(f->mr, st->ords[--st->nr_ords]);
+	if (f->ords_left) {
+		__builtin_prefetch(
+			subregion_index_child(f->mr, st->ords[st->nr_ords - 1]));
+	}
+	return child;
 }
 
 /*
@@ -195,10 +290,13 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 	st.f = st.inline_frames;
 	st.nr = 0;
 	st.cap = G_N_ELEMENTS(st.inline_frames);
+	st.ords = st.inline_ords;
+	st.nr_ords = 0;
+	st.cap_ords = G_N_ELEMENTS(st.inline_ords);
 	walk_enter(r, &st, mr, base, cs, ce, flags, via_alias);
 	while (st.nr) {
 		struct walk_frame *f = &st.f[st.nr - 1];
-		struct memspace_region *child = f->next_child;
+		struct memspace_region *child;
 
 		if (f->alias_pending) {
 			f->alias_pending = false;
@@ -207,17 +305,10 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 				   f->ce, f->flags, true);
 			continue;
 		}
+		child = walk_next_child(&st, f);
 		if (child) {
 			i128 cb = f->base + (i128)child->addr;
 
-			f->next_child = child->next_sibling;
-			/* Siblings are scattered in memory: overlap the next
-			 * miss. */
-			if (child->next_sibling) {
-				__builtin_prefetch(child->next_sibling);
-				__builtin_prefetch((char *)child->next_sibling +
-						   64);
-			}
 			/* Clipped out (and, not being an alias target,
 			 * untraced). */
 			if (cb >= (i128)f->ce ||
@@ -245,6 +336,9 @@ render_region(struct render *r, struct memspace_region *mr, i128 base, u128 cs,
 	}
 	if (st.f != st.inline_frames) {
 		g_free(st.f);
+	}
+	if (st.ords != st.inline_ords) {
+		g_free(st.ords);
 	}
 }
 
@@ -472,7 +566,10 @@ void
 render_trace_push(struct render_trace *t, const struct visit *v)
 {
 	if (t->nr == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 256;
+		/* Small at first: the re-walk of a changed subtree is mostly a
+		 * few steps, and an array under 1 KiB does not make glibc
+		 * consolidate its free chunks. */
+		t->cap = t->cap ? 2 * t->cap : 8;
 		t->v = g_renew(struct visit, t->v, t->cap);
 	}
 	t->v[t->nr++] = *v;
@@ -584,6 +681,7 @@ render_full(struct memspace_region *root, uint64_t gen, bool trace,
 	struct memspace_flatview *fv = flatview_new_empty(root);
 	struct render r = {
 		.emit = true,
+		.linear = true,
 		.scratch = scratch ? scratch : g_new0(struct render_scratch, 1),
 		/* A traced render keeps its pieces for a replay. */
 		.pieces_buf = trace ? SCRATCH_REPLAY_PIECES : SCRATCH_PIECES,

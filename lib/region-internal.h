@@ -46,6 +46,7 @@ struct memspace_region {
 	bool unmergeable;
 	bool romd_mode;		/* meaningful for ROM devices only */
 	uint8_t dirty_log_mask;
+	bool host_owned;	/* @host mapped by memspace, unmapped at free */
 	unsigned nr_children;
 
 	uint64_t alias_offset;
@@ -81,7 +82,9 @@ struct memspace_region {
 	/* Host memory of RAM, ROM device and RAM device regions. */
 	void *host;
 	uint64_t host_size;
-	bool host_owned;	/* mapped by memspace, unmapped at free */
+	/* The subregions by address, for clipped renders
+	 * (lib/subregion-index.h), or NULL. */
+	struct subregion_index *subregion_index;
 	struct memspace_backend *backend;	/* referenced, or NULL */
 	uint64_t backend_offset;	/* of host[0] in @backend */
 

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "region-internal.h"
+#include "subregion-index.h"
 #include "reclaim.h"
 #include "rcu.h"
 
@@ -304,6 +305,7 @@ destroy_one(struct memspace_region *mr, GPtrArray *dead, GPtrArray *survivors)
 		child->prev_sibling = child->next_sibling = NULL;
 		region_put(child, dead, survivors);
 	}
+	subregion_index_free(mr);
 	if (mr->alias) {
 		g_ptr_array_remove_fast(mr->alias->aliased_by, mr);
 		region_put(mr->alias, dead, survivors);
@@ -487,6 +489,9 @@ memspace_region_set_size(struct memspace_region *mr, uint64_t size)
 			ret = -ELOOP;
 		} else {
 			region_mark_dirty(mr);
+			if (mr->parent) {
+				subregion_index_stale(mr->parent);
+			}
 		}
 	}
 	return updater_commit(mr->ms, ret);

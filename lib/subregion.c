@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "region-internal.h"
+#include "subregion-index.h"
 
 /* Insert @child into @parent's list before the first sibling it beats. */
 static void
@@ -36,6 +37,7 @@ link_child(struct memspace_region *parent, struct memspace_region *child)
 	}
 	child->parent = parent;
 	parent->nr_children++;
+	subregion_index_stale(parent);
 }
 
 static void
@@ -54,6 +56,7 @@ unlink_child(struct memspace_region *parent, struct memspace_region *child)
 	child->prev_sibling = child->next_sibling = NULL;
 	child->parent = NULL;
 	parent->nr_children--;
+	subregion_index_stale(parent);
 }
 
 /* Room for @n more entries on a walk's stack (moved to the heap once the
