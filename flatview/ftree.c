@@ -52,12 +52,14 @@ builder_leaf(struct ft_builder *b)
 }
 
 static struct ft_node *
-node_new(void)
+node_new(struct block_pool *pool)
 {
-	struct ft_node *n = g_new(struct ft_node, 1);
+	struct ft_node *n = pool ? block_pool_take(pool) :
+				   g_new(struct ft_node, 1);
 
 	n->ref = 1;
 	n->nr = 0;
+	n->pool = pool;
 	return n;
 }
 
@@ -100,7 +102,11 @@ child_unref(void *c, unsigned h)
 		for (unsigned j = 0; j < n->nr; j++) {
 			child_unref(n->child[j], h - 1);
 		}
-		g_free(n);
+		if (n->pool) {
+			block_pool_give(n->pool, n);
+		} else {
+			g_free(n);
+		}
 	} else if (((struct ft_leaf *)c)->slab) {
 		slab_put(((struct ft_leaf *)c)->slab);
 	} else if (((struct ft_leaf *)c)->pool) {
@@ -174,13 +180,14 @@ pvec_free(struct pvec *v)
  * evenly filled, appended to @out.
  */
 static void
-pack_nodes(void *const *c, size_t n, unsigned h, struct pvec *out)
+pack_nodes(struct block_pool *pool, void *const *c, size_t n, unsigned h,
+	   struct pvec *out)
 {
 	size_t k = (n + FT_FANOUT - 1) / FT_FANOUT, at = 0;
 
 	for (size_t i = 0; i < k; i++) {
 		size_t take = n / k + (i < n % k);
-		struct ft_node *node = node_new();
+		struct ft_node *node = node_new(pool);
 
 		node->nr = (uint32_t)take;
 		memcpy(node->child, c + at, take * sizeof(void *));
@@ -192,13 +199,14 @@ pack_nodes(void *const *c, size_t n, unsigned h, struct pvec *out)
 
 /* Stack up levels over the @n nodes @c of height @h until one is left. */
 static void
-grow_root(struct flat_tree *t, void *const *c, size_t n, unsigned h)
+grow_root(struct flat_tree *t, struct block_pool *pool, void *const *c,
+	  size_t n, unsigned h)
 {
 	struct pvec a, b, *cur = NULL, *up = &a;
 
 	while (n > 1) {
 		pvec_init(up);
-		pack_nodes(c, n, ++h, up);
+		pack_nodes(pool, c, n, ++h, up);
 		if (cur) {
 			pvec_free(cur);
 		}
@@ -260,8 +268,9 @@ ft_builder_finish(struct ft_builder *b, struct flat_tree *t)
 		b->cur->nr += move;
 		prev->nr = keep;
 	}
-	grow_root(t, l->pdata, l->len, 0);
+	grow_root(t, NULL, l->pdata, l->len, 0);
 	t->pool = NULL;
+	t->node_pool = NULL;
 	g_ptr_array_free(l, TRUE);
 	if (b->slab) {
 		slab_put(b->slab);
@@ -311,6 +320,7 @@ struct splice_ctx {
 	uint64_t *lo;
 	uint64_t *hi;
 	struct block_pool *pool;
+	struct block_pool *node_pool;
 };
 
 static void
@@ -396,7 +406,7 @@ merge_pair(struct splice_ctx *x, struct pvec *k, size_t i, unsigned h)
 		for (unsigned j = 0; j < na->nr + nb->nr; j++) {
 			child_ref(all[j], h - 1);
 		}
-		pack_nodes(all, na->nr + nb->nr, h, &out);
+		pack_nodes(x->node_pool, all, na->nr + nb->nr, h, &out);
 	}
 	child_unref(a, h);
 	child_unref(b, h);
@@ -483,7 +493,7 @@ splice_node(struct splice_ctx *x, struct ft_node *n, unsigned h, size_t p,
 		k.p[c] = kid(&k, c);
 	}
 	if (k.n) {
-		pack_nodes(k.p, k.n, h, out);
+		pack_nodes(x->node_pool, k.p, k.n, h, out);
 	}
 	pvec_free(&res);
 	pvec_free(&k);
@@ -512,7 +522,7 @@ ft_splice(struct flat_tree *out, const struct flat_tree *in, size_t p,
 	  size_t q, const struct flat_range *ins, size_t m, uint64_t *lo,
 	  uint64_t *hi)
 {
-	struct splice_ctx x = { lo, hi, in->pool };
+	struct splice_ctx x = { lo, hi, in->pool, in->node_pool };
 	struct pvec level;
 	unsigned h = in->height;
 
@@ -522,8 +532,9 @@ ft_splice(struct flat_tree *out, const struct flat_tree *in, size_t p,
 		struct seg s = { ins, m };
 
 		pack_leaves(&x, &s, 1, &level);
-		grow_root(out, level.p, level.n, 0);
+		grow_root(out, x.node_pool, level.p, level.n, 0);
 		out->pool = x.pool;
+		out->node_pool = x.node_pool;
 		pvec_free(&level);
 		return;
 	}
@@ -538,8 +549,9 @@ ft_splice(struct flat_tree *out, const struct flat_tree *in, size_t p,
 		child_unref(r, h);
 		h--;
 	}
-	grow_root(out, level.p, level.n, h);
+	grow_root(out, x.node_pool, level.p, level.n, h);
 	out->pool = x.pool;
+	out->node_pool = x.node_pool;
 	pvec_free(&level);
 }
 

@@ -63,6 +63,7 @@ struct ft_node {
 	uint32_t nr; /* children */
 	uint64_t first; /* first start under the node */
 	size_t total; /* ranges under the node */
+	struct block_pool *pool; /* the pool it goes back to, or NULL */
 };
 
 /**
@@ -77,6 +78,7 @@ struct flat_tree {
 	unsigned height;
 	size_t nr;
 	struct block_pool *pool; /* where splices of it take leaves, or NULL */
+	struct block_pool *node_pool; /* and nodes */
 };
 
 static inline int64_t

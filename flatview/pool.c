@@ -83,6 +83,7 @@ view_pools_new(void)
 
 	block_pool_init(&vp->leaves, sizeof(struct ft_leaf), FT_LEAF_ALIGN,
 			POOL_CAP);
+	block_pool_init(&vp->nodes, sizeof(struct ft_node), 0, POOL_CAP);
 	block_pool_init(&vp->pages, sizeof(struct index_page), 0, POOL_CAP);
 	return vp;
 }
@@ -92,6 +93,7 @@ view_pools_free(struct view_pools *vp)
 {
 	if (vp) {
 		block_pool_clear(&vp->leaves);
+		block_pool_clear(&vp->nodes);
 		block_pool_clear(&vp->pages);
 		g_free(vp);
 	}

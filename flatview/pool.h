@@ -42,10 +42,16 @@ void block_pool_give(struct block_pool *p, void *obj);
 /**
  * struct view_pools - a context's pools for the blocks of its views
  * @leaves: tree leaves made by splices (struct ft_leaf).
+ * @nodes: tree nodes made by splices (struct ft_node).
  * @pages: index pages made by updates (struct index_page).
+ *
+ * Nodes are small, but like the rest they are freed on the RCU callback
+ * thread: the updater's allocator cache never sees them come back, and
+ * each would cost it the slow path.
  */
 struct view_pools {
 	struct block_pool leaves;
+	struct block_pool nodes;
 	struct block_pool pages;
 };
 

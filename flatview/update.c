@@ -976,6 +976,7 @@ with_pools(struct memspace_flatview *fv, const struct memspace_region *root)
 {
 	if (fv && root->ms->view_pools) {
 		fv->tree.pool = &root->ms->view_pools->leaves;
+		fv->tree.node_pool = &root->ms->view_pools->nodes;
 		fv->index.pool = &root->ms->view_pools->pages;
 	}
 	return fv;
