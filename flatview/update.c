@@ -762,12 +762,13 @@ static void
 update_trace(struct memspace_flatview *cur, struct memspace_flatview *fv,
 	     const struct change *c)
 {
-	struct render_trace spans[MAX_SPANS] = { 0 };
+	struct render_trace spans[MAX_SPANS];
 	struct render_trace *old = cur->trace;
 	struct render_scratch *sc = fv->scratch;
 	bool same = true, overflow = false, vanished = false;
 
 	for (size_t k = 0; k < c->nr_span; k++) {
+		spans[k] = (struct render_trace){ 0 };
 		retrace(&old->v[c->span[k]], span_len(old, c->span[k]),
 			&spans[k]);
 		overflow |= spans[k].overflow;
