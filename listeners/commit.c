@@ -23,6 +23,22 @@
 #include "listener-internal.h"
 #include "pool.h"
 
+/*
+ * Whether an address space whose view changed has listeners or an
+ * ioeventfd set: if none has (a VMM's DMA spaces), there is nobody to
+ * tell, and steps 3 and 4 are skipped.
+ */
+static bool
+any_listened(GArray *changes)
+{
+	for (guint i = 0; i < changes->len; i++) {
+		if (g_array_index(changes, struct as_change, i).as->lst) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Steps 3 and 4: tell the listeners of every changed address space. */
 static int
 notify_changes(struct memspace *ms, GArray *changes)
@@ -69,8 +85,8 @@ commit_pipeline(struct memspace *ms)
 		/* Only ioeventfds changed: nothing is re-rendered. */
 		changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
 	}
-	if (changes->len || ms->ioeventfd_pending ||
-	    listener_queue_pending(ms)) {
+	if (ms->ioeventfd_pending || listener_queue_pending(ms) ||
+	    any_listened(changes)) {
 		ret = notify_changes(ms, changes);
 	}
 	release_old_views(changes);
