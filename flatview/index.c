@@ -394,8 +394,9 @@ flat_index_free(struct flat_index *ix)
 const struct flat_range *
 flat_index_find_slow(const struct flat_index *ix, uint64_t e, uint64_t addr)
 {
-	const struct flat_range *r, *got;
-	const struct ft_leaf *l;
+	const struct flat_range *r, *got, *r2 = NULL;
+	const struct ft_leaf *l, *l2 = NULL;
+	uint64_t b;
 
 	if (e == INDEX_ENTRY_NONE) {
 		return NULL;
@@ -405,9 +406,45 @@ flat_index_find_slow(const struct flat_index *ix, uint64_t e, uint64_t addr)
 	}
 	r = index_entry_range(e);
 	l = ft_leaf_of(r);
-	/* Past the leaf's last range: the answer is in a later leaf. */
+	/*
+	 * The bucket's ranges run on into the next leaf.  The next bucket's
+	 * entry, most often on the same line, names the first range meeting
+	 * that bucket, in a later leaf: an address past this leaf's ranges
+	 * lies in that leaf's ranges up to that one, unless a whole leaf
+	 * between (starting above the address) was skipped.  Fetch both
+	 * leaves' candidates at once, so that this costs one memory round
+	 * trip, not a descent of the tree after the first.
+	 */
+	b = (addr - ix->base) >> ix->shift;
+	if (b + 1 < ix->nr_buckets) {
+		uint64_t e2 = flat_index_entry(ix, b + 1);
+
+		if (e2 != INDEX_ENTRY_NONE && e2 != INDEX_ENTRY_DESCEND) {
+			r2 = index_entry_range(e2);
+			l2 = ft_leaf_of(r2);
+			if (l2 != l) {
+				__builtin_prefetch(l2->r);
+				__builtin_prefetch((const char *)r2);
+			}
+		}
+	}
+	for (const char *p = (const char *)(r + 1);
+	     p < (const char *)&l->r[l->nr]; p += 64) {
+		__builtin_prefetch(p);
+	}
 	got = index_scan(r, (unsigned)(&l->r[l->nr] - r), addr);
-	return got != INDEX_PAST ? got : ft_find(ix->tree, addr);
+	if (got != INDEX_PAST) {
+		return got;
+	}
+	if (l2 && l2 != l && addr >= l2->r[0].start) {
+		/* r2 ends in the next bucket, past @addr: it or one before
+		 * it holds @addr, or @addr falls in a hole. */
+		got = index_scan(l2->r, (unsigned)(r2 - l2->r) + 1, addr);
+		if (got != INDEX_PAST) {
+			return got;
+		}
+	}
+	return ft_find(ix->tree, addr);
 }
 
 static bool
