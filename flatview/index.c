@@ -169,9 +169,35 @@ bucket_lo(const struct flat_index *ix, uint64_t b)
 	return (u128)ix->base + ((u128)b << ix->shift);
 }
 
+/*
+ * The hints of an entry for the @k ranges from @r meeting the bucket
+ * ending at @hi (see index.h).
+ */
+static uint64_t
+quarter_hints(const struct flat_index *ix, const struct flat_range *r,
+	      unsigned k, u128 hi)
+{
+	u128 quarter = (u128)1 << (ix->shift - 2);
+	u128 lo = hi + 1 - 4 * quarter;
+	uint64_t h = 0;
+	unsigned j = 0;
+
+	if (ix->shift < 2) {
+		return 0;
+	}
+	for (unsigned q = 1; q < 4; q++) {
+		while (j < k && (u128)r[j].last < lo + q * quarter) {
+			j++;
+		}
+		h |= (uint64_t)j << (INDEX_HINT_SHIFT + 4 * (q - 1));
+	}
+	return h;
+}
+
 /* The entry of the bucket ending at @hi whose first range is @c's. */
 static uint64_t
-entry_at(const struct ft_cursor *c, const struct flat_range *r, u128 hi)
+entry_at(const struct flat_index *ix, const struct ft_cursor *c,
+	 const struct flat_range *r, u128 hi)
 {
 	const struct ft_leaf *l = c->leaf;
 	unsigned k = 1;
@@ -189,8 +215,9 @@ entry_at(const struct ft_cursor *c, const struct flat_range *r, u128 hi)
 						      INDEX_ENTRY_DESCEND;
 		}
 	}
-	return k <= INDEX_MAX_COUNT ? index_entry_of(r, k) :
-				      INDEX_ENTRY_DESCEND;
+	return k <= INDEX_MAX_COUNT ?
+		       index_entry_of(r, k) | quarter_hints(ix, r, k, hi) :
+		       INDEX_ENTRY_DESCEND;
 }
 
 /*
@@ -232,7 +259,7 @@ fill(struct writer *w, uint64_t b, uint64_t b1, struct ft_cursor *c)
 			end = MIN(end, b1);
 			set_run(w, b, end, index_entry_of(r, 1));
 		} else {
-			uint64_t e = entry_at(c, r, hi);
+			uint64_t e = entry_at(ix, c, r, hi);
 
 			end = b;
 			set_run(w, b, b, e);
@@ -295,6 +322,7 @@ plan(struct flat_index *ix, const struct flat_tree *t)
 	}
 	ix->nr_buckets = nb;
 	ix->nr_pages = (size_t)(nb >> INDEX_PAGE_SHIFT);
+	ix->qshift = ix->shift >= 2 ? ix->shift - 2 : 0;
 }
 
 void

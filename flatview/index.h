@@ -54,13 +54,19 @@
 /*
  * Entries: a leaf (aligned to FT_LEAF_ALIGN) | the slot of the bucket's
  * first range << INDEX_SLOT_SHIFT | the number of ranges of the leaf
- * meeting the bucket (1-15; 0: they run on into the next leaf); or one of:
+ * meeting the bucket (1-15; 0: they run on into the next leaf) | hints:
+ * for each of the bucket's last three quarters, which of those ranges is
+ * the first to reach into it (0-15, 4 bits each from INDEX_HINT_SHIFT;
+ * user addresses stay below 2^47), so that a lookup scans from there; or
+ * one of:
  */
 #define INDEX_ENTRY_NONE ((uint64_t)0)
 #define INDEX_ENTRY_DESCEND ((uint64_t)1 << INDEX_SLOT_SHIFT)
 #define INDEX_MAX_COUNT 15
 #define INDEX_SLOT_SHIFT 4
 #define INDEX_SLOT_MASK ((uint64_t)63)
+#define INDEX_HINT_SHIFT 48
+#define INDEX_PTR_MASK (((uint64_t)1 << INDEX_HINT_SHIFT) - 1)
 
 /* The entry naming @fr (stored in a tree) with count @k. */
 static inline uint64_t
@@ -68,6 +74,9 @@ index_entry_of(const struct flat_range *fr, unsigned k)
 {
 	const struct ft_leaf *l = ft_leaf_of(fr);
 
+	/* The hints take the bits above user addresses (x86-64, AArch64
+	 * with 48-bit virtual addresses: under 2^47, or 2^48). */
+	g_assert(((uint64_t)(uintptr_t)l & ~INDEX_PTR_MASK) == 0);
 	return (uint64_t)(uintptr_t)l |
 	       (uint64_t)(fr - l->r) << INDEX_SLOT_SHIFT | k;
 }
@@ -77,7 +86,7 @@ static inline const struct flat_range *
 index_entry_range(uint64_t e)
 {
 	const struct ft_leaf *l = (const struct ft_leaf *)(uintptr_t)(
-		e & ~(uint64_t)(FT_LEAF_ALIGN - 1));
+		e & INDEX_PTR_MASK & ~(uint64_t)(FT_LEAF_ALIGN - 1));
 
 	return &l->r[(e >> INDEX_SLOT_SHIFT) & INDEX_SLOT_MASK];
 }
@@ -103,6 +112,8 @@ struct index_page {
  * @nr_pages: number of pages (0 for a view with no range).
  * @base: first address of bucket 0.
  * @shift: log2 of the bucket size.
+ * @qshift: log2 of a quarter of it (0 for buckets of under 4 bytes, whose
+ *	entries carry no hints).
  * @nr_buckets: @nr_pages * INDEX_PAGE.
  * @planned: number of ranges the geometry was planned for.
  * @outside: splices since then that reached addresses outside the table
@@ -115,6 +126,7 @@ struct flat_index {
 	size_t nr_pages;
 	uint64_t base;
 	unsigned shift;
+	unsigned qshift;
 	uint64_t nr_buckets;
 	size_t planned;
 	size_t outside;
@@ -190,7 +202,7 @@ flat_index_find(const struct flat_index *ix, uint64_t addr)
 {
 	uint64_t b = (addr - ix->base) >> ix->shift, e;
 	const struct flat_range *r;
-	unsigned k;
+	unsigned k, q, j;
 
 	if (addr < ix->base || b >= ix->nr_buckets) {
 		return ft_find(ix->tree, addr);
@@ -200,9 +212,16 @@ flat_index_find(const struct flat_index *ix, uint64_t addr)
 	if (__builtin_expect(!k, 0)) {
 		return flat_index_find_slow(ix, e, addr);
 	}
-	r = index_entry_range(e);
+	/* Start at the first candidate reaching the address's quarter. */
+	q = (unsigned)((addr - ix->base) >> ix->qshift) & 3;
+	j = q ? (unsigned)(e >> (INDEX_HINT_SHIFT - 4 + 4 * q)) & 15 : 0;
+	r = index_entry_range(e) + j;
+	k -= j;
 	/* The candidates share one or a few lines: fetch them together,
 	 * so that the scan costs one memory round trip. */
+	if (!k) {
+		return NULL; /* none reaches that quarter */
+	}
 	for (const char *p = (const char *)(r + 1);
 	     p < (const char *)(r + k); p += 64) {
 		__builtin_prefetch(p);
