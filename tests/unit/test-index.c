@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "flatview-internal.h"
+#include "pool.h"
 #include "test-tree.h"
 
 /* Reference: the last range starting at or below @addr, by bisection. */
@@ -505,6 +506,74 @@ START_TEST(index_rendered_views_are_indexed)
 }
 END_TEST
 
+/* Blocks come back last in, first out, up to the cap; past it they go. */
+START_TEST(pool_recycles_up_to_its_cap)
+{
+	struct block_pool p;
+	void *a, *b, *c;
+
+	block_pool_init(&p, 64, 0, 2);
+	a = block_pool_take(&p);
+	b = block_pool_take(&p);
+	c = block_pool_take(&p);
+	ck_assert_ptr_ne(a, b);
+	block_pool_give(&p, a);
+	block_pool_give(&p, b);
+	block_pool_give(&p, c); /* past the cap: freed (ASan checks) */
+	ck_assert_uint_eq(p.nr, 2);
+	ck_assert_ptr_eq(block_pool_take(&p), b);
+	ck_assert_ptr_eq(block_pool_take(&p), a);
+	ck_assert_uint_eq(p.nr, 0);
+	block_pool_give(&p, a);
+	block_pool_give(&p, b);
+	block_pool_clear(&p);
+}
+END_TEST
+
+/*
+ * A view whose root nothing changes is walked at each commit, then, after
+ * four such walks, traced; a later change below it renders incrementally
+ * and exactly, and the spliced view recycles its blocks through the pools.
+ */
+START_TEST(unchanged_view_is_traced_then_spliced)
+{
+	struct memspace_region *sys = tt_container("sys", MEMSPACE_SIZE_2_64);
+	struct memspace_region *io = tt_container("io", 0x10000);
+	struct memspace_region *bar = tt_ram("bar", 0x1000);
+	struct memspace_region *port = tt_io("port", 0x10);
+	struct memspace_addrspace *mem, *ios;
+	struct memspace_flatview *fv, *full;
+
+	tt_add(sys, 0x100000, bar);
+	tt_add(io, 0x60, port);
+	for (unsigned i = 0; i < 40; i++) {
+		tt_add(io, 0x100 + 0x20ull * i, tt_io("dev", 0x10));
+	}
+	mem = tt_as("memory", sys);
+	ios = tt_as("io", io);
+	fv = memspace_addrspace_get_flatview(ios);
+	ck_assert_ptr_null(fv->trace);
+	memspace_flatview_unref(fv);
+	for (unsigned i = 0; i < 6; i++) {
+		ck_assert_int_eq(memspace_region_set_enabled(bar, i & 1), 0);
+	}
+	fv = memspace_addrspace_get_flatview(ios);
+	ck_assert_ptr_nonnull(fv->trace);
+	memspace_flatview_unref(fv);
+	ck_assert_int_eq(memspace_region_set_address(port, 0x70), 0);
+	fv = memspace_addrspace_get_flatview(ios);
+	full = flatview_rerender(NULL, io, 0);
+	ck_assert_ptr_nonnull(fv->delta);
+	ck_assert(flatview_ranges_equal(fv, full));
+	ck_assert(flat_index_verify(&fv->index));
+	ck_assert_ptr_nonnull(fv->tree.pool);
+	ck_assert_ptr_nonnull(fv->index.pool);
+	memspace_flatview_unref(full);
+	memspace_flatview_unref(fv);
+	(void)mem;
+}
+END_TEST
+
 static Suite *
 index_suite(void)
 {
@@ -520,10 +589,12 @@ index_suite(void)
 	tcase_add_test(tc, ftree_bulk_insert_and_remove_all);
 	tcase_add_test(tc, ftree_deletions_keep_leaves_filled);
 	tcase_add_test(tc, index_replanned_after_splices_past_its_end);
+	tcase_add_test(tc, pool_recycles_up_to_its_cap);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("index:views");
 	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
 	tcase_add_test(tc, index_rendered_views_are_indexed);
+	tcase_add_test(tc, unchanged_view_is_traced_then_spliced);
 	suite_add_tcase(s, tc);
 	return s;
 }
