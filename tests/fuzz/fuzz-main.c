@@ -167,13 +167,14 @@ mutate(GRand *rng, size_t max_len)
 	return b;
 }
 
+/* Save the input, then die of the same signal (g_error() traps, an
+ * assertion aborts, a bad access faults). */
 static void
-on_abort(int sig)
+on_fatal(int sig)
 {
-	(void)sig;
 	save_current();
-	signal(SIGABRT, SIG_DFL);
-	abort();
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 int
@@ -201,7 +202,10 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	signal(SIGABRT, on_abort);
+	signal(SIGABRT, on_fatal);
+	signal(SIGTRAP, on_fatal);
+	signal(SIGSEGV, on_fatal);
+	signal(SIGBUS, on_fatal);
 	for (guint k = 0; k < inputs->len; k++) {
 		gsize len;
 		const uint8_t *data = g_bytes_get_data(inputs->pdata[k], &len);
