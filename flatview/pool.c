@@ -8,7 +8,11 @@
 #include "ftree.h"
 #include "index.h"
 
-/* Free blocks kept per pool: a few commits' worth, in flight. */
+/*
+ * Free blocks kept per pool: the old views a grace period releases come
+ * back in batches, and the commits between two batches must find blocks.
+ * At most about 6.5 MiB per context (2 KiB leaves, 4 KiB pages, nodes).
+ */
 #define POOL_CAP 1024
 
 void
