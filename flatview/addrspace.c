@@ -149,16 +149,20 @@ struct as_groups {
 };
 
 static void
+as_groups_destroy(struct as_groups *gr)
+{
+	g_free(gr->g);
+	g_free(gr->group_of);
+	g_free(gr->by_bit);
+	g_free(gr->next);
+	g_free(gr);
+}
+
+static void
 groups_free(struct memspace *ms)
 {
-	struct as_groups *gr = ms->as_groups;
-
-	if (gr) {
-		g_free(gr->g);
-		g_free(gr->group_of);
-		g_free(gr->by_bit);
-		g_free(gr->next);
-		g_free(gr);
+	if (ms->as_groups) {
+		as_groups_destroy(ms->as_groups);
 		ms->as_groups = NULL;
 	}
 }
@@ -188,15 +192,13 @@ groups_build(struct memspace *ms, uint64_t gen)
 		guint k;
 
 		if (rr->gen != gen) {
-			ms->as_groups = gr;
-			groups_free(ms);
+			as_groups_destroy(gr);
 			return NULL;
 		}
 		if (g_hash_table_lookup_extended(by_root, rr->root, NULL, &v)) {
 			k = GPOINTER_TO_UINT(v);
 			if (sl->current != slot(ms, gr->g[k].first)->current) {
-				ms->as_groups = gr;
-				groups_free(ms);
+				as_groups_destroy(gr);
 				return NULL;
 			}
 			gr->next[last[k]] = i;

@@ -177,14 +177,15 @@ static uint64_t
 quarter_hints(const struct flat_index *ix, const struct flat_range *r,
 	      unsigned k, u128 hi)
 {
-	u128 quarter = (u128)1 << (ix->shift - 2);
-	u128 lo = hi + 1 - 4 * quarter;
+	u128 quarter, lo;
 	uint64_t h = 0;
 	unsigned j = 0;
 
 	if (ix->shift < 2) {
-		return 0;
+		return 0; /* qshift would not split the bucket */
 	}
+	quarter = (u128)1 << ix->qshift;
+	lo = hi + 1 - 4 * quarter;
 	for (unsigned q = 1; q < 4; q++) {
 		while (j < k && (u128)r[j].last < lo + q * quarter) {
 			j++;

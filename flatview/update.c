@@ -195,13 +195,24 @@ add_span(struct change *c, size_t i, size_t *span_end, const struct visit *v)
 }
 
 /*
+ * @t's alias-target steps by region: they follow the steps in order in the
+ * same block, from the first 8-byte boundary.
+ */
+static struct trace_kid *
+alias_by_mr(const struct render_trace *t, size_t n)
+{
+	return (struct trace_kid *)(void *)(t->alias_steps +
+					    ((n + 1) & ~(size_t)1));
+}
+
+/*
  * List @t's alias-target steps, once per shape of the trace: in order,
- * and (after them, in the same block) by region.
+ * and (alias_by_mr()) by region.
  */
 static void
 list_alias_steps(struct render_trace *t)
 {
-	size_t n = 0, off;
+	size_t n = 0;
 	struct trace_kid *by_mr;
 
 	if (t->alias_listed) {
@@ -211,10 +222,9 @@ list_alias_steps(struct render_trace *t)
 		n += t->v[i].via_alias;
 	}
 	g_free(t->alias_steps);
-	off = (n + 1) & ~(size_t)1;
-	t->alias_steps = g_malloc(off * sizeof(uint32_t) +
+	t->alias_steps = g_malloc(((n + 1) & ~(size_t)1) * sizeof(uint32_t) +
 				  (n ? n : 1) * sizeof(struct trace_kid));
-	by_mr = (struct trace_kid *)(void *)(t->alias_steps + off);
+	by_mr = alias_by_mr(t, n);
 	t->nr_alias_steps = 0;
 	for (size_t i = 0; i < t->nr; i++) {
 		if (t->v[i].via_alias) {
@@ -252,9 +262,8 @@ trace_changed_alias_steps(struct render_trace *t, uint64_t gen,
 
 	list_alias_steps(t);
 	if (ts && t->nr_alias_steps) {
-		const struct trace_kid *by_mr = (const struct trace_kid *)(
-			const void *)(t->alias_steps +
-				      ((t->nr_alias_steps + 1) & ~(size_t)1));
+		const struct trace_kid *by_mr =
+			alias_by_mr(t, t->nr_alias_steps);
 
 		for (unsigned k = 0; k < ts->nr; k++) {
 			const struct memspace_region *mr = ts->r[k];
