@@ -302,12 +302,22 @@ writer_finish(struct writer *w)
 	}
 }
 
+/*
+ * Ranges left out at each end when the bucket size is worked out: 1/32 of
+ * them.  A few ranges far from the others (a page at 0x1000 below a map
+ * at 4 GiB) would otherwise set the span, and spread the bulk of the
+ * ranges over a few buckets that each meet a dozen.
+ */
+#define INDEX_TRIM_SHIFT 5
+
 /* Plan the geometry for @t: base, bucket size and number of pages. */
 static void
 plan(struct flat_index *ix, const struct flat_tree *t)
 {
 	size_t want = t->nr <= INDEX_FINE_MAX ? 4 * t->nr : t->nr / 4;
-	uint64_t nb = INDEX_PAGE, span;
+	size_t lo_i = t->nr >> INDEX_TRIM_SHIFT, hi_i = t->nr - 1 - lo_i;
+	uint64_t nb = INDEX_PAGE, first, last, lo, hi, need;
+	u128 w, slack, below, above;
 
 	*ix = (struct flat_index){ .tree = t, .planned = t->nr };
 	if (!t->nr) {
@@ -316,10 +326,32 @@ plan(struct flat_index *ix, const struct flat_tree *t)
 	while (nb < want) {
 		nb *= 2;
 	}
-	ix->base = ft_at(t, 0)->start;
-	span = ft_at(t, t->nr - 1)->start - ix->base;
-	while (ix->shift < 63 && (span >> ix->shift) >= nb) {
+	first = ft_at(t, 0)->start;
+	last = ft_at(t, t->nr - 1)->start;
+	lo = ft_at(t, lo_i)->start;
+	hi = ft_at(t, hi_i)->start;
+	/* The span all ranges would take at the density of the middle. */
+	need = hi_i > lo_i ? (uint64_t)MIN((u128)(hi - lo) * (t->nr - 1) /
+						   (hi_i - lo_i),
+					   (u128)(last - first)) :
+			     last - first;
+	while (ix->shift < 63 && (need >> ix->shift) >= nb) {
 		ix->shift++;
+	}
+	/*
+	 * The table covers every start if it can; else the middle and as
+	 * much of the nearer end as fits (the rest is found by descent,
+	 * and splices there count as outside).
+	 */
+	w = (u128)nb << ix->shift;
+	below = lo - first;
+	above = last - hi;
+	ix->base = first;
+	if ((u128)(last - first) >= w) {
+		slack = w - 1 - (hi - lo);
+		ix->base = below <= above ? lo - (uint64_t)MIN(below, slack) :
+					    lo - (uint64_t)(slack -
+							    MIN(above, slack));
 	}
 	ix->nr_buckets = nb;
 	ix->nr_pages = (size_t)(nb >> INDEX_PAGE_SHIFT);

@@ -7,7 +7,10 @@
  * is cut into 2^k equal buckets: about four per range up to
  * INDEX_FINE_MAX ranges, one per four ranges beyond, so that the table
  * stays small (2 MiB at 1M ranges) and a lookup pays one memory round
- * trip, the one to its range.  The entry of a bucket names the first
+ * trip, the one to its range.  The bucket size follows the density of
+ * the middle of the map; ranges far out at either end that would not fit
+ * at that size are left outside the table (the base is then above the
+ * first start, or the table ends below the last).  The entry of a bucket names the first
  * range meeting it, in place in its leaf (the leaf's address and the
  * range's slot), with the number (1-15) of ranges of that leaf
  * meeting the bucket: a lookup compares its address with the last address

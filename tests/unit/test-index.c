@@ -150,7 +150,7 @@ START_TEST(index_edges_of_the_space)
 }
 END_TEST
 
-/* Most ranges in one bucket (a far outlier stretches the span): every
+/* Far outliers at the top of the space, and the rest clustered: every
  * entry kind, the tree descent included, must agree. */
 START_TEST(index_clustered_map_descends)
 {
@@ -163,6 +163,67 @@ START_TEST(index_clustered_map_descends)
 	r[n - 2].start = 0x8000000000000000ull;
 	r[n - 2].last = 0x8000000000000fffull;
 	check_ranges(r, n, rng);
+	g_free(r);
+	g_rand_free(rng);
+}
+END_TEST
+
+/*
+ * A page far below the rest (0x1000 under a map at 4 GiB) does not set
+ * the bucket size: the table covers the map at the resolution it has
+ * without the page, which is found by descent; toggling it splice after
+ * splice (outside the table each time, so the table is planned again
+ * now and then) keeps every lookup right and the resolution as it was.
+ */
+START_TEST(index_far_outlier_left_to_descent)
+{
+	GRand *rng = g_rand_new_with_seed(41);
+	size_t n = 3000;
+	struct flat_range *r = make_ranges(rng, n + 1, 0x100000000ull, 2);
+	struct flat_range low = { .start = 0x1000, .last = 0x1fff };
+	struct flat_index ix, plain;
+	struct flat_tree t, tp;
+	unsigned replans = 0;
+
+	/* Without the page, then with it. */
+	ft_build(&tp, r + 1, n);
+	flat_index_build(&plain, &tp);
+	r[0] = low;
+	check_ranges(r, n + 1, rng);
+	ft_build(&t, r, n + 1);
+	flat_index_build(&ix, &t);
+	ck_assert_uint_eq(ix.shift, plain.shift);
+	ck_assert_uint_gt(ix.base, low.last);
+	ck_assert_uint_lt((r[n].start - ix.base) >> ix.shift, ix.nr_buckets);
+	for (unsigned step = 0; step < 4000; step++) {
+		bool on = step & 1;
+		uint64_t moved[1][2] = { { UINT64_MAX, 0 } };
+		struct flat_tree t2;
+		struct flat_index up;
+
+		ft_splice(&t2, &t, 0, on ? 0 : 1, &low, on ? 1 : 0,
+			  &moved[0][0], &moved[0][1]);
+		flat_index_update(&up, &ix, &t2, (const uint64_t(*)[2])moved,
+				  1);
+		flat_index_free(&ix);
+		ft_unref(&t);
+		t = t2;
+		ix = up;
+		ix.tree = &t;
+		replans += ix.outside == 0;
+		if (step % 97 == 0 || ix.outside == 0) {
+			ck_assert(flat_index_verify(&ix));
+			check_addr(&ix, r + !on, n + on, low.start);
+			check_addr(&ix, r + !on, n + on, r[1].start);
+			check_addr(&ix, r + !on, n + on, r[n].last);
+		}
+		ck_assert_uint_eq(ix.shift, plain.shift);
+	}
+	ck_assert_uint_gt(replans, 1);
+	flat_index_free(&ix);
+	flat_index_free(&plain);
+	ft_unref(&t);
+	ft_unref(&tp);
 	g_free(r);
 	g_rand_free(rng);
 }
@@ -584,6 +645,7 @@ index_suite(void)
 	tcase_add_test(tc, index_edges_of_the_space);
 	tcase_add_test(tc, index_empty_finds_nothing);
 	tcase_add_test(tc, index_clustered_map_descends);
+	tcase_add_test(tc, index_far_outlier_left_to_descent);
 	tcase_add_test(tc, index_large_sparse_uses_little_memory);
 	tcase_add_loop_test(tc, index_update_matches_build, 0, 5);
 	tcase_add_test(tc, ftree_bulk_insert_and_remove_all);
