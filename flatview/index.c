@@ -303,12 +303,14 @@ writer_finish(struct writer *w)
 }
 
 /*
- * Ranges left out at each end when the bucket size is worked out: 1/32 of
- * them.  A few ranges far from the others (a page at 0x1000 below a map
- * at 4 GiB) would otherwise set the span, and spread the bulk of the
- * ranges over a few buckets that each meet a dozen.
+ * Ranges left out at each end when the bucket size is worked out: 1/1024
+ * of them.  A few ranges far from the others (a page at 0x1000 below a
+ * map at 4 GiB) would otherwise set the span, and spread the bulk of the
+ * ranges over a few buckets that each meet a dozen.  Only a handful: the
+ * low RAM of a machine whose hundreds of BARs sit together at 32 GiB is
+ * not an outlier (and views under 1024 ranges keep their whole span).
  */
-#define INDEX_TRIM_SHIFT 5
+#define INDEX_TRIM_SHIFT 10
 
 /* Plan the geometry for @t: base, bucket size and number of pages. */
 static void
