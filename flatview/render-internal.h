@@ -123,6 +123,11 @@ enum scratch_buf {
 	SCRATCH_SPAN_PIECES,
 	SCRATCH_SPAN_ITEMS,
 	SCRATCH_MAP,
+	/* The windowed re-render's new ranges, the replacement of one
+	 * window, and the addresses that changed leaves (update.c). */
+	SCRATCH_NEW_RANGES,
+	SCRATCH_REPLACEMENT,
+	SCRATCH_MOVED,
 	SCRATCH_NR,
 };
 
@@ -202,8 +207,9 @@ struct range_sink {
 size_t render_sweep(const struct render *r, const struct sort_item *by_start,
 		    struct range_sink *out, unsigned *ret_flags);
 
-/* @r's pieces as merged flat ranges (g_free them); @r->nr must be > 0. */
-struct flat_range *render_ranges_new(const struct render *r, size_t *ret_nr);
+/* @r's pieces as merged flat ranges, in @r's scratch array
+ * SCRATCH_NEW_RANGES (valid until its next use). */
+struct flat_range *render_ranges(const struct render *r, size_t *ret_nr);
 
 /* QEMU's merge rule for two adjacent ranges from different pieces; offsets
  * compare in 128 bits, so a window ending at 2^64 never meets offset 0. */

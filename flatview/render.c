@@ -641,10 +641,13 @@ render_scratch_free(struct render_scratch *s)
 }
 
 struct flat_range *
-render_ranges_new(const struct render *r, size_t *ret_nr)
+render_ranges(const struct render *r, size_t *ret_nr)
 {
 	struct range_sink out = {
-		.arr = g_new(struct flat_range, r->nr ? 2 * r->nr : 1),
+		.arr = render_scratch_get(r->scratch, SCRATCH_NEW_RANGES,
+					  (r->nr ? 2 * r->nr : 1) *
+						  sizeof(struct flat_range),
+					  false),
 	};
 	unsigned flags;
 

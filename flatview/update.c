@@ -539,24 +539,29 @@ merge_windows(struct change *c)
 	c->nr_w = n;
 }
 
+/* The ranges replacing a window, with room for all of them. */
+struct replacement {
+	struct flat_range *r;
+	size_t nr;
+};
+
 /* Append @fr to @out, merging with the last range if allowed. */
 static void
-append_range(GArray *out, const struct flat_range *fr)
+append_range(struct replacement *out, const struct flat_range *fr)
 {
-	struct flat_range *last =
-		out->len ? &g_array_index(out, struct flat_range, out->len - 1) :
-			   NULL;
+	struct flat_range *last = out->nr ? &out->r[out->nr - 1] : NULL;
 
 	if (last && render_can_merge(last, fr)) {
 		last->last = fr->last;
 	} else {
-		g_array_append_val(out, *fr);
+		out->r[out->nr++] = *fr;
 	}
 }
 
 /* Append [@s, @l] of old range @o. */
 static void
-append_part(GArray *out, const struct flat_range *o, uint64_t s, uint64_t l)
+append_part(struct replacement *out, const struct flat_range *o, uint64_t s,
+	    uint64_t l)
 {
 	struct flat_range fr = *o;
 
@@ -574,9 +579,10 @@ append_part(GArray *out, const struct flat_range *o, uint64_t s, uint64_t l)
  */
 static void
 splice_window(struct flat_tree *t, uint64_t lo, uint64_t hi,
-	      const struct flat_range *nw, size_t nr_new, GArray *repl,
-	      uint64_t moved[2])
+	      const struct flat_range *nw, size_t nr_new,
+	      struct render_scratch *scratch, uint64_t moved[2])
 {
+	struct replacement repl;
 	uint64_t wlo = lo ? lo - 1 : 0, whi = hi != UINT64_MAX ? hi + 1 : hi;
 	size_t a = ft_first_ending_at_or_above(t, wlo), z = a;
 	const struct flat_range *first = NULL, *last = NULL;
@@ -594,18 +600,20 @@ splice_window(struct flat_tree *t, uint64_t lo, uint64_t hi,
 	if (a == z && !nr_new) {
 		return;
 	}
-	g_array_set_size(repl, 0);
+	repl.r = render_scratch_get(scratch, SCRATCH_REPLACEMENT,
+				    (nr_new + 2) * sizeof(*repl.r), false);
+	repl.nr = 0;
 	if (first && first->start < lo) {
-		append_part(repl, first, first->start, MIN(first->last, lo - 1));
+		append_part(&repl, first, first->start,
+			    MIN(first->last, lo - 1));
 	}
 	for (size_t i = 0; i < nr_new; i++) {
-		append_range(repl, &nw[i]);
+		append_range(&repl, &nw[i]);
 	}
 	if (last && last->last > hi) {
-		append_part(repl, last, MAX(last->start, hi + 1), last->last);
+		append_part(&repl, last, MAX(last->start, hi + 1), last->last);
 	}
-	ft_splice(&out, t, a, z, (const struct flat_range *)(void *)repl->data,
-		  repl->len, &moved[0], &moved[1]);
+	ft_splice(&out, t, a, z, repl.r, repl.nr, &moved[0], &moved[1]);
 	ft_unref(t);
 	*t = out;
 }
@@ -613,16 +621,16 @@ splice_window(struct flat_tree *t, uint64_t lo, uint64_t hi,
 /*
  * @fv's ranges: @cur's, with each window spliced in, last window first so
  * that the positions of the earlier ones hold.  Returns the addresses of
- * the ranges that changed leaves, one pair per window (g_free it).
+ * the ranges that changed leaves, one pair per window (in @scratch).
  */
 static uint64_t (*splice(struct memspace_flatview *fv,
 			 const struct memspace_flatview *cur,
 			 const struct change *c, const struct flat_range *nw,
-			 size_t nr_new))[2]
+			 size_t nr_new, struct render_scratch *scratch))[2]
 {
-	uint64_t (*moved)[2] =
-		g_malloc(sizeof(*moved) * (c->nr_w ? c->nr_w : 1));
-	GArray *repl = g_array_new(FALSE, FALSE, sizeof(struct flat_range));
+	uint64_t (*moved)[2] = render_scratch_get(
+		scratch, SCRATCH_MOVED,
+		sizeof(*moved) * (c->nr_w ? c->nr_w : 1), false);
 	struct flat_tree t = cur->tree;
 	size_t end = nr_new;
 
@@ -636,10 +644,9 @@ static uint64_t (*splice(struct memspace_flatview *fv,
 		moved[k][0] = UINT64_MAX;
 		moved[k][1] = 0;
 		splice_window(&t, c->w[k].lo, c->w[k].hi, nw + begin,
-			      end - begin, repl, moved[k]);
+			      end - begin, scratch, moved[k]);
 		end = begin;
 	}
-	g_array_free(repl, TRUE);
 	fv->tree = t;
 	fv->nr = t.nr;
 	return moved;
@@ -871,18 +878,16 @@ render_partial(struct memspace_flatview *cur, struct memspace_region *root,
 			return NULL;
 		}
 	}
-	nw = render_ranges_new(&r, &nr_new);
+	nw = render_ranges(&r, &nr_new);
 	fv = flatview_new_empty(root);
 	fv->scratch = cur->scratch;
 	cur->scratch = NULL;
 	fv->gen = gen;
-	moved = splice(fv, cur, c, nw, nr_new);
-	g_free(nw);
+	moved = splice(fv, cur, c, nw, nr_new, r.scratch);
 	/* No range is unmergeable: neither @cur's nor the new pieces. */
 	record_delta(fv, cur, c);
 	flat_index_update(&fv->index, &cur->index, &fv->tree,
 			  (const uint64_t(*)[2])moved, c->nr_w);
-	g_free(moved);
 	update_trace(cur, fv, c);
 	return fv;
 }
