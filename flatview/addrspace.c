@@ -272,7 +272,7 @@ guint_cmp(gconstpointer a, gconstpointer b)
 static GArray *
 publish_groups(struct memspace *ms, struct as_groups *gr, uint64_t gen)
 {
-	GArray *changes = g_array_new(FALSE, FALSE, sizeof(struct as_change));
+	GArray *changes;
 	/* Few groups and few changed slots, as a rule: on the stack. */
 	struct memspace_flatview *views_buf[16] = { NULL };
 	struct memspace_flatview **views =
@@ -308,14 +308,17 @@ publish_groups(struct memspace *ms, struct as_groups *gr, uint64_t gen)
 	if (nr_groups > 1) {
 		qsort(changed, nr_changed, sizeof(*changed), guint_cmp);
 	}
+	changes = g_array_sized_new(FALSE, FALSE, sizeof(struct as_change),
+				    nr_changed);
+	g_array_set_size(changes, nr_changed);
 	for (guint j = 0; j < nr_changed; j++) {
 		struct as_slot *sl = slot(ms, changed[j]);
 		struct memspace_flatview *fv = views[gr->group_of[changed[j]]];
-		struct as_change ch = { sl->as, sl->current };
 
+		g_array_index(changes, struct as_change, j) =
+			(struct as_change){ sl->as, sl->current };
 		sl->current = fv;
 		addrspace_publish_view(sl->as, memspace_flatview_ref(fv));
-		g_array_append_val(changes, ch);
 	}
 	for (guint k = 0; k < gr->nr; k++) {
 		memspace_flatview_unref(views[k]);
