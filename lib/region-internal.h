@@ -156,9 +156,11 @@ void region_put(struct memspace_region *mr, GPtrArray *dead,
 
 /*
  * Whether adding @child to @parent is allowed by the graph: -ELOOP if
- * @child would contain @parent, or if an alias would then show its own
- * ancestor so that rendering recurses without end; 0 otherwise.  @child is
- * linked into @parent at @offset only for the duration of the check.
+ * @child would contain @parent, if an alias would then show its own
+ * ancestor so that rendering recurses without end, or if some address
+ * space's render would then go round cycles too long; 0 otherwise.
+ * @child is linked into @parent at @offset only for the duration of the
+ * check.
  */
 int region_check_add(struct memspace_region *parent,
 		     struct memspace_region *child, uint64_t offset,
