@@ -400,6 +400,11 @@ memspace_addrspace_create(struct memspace *ms, const char *name,
 		errno = EDEADLK;
 		return NULL;
 	}
+	if (region_check_root(root) < 0) {
+		updater_commit(ms, -ELOOP);
+		errno = ELOOP;
+		return NULL;
+	}
 	as = g_new0(struct memspace_addrspace, 1);
 	as->ms = memspace_ref(ms);
 	as->name = g_strdup(name);

@@ -131,6 +131,9 @@ memspace_free(struct memspace *ms)
 {
 	assert(ms->addrspaces->len == 0);
 	g_ptr_array_free(ms->addrspaces, TRUE);
+	if (ms->cycle_seeds) {
+		g_ptr_array_free(ms->cycle_seeds, TRUE);
+	}
 	ms->hook->finish(ms);
 	reclaim_finish(ms);
 	g_rec_mutex_clear(&ms->lock);

@@ -95,6 +95,11 @@ struct commit_hook {
  * @cyclic: the region graph has had a cycle (an alias showing an ancestor,
  *	lib/region-cycle.c); from then on dropping a reference looks for
  *	reference cycles that nothing outside holds any more.
+ * @cycle_seeds: regions whose mapping closed a cycle of the region graph,
+ *	each once (flagged in its cycle_seed); every cycle passes through one
+ *	(lib/region-cycle.c).  A region leaves when freed; one whose cycle
+ *	is broken stays, which costs only a needless check.  NULL before the
+ *	first.
  * @addrspaces: address spaces in creation order.
  * @empty_view: the shared view of address spaces that render nothing.
  * @as_slots: what a commit reads of each address space, in the order of
@@ -128,6 +133,7 @@ struct memspace {
 	bool touched_overflow;
 	uint64_t view_serial;	/* last serial given to a flat view */
 	bool cyclic;
+	GPtrArray *cycle_seeds;
 	GPtrArray *addrspaces;
 	struct memspace_flatview *empty_view;
 	GArray *as_slots;

@@ -8,16 +8,35 @@
  * inside itself at the same place, or sliding by so little per pass that
  * the recursion practically never ends.
  *
- * The rule: rendering a region with its whole extent visible (the most any
- * root can show of it) must not pass through that region nested in itself
- * more than REGION_NEST_MAX times, nor take more than NEST_STEPS_MAX steps
- * inside such nested passes.  Only a mutation that closes a cycle, or
- * changes the geometry of a region on one, can break the rule, and only
- * for cycles through that region, so the check walks from it alone, and
- * only after a bidirectional search found a cycle; that search costs
- * O(min(what the region reaches, what reaches it)), so building a tree in
- * any order stays linear.  Disabled regions count as enabled (they may be
- * enabled later, and render traces walk them).
+ * The rule has two parts.  First, rendering a region with its whole
+ * extent visible (the most any root can show of it) must not pass through
+ * that region nested in itself more than REGION_NEST_MAX times, nor take
+ * more than NEST_STEPS_MAX steps inside such nested passes.  Only a
+ * mutation that closes a cycle, or changes the geometry of a region on
+ * one, can break that, and only for cycles through that region, so the
+ * check walks from it alone.
+ *
+ * Second, several cycles through one region multiply each other without
+ * nesting any one region deeply (a container holding two aliases of itself
+ * forks at every pass), and what multiplies depends on the window a root
+ * gives them, which no region's own extent bounds: an ancestor may clip
+ * the cycle away entirely while an address space rooted below it shows it
+ * whole.  So the render of every address space, from its root, must take
+ * at most NEST_STEPS_MAX steps inside nested passes (a pass through a
+ * region the walk is already inside, and all below it).  Acyclic parts
+ * count nothing, so a large tree is never refused for its size.  It is
+ * checked, for the roots whose render reaches the change, by any mapping
+ * or geometry change of a region that reaches a cycle (moving a cycle
+ * into a root's window counts), and by creating an address space on a
+ * root that reaches one.
+ *
+ * Every cycle passes through the child of the mapping that closed it
+ * (the last of its edges made), which is kept in ms->cycle_seeds; whether
+ * a region reaches a cycle, or closes one, is a bidirectional search that
+ * costs O(min(what the region reaches, what reaches the other side)), so
+ * building a tree in any order stays linear, and without a cycle nothing
+ * more is done.  Disabled regions count as enabled (they may be enabled
+ * later, and render traces walk them).
  *
  * Reference cycles: an alias holds a reference on its target, so such a
  * cycle also holds itself alive.  Once the graph had a cycle, dropping a
@@ -26,15 +45,11 @@
  */
 #include "config.h"
 
+#include "addrspace-internal.h"
 #include "region-internal.h"
 
+/* Steps a render may take inside nested passes (both parts of the rule). */
 #define NEST_STEPS_MAX (1u << 20)
-/*
- * Steps of a walk from the top of the tree: fan-out through aliases of
- * ancestors (a container holding two aliases of itself) multiplies the
- * steps of every render below without nesting any one region deeply.
- */
-#define WALK_STEPS_MAX (1u << 22)
 
 /* ---- reachability --------------------------------------------------------- */
 
@@ -89,6 +104,16 @@ search_step(struct search *s)
 	return false;
 }
 
+/* Advance both sides in turn until they meet or either runs out. */
+static bool
+search_meet(struct search *fwd, struct search *bwd, bool met)
+{
+	while (!met && fwd->stack->len && bwd->stack->len) {
+		met = search_step(fwd) || search_step(bwd);
+	}
+	return met;
+}
+
 /*
  * Whether some region reachable from @from (inclusive, through subregion
  * and alias edges) reaches @to's side: @to itself if @to_is_pred is false,
@@ -121,96 +146,189 @@ graph_meets(struct memspace_region *from, struct memspace_region *to,
 	} else {
 		met |= search_visit(&bwd, to);
 	}
-	while (!met && fs->len && bs->len) {
-		met = search_step(&fwd) || search_step(&bwd);
+	return search_meet(&fwd, &bwd, met);
+}
+
+static bool
+has_cycle_seeds(const struct memspace *ms)
+{
+	return ms->cycle_seeds && ms->cycle_seeds->len;
+}
+
+/*
+ * Whether @from reaches (or is) a region of ms->cycle_seeds, that is, a
+ * cycle: searched from both sides like graph_meets(), so the cost is
+ * that of the smaller of what @from reaches and what reaches the seeds.
+ */
+static bool
+reaches_cycle(struct memspace_region *from)
+{
+	struct memspace *ms = from->ms;
+	g_autoptr(GPtrArray) fs = g_ptr_array_new();
+	g_autoptr(GPtrArray) bs = g_ptr_array_new();
+	uint64_t e = (ms->visit_epoch += 2);
+	struct search fwd = { fs, e - 1, e, true };
+	struct search bwd = { bs, e, e - 1, false };
+	bool met = false;
+
+	search_visit(&fwd, from);
+	for (guint i = 0; i < ms->cycle_seeds->len; i++) {
+		met |= search_visit(&bwd, ms->cycle_seeds->pdata[i]);
 	}
-	return met;
+	return search_meet(&fwd, &bwd, met);
+}
+
+static void
+seed_add(struct memspace_region *mr)
+{
+	struct memspace *ms = mr->ms;
+
+	if (mr->cycle_seed) {
+		return;
+	}
+	if (!ms->cycle_seeds) {
+		ms->cycle_seeds = g_ptr_array_new();
+	}
+	mr->cycle_seed = true;
+	g_ptr_array_add(ms->cycle_seeds, mr);
+}
+
+void
+region_cycle_forget(struct memspace_region *mr)
+{
+	if (mr->cycle_seed) {
+		g_ptr_array_remove_fast(mr->ms->cycle_seeds, mr);
+		mr->cycle_seed = false;
+	}
 }
 
 /* ---- the window-aware check ------------------------------------------------ */
 
-struct nest_frame {
+struct walk_frame {
 	struct memspace_region *mr;
 	i128 base;
 	i128 cs, ce; /* clip, unbounded: the walk is shift-invariant */
-	uint32_t nest; /* passes through the checked region above */
+	uint32_t nest; /* passes through the counted region above */
+	bool nested; /* inside a pass through a region walked further up */
+	bool leave; /* marks the end of @mr's subtree */
 };
 
-/*
- * Walk @x as the renderer would with its whole extent visible (ignoring
- * enabled flags) and count how deeply it nests in itself; with
- * @max_steps, also refuse a walk of more steps than that in all.
- */
+/* Push the step into @mr at @base: -ELOOP if it nests @x too deeply. */
 static int
-check_walk(struct memspace_region *x, size_t max_steps)
+walk_push(GArray *stack, const struct walk_frame *from,
+	  struct memspace_region *mr, i128 base, struct memspace_region *x)
 {
-	g_autoptr(GArray) stack = g_array_new(FALSE, FALSE,
-					      sizeof(struct nest_frame));
-	struct nest_frame f = { x, 0, 0, (i128)x->size, 0 };
-	size_t nested_steps = 0, steps = 0;
+	struct walk_frame f = {
+		mr, base, from->cs, from->ce, from->nest + (mr == x),
+		from->nested, false,
+	};
 
-	g_array_append_val(stack, f);
-	while (stack->len) {
-		struct memspace_region *child;
-		i128 cs, ce;
-
-		f = g_array_index(stack, struct nest_frame, stack->len - 1);
-		g_array_set_size(stack, stack->len - 1);
-		cs = f.base > f.cs ? f.base : f.cs;
-		ce = f.base + (i128)f.mr->size < f.ce ?
-			     f.base + (i128)f.mr->size : f.ce;
-		if (cs >= ce) {
-			continue;
-		}
-		if ((f.nest && ++nested_steps > NEST_STEPS_MAX) ||
-		    ++steps > max_steps) {
-			return -ELOOP;
-		}
-		if (f.mr->alias) {
-			struct nest_frame t = {
-				f.mr->alias, f.base - (i128)f.mr->alias_offset,
-				cs, ce, f.nest + (f.mr->alias == x),
-			};
-
-			if (t.nest > REGION_NEST_MAX) {
-				return -ELOOP;
-			}
-			g_array_append_val(stack, t);
-		}
-		region_for_each_child(child, f.mr) {
-			struct nest_frame c = {
-				child, f.base + (i128)child->addr, cs, ce,
-				f.nest + (child == x),
-			};
-
-			if (c.base >= ce || c.base + (i128)child->size <= cs) {
-				continue;
-			}
-			if (c.nest > REGION_NEST_MAX) {
-				return -ELOOP;
-			}
-			g_array_append_val(stack, c);
-		}
+	if (f.nest > REGION_NEST_MAX) {
+		return -ELOOP;
 	}
+	g_array_append_val(stack, f);
 	return 0;
 }
 
+/*
+ * Walk @from as the renderer would with its whole extent visible
+ * (ignoring enabled flags): -ELOOP if it passes through @x nested in
+ * itself more than REGION_NEST_MAX times or takes more than
+ * NEST_STEPS_MAX steps inside such passes; with @x NULL, if it takes more
+ * than NEST_STEPS_MAX steps inside nested passes through any region.
+ */
 static int
-check_nesting(struct memspace_region *x)
+check_walk(struct memspace_region *from, struct memspace_region *x)
 {
-	struct memspace_region *top = x;
-	int ret;
+	g_autoptr(GArray) stack = g_array_new(FALSE, FALSE,
+					      sizeof(struct walk_frame));
+	struct walk_frame f = { from, 0, 0, (i128)from->size, 0, false, false };
+	size_t nested_steps = 0;
+	int ret = 0;
 
-	/* Renders start at any ancestor: bound the fan-out from the top,
-	 * in the same walk when @x is the top. */
-	while (top->parent) {
-		top = top->parent;
+	g_array_append_val(stack, f);
+	while (stack->len && !ret) {
+		struct memspace_region *child;
+
+		f = g_array_index(stack, struct walk_frame, stack->len - 1);
+		g_array_set_size(stack, stack->len - 1);
+		if (f.leave) {
+			f.mr->on_walk--;
+			continue;
+		}
+		f.cs = f.base > f.cs ? f.base : f.cs;
+		f.ce = f.base + (i128)f.mr->size < f.ce ?
+			       f.base + (i128)f.mr->size : f.ce;
+		if (f.cs >= f.ce) {
+			continue;
+		}
+		f.nested |= f.mr->on_walk > 0;
+		if ((x ? f.nest != 0 : f.nested) &&
+		    ++nested_steps > NEST_STEPS_MAX) {
+			ret = -ELOOP;
+			break;
+		}
+		/* Left after its subtree, which is pushed above. */
+		f.mr->on_walk++;
+		f.leave = true;
+		g_array_append_val(stack, f);
+		f.leave = false;
+		if (f.mr->alias) {
+			ret = walk_push(stack, &f, f.mr->alias,
+					f.base - (i128)f.mr->alias_offset, x);
+		}
+		region_for_each_child(child, f.mr) {
+			i128 base = f.base + (i128)child->addr;
+
+			if (ret || base >= f.ce ||
+			    base + (i128)child->size <= f.cs) {
+				continue;
+			}
+			ret = walk_push(stack, &f, child, base, x);
+		}
 	}
-	if (top == x) {
-		return check_walk(x, WALK_STEPS_MAX);
+	/* Leave the regions the walk was still inside. */
+	for (guint i = 0; i < stack->len; i++) {
+		f = g_array_index(stack, struct walk_frame, i);
+		if (f.leave) {
+			f.mr->on_walk--;
+		}
 	}
-	ret = check_walk(x, SIZE_MAX);
-	return ret ? ret : check_walk(top, WALK_STEPS_MAX);
+	return ret;
+}
+
+/*
+ * Walk the root of every address space whose render reaches @changed:
+ * -ELOOP if one takes more than NEST_STEPS_MAX steps inside nested
+ * passes.  Renders start only there, and each root shows what it shows
+ * whatever the rest of the tree clips.
+ */
+static int
+check_roots(struct memspace_region *changed)
+{
+	struct memspace *ms = changed->ms;
+	g_autoptr(GPtrArray) stack = g_ptr_array_new();
+	uint64_t e = (ms->visit_epoch += 2);
+	struct search up = { stack, e, e - 1, false };
+
+	search_visit(&up, changed);
+	while (stack->len) {
+		search_step(&up);
+	}
+	for (guint i = 0; i < ms->addrspaces->len; i++) {
+		struct memspace_addrspace *as = ms->addrspaces->pdata[i];
+		int ret;
+
+		if (as->root->visit_mark != e) {
+			continue;
+		}
+		as->root->visit_mark = e - 1; /* walked: once is enough */
+		ret = check_walk(as->root, NULL);
+		if (ret < 0) {
+			return ret;
+		}
+	}
+	return 0;
 }
 
 /* Whether @mr is @of or one of its ancestors. */
@@ -232,22 +350,28 @@ region_check_add(struct memspace_region *parent, struct memspace_region *child,
 	struct memspace_region *next;
 	uint64_t old_addr = child->addr;
 	int32_t old_priority = child->priority;
+	bool closes = graph_meets(child, parent, false, false);
 	int ret;
 
-	if (!graph_meets(child, parent, false, false)) {
-		return 0;
-	}
-	if (is_ancestor(child, parent)) {
+	if (closes && is_ancestor(child, parent)) {
 		return -ELOOP;
 	}
-	/* Link @child for the walk (at the head: order does not matter). */
+	/* Only a cycle can make renders long: one closed here, or one
+	 * @child brings into the views that show @parent. */
+	if (!closes && (!has_cycle_seeds(parent->ms) || !reaches_cycle(child))) {
+		return 0;
+	}
+	/* Link @child for the walks (at the head: order does not matter). */
 	next = parent->first_child;
 	child->addr = offset;
 	child->priority = priority;
 	child->parent = parent;
 	child->next_sibling = next;
 	parent->first_child = child;
-	ret = check_nesting(child);
+	ret = closes ? check_walk(child, child) : 0;
+	if (ret == 0) {
+		ret = check_roots(parent);
+	}
 	parent->first_child = next;
 	child->parent = NULL;
 	child->next_sibling = NULL;
@@ -255,8 +379,9 @@ region_check_add(struct memspace_region *parent, struct memspace_region *child,
 	 * it shifts the view (memspace_region_set_address()). */
 	child->addr = old_addr;
 	child->priority = old_priority;
-	if (ret == 0) {
+	if (ret == 0 && closes) {
 		parent->ms->cyclic = true;
+		seed_add(child);
 	}
 	return ret;
 }
@@ -264,10 +389,30 @@ region_check_add(struct memspace_region *parent, struct memspace_region *child,
 int
 region_check_geometry(struct memspace_region *mr)
 {
-	if (!graph_meets(mr, mr, true, true)) {
+	int ret;
+
+	/* Without a cycle, no geometry makes renders long. */
+	if (!has_cycle_seeds(mr->ms)) {
 		return 0;
 	}
-	return check_nesting(mr);
+	if (graph_meets(mr, mr, true, true)) {
+		ret = check_walk(mr, mr);
+		if (ret < 0) {
+			return ret;
+		}
+	} else if (!reaches_cycle(mr)) {
+		return 0;
+	}
+	return check_roots(mr);
+}
+
+int
+region_check_root(struct memspace_region *root)
+{
+	if (!has_cycle_seeds(root->ms) || !reaches_cycle(root)) {
+		return 0;
+	}
+	return check_walk(root, NULL);
 }
 
 /* ---- reference cycles ------------------------------------------------------ */

@@ -9,7 +9,9 @@
  * - the subregion edges form a forest; with alias-target edges the graph
  *   may have cycles (an alias showing an ancestor), but rendering any
  *   region never passes through one region nested in itself more than
- *   REGION_NEST_MAX times (lib/region-cycle.c);
+ *   REGION_NEST_MAX times, and rendering an address space's root takes
+ *   a bounded number of steps inside such nested passes
+ *   (lib/region-cycle.c);
  * - a region has at most one parent, which holds one reference on it.
  */
 #ifndef MEMSPACE_REGION_INTERNAL_H
@@ -92,6 +94,9 @@ struct memspace_region {
 	uint64_t serial;
 	/* Marker for graph walks (compared with ms->visit_epoch). */
 	uint64_t visit_mark;
+	/* Passes of the cycle check's walk now inside this region. */
+	uint32_t on_walk;
+	bool cycle_seed;	/* in ms->cycle_seeds */
 	/* Reclaim epoch the region is queued on after dying (0: none). */
 	uint64_t zombie_seq;
 
@@ -151,9 +156,11 @@ void region_put(struct memspace_region *mr, GPtrArray *dead,
 
 /*
  * Whether adding @child to @parent is allowed by the graph: -ELOOP if
- * @child would contain @parent, or if an alias would then show its own
- * ancestor so that rendering recurses without end; 0 otherwise.  @child is
- * linked into @parent at @offset only for the duration of the check.
+ * @child would contain @parent, if an alias would then show its own
+ * ancestor so that rendering recurses without end, or if some address
+ * space's render would then go round cycles too long; 0 otherwise.
+ * @child is linked into @parent at @offset only for the duration of the
+ * check.
  */
 int region_check_add(struct memspace_region *parent,
 		     struct memspace_region *child, uint64_t offset,
@@ -161,10 +168,20 @@ int region_check_add(struct memspace_region *parent,
 
 /*
  * Whether @mr, whose address, size or alias offset just changed, lets
- * rendering recurse without end (-ELOOP; the caller restores the old
+ * rendering recurse without end, or some address space's render take
+ * too many steps through cycles (-ELOOP; the caller restores the old
  * value) or not (0).
  */
 int region_check_geometry(struct memspace_region *mr);
+
+/*
+ * Whether an address space may be rooted at @root: -ELOOP if its render
+ * would take too many steps through cycles of the graph, 0 otherwise.
+ */
+int region_check_root(struct memspace_region *root);
+
+/* Drop @mr, being freed, from ms->cycle_seeds. */
+void region_cycle_forget(struct memspace_region *mr);
 
 /*
  * Free the reference cycles among the regions reachable from each region

@@ -314,6 +314,7 @@ destroy_one(struct memspace_region *mr, GPtrArray *dead, GPtrArray *survivors)
 		g_ptr_array_free(mr->aliased_by, TRUE);
 	}
 	forget_touched(mr->ms, mr);
+	region_cycle_forget(mr);
 	region_listen_free(mr);
 	if (mr->host_owned) {
 		munmap(mr->host, mr->host_size);

@@ -32,8 +32,12 @@ extern "C" {
  *
  * Context: updater.
  * Return: the address space, or NULL with errno set to EINVAL (NULL
- * argument), EXDEV (@root belongs to another context) or EDEADLK (called
- * from a listener callback).
+ * argument), EXDEV (@root belongs to another context), EDEADLK (called
+ * from a listener callback) or ELOOP (@root reaches a cycle of the region
+ * graph, an alias showing an ancestor, and its render would take more
+ * than 2^20 steps inside passes through a region already being rendered,
+ * as memspace_region_add_subregion() refuses for existing address spaces;
+ * nothing changes).
  */
 struct memspace_addrspace *
 memspace_addrspace_create(struct memspace *ms, const char *name,

@@ -276,12 +276,18 @@ struct memspace_region *memspace_region_unref(struct memspace_region *mr);
  * -EEXIST: @child is already a subregion of @parent;
  * -EBUSY: @child is already a subregion of another region;
  * -ELOOP: @child would contain @parent, or rendering would recurse without
- *	end: an alias would then show one of its ancestors so that some
- *	region, rendered with its whole extent visible, passes through itself
- *	nested more than 64 deep (or takes more than 2^20 steps in such
- *	passes).  An alias showing an ancestor through a window that never
- *	reaches the alias again (Arm SSE-200) is fine.  Decided here, so the
- *	call fails and nothing changes; disabled regions count as enabled;
+ *	end or at too high a cost: an alias would then show one of its
+ *	ancestors so that some region, rendered with its whole extent
+ *	visible, passes through itself nested more than 64 deep (or takes
+ *	more than 2^20 steps in such passes); or the render of some address
+ *	space, from its root, would take more than 2^20 steps inside passes
+ *	through a region already being rendered (several aliases of one
+ *	container fork at every pass).  The latter is checked whenever
+ *	@child reaches a cycle (an alias showing an ancestor), even if this
+ *	mapping closes none: it may bring the cycle into a view.  An alias
+ *	showing an ancestor through a window that never reaches the alias
+ *	again (Arm SSE-200) is fine.  Decided here, so the call fails and
+ *	nothing changes; disabled regions count as enabled;
  * -EDEADLK: called from a listener callback.
  */
 int memspace_region_add_subregion(struct memspace_region *parent,
@@ -382,8 +388,9 @@ int memspace_region_set_romd(struct memspace_region *mr, bool romd);
  *
  * Context: updater.
  * Return: 0, or -EINVAL or -EDEADLK as memspace_region_set_enabled(), or
- * -ELOOP (rendering would then recurse without end, as for
- * memspace_region_add_subregion(); nothing changes).
+ * -ELOOP (@mr reaches a cycle, and rendering would then recurse without
+ * end or at too high a cost, as for memspace_region_add_subregion();
+ * nothing changes).
  */
 int memspace_region_set_address(struct memspace_region *mr, uint64_t addr);
 
@@ -394,9 +401,9 @@ int memspace_region_set_address(struct memspace_region *mr, uint64_t addr);
  *
  * Context: updater.
  * Return: 0, or -EINVAL (NULL), -EDEADLK (called from a listener callback),
- * -ERANGE (@mr has host memory and @size exceeds it) or -ELOOP (rendering
- * would then recurse without end, as for memspace_region_add_subregion();
- * nothing changes).  An alias's window may run past 2^64 (clipped when
+ * -ERANGE (@mr has host memory and @size exceeds it) or -ELOOP (@mr
+ * reaches a cycle, and rendering would then recurse without end or at too
+ * high a cost, as for memspace_region_add_subregion(); nothing changes).  An alias's window may run past 2^64 (clipped when
  * rendered).
  */
 int memspace_region_set_size(struct memspace_region *mr, uint64_t size);
@@ -410,8 +417,9 @@ int memspace_region_set_size(struct memspace_region *mr, uint64_t size);
  *
  * Context: updater.
  * Return: 0, or -EINVAL (NULL), -ENOTTY (@mr is not an alias), -EDEADLK or
- * -ELOOP (rendering would then recurse without end, as for
- * memspace_region_add_subregion(); nothing changes).
+ * -ELOOP (@mr reaches a cycle, and rendering would then recurse without
+ * end or at too high a cost, as for memspace_region_add_subregion();
+ * nothing changes).
  */
 int memspace_region_set_alias_offset(struct memspace_region *mr,
 				     uint64_t offset);

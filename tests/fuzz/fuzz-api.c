@@ -341,6 +341,24 @@ has_cycle(const struct fuzz *f)
 	return false;
 }
 
+/* Whether node @from reaches a node on a cycle (or is one). */
+static bool
+reaches_cycle(const struct fuzz *f, int from)
+{
+	for (int i = 0; i < f->nr; i++) {
+		const struct node *n = &f->nodes[i];
+		bool on_cycle = n->target >= 0 && reaches(f, n->target, i);
+
+		for (int c = 0; !on_cycle && c < n->nr_children; c++) {
+			on_cycle = reaches(f, n->children[c], i);
+		}
+		if (on_cycle && reaches(f, from, i)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool
 is_terminating(const struct node *n)
 {
@@ -1022,7 +1040,9 @@ op_map(struct fuzz *f)
 		ret = memspace_region_add_subregion_overlap(f->nodes[parent].mr,
 							    addr, c->mr, prio);
 	}
-	if (!applied(f, "add_subregion", ret, reaches(f, child, parent))) {
+	/* Refused if it closes a cycle, or brings one into some view. */
+	if (!applied(f, "add_subregion", ret,
+		     reaches(f, child, parent) || reaches_cycle(f, child))) {
 		return;
 	}
 	c->addr = addr;
@@ -1195,7 +1215,12 @@ space_create(struct fuzz *f, int s, int root)
 	snprintf(name, sizeof(name), "as%d", s);
 	sp->as = memspace_addrspace_create(f->ms, name, f->nodes[root].mr);
 	if (getenv("FUZZ_API_TRACE")) {
-		fprintf(stderr, "%s on %s\n", name, f->nodes[root].name);
+		fprintf(stderr, "%s on %s%s\n", name, f->nodes[root].name,
+			sp->as ? "" : ": refused");
+	}
+	/* Refused only if the render would go round cycles too long. */
+	if (!sp->as && errno == ELOOP && reaches_cycle(f, root)) {
+		return;
 	}
 	CHECK(f, -1, sp->as, "addrspace_new on %s", f->nodes[root].name);
 	sp->mirror.ranges =

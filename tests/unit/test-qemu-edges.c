@@ -422,6 +422,142 @@ START_TEST(alias_fan_out_through_self_aliases_refused)
 }
 END_TEST
 
+/* Everything memspace_show() prints of the tree and of the views. */
+static char *
+show_all(void)
+{
+	g_autofree char *tree = show_text(MEMSPACE_SHOW_DISABLED);
+	g_autofree char *flat = show_text(MEMSPACE_SHOW_FLAT);
+
+	return g_strconcat(tree, flat, NULL);
+}
+
+/*
+ * The fuzz input's fan-out: container n0 holds n1 (all of n0) at 0x800
+ * and n3 (n1 from 0x2000) at 0x4000; n4 (n0's first 0x3000) is left for
+ * the test to map at 0x100.
+ */
+struct fan_out {
+	struct memspace_region *n0, *n1, *n3, *n4;
+};
+
+static struct fan_out
+fan_out_new(void)
+{
+	struct fan_out f;
+
+	f.n0 = tt_container("n0", 0x10000);
+	f.n1 = tt_alias("n1", f.n0, 0, 0x10000);
+	f.n3 = tt_alias("n3", f.n1, 0x2000, 0x10000);
+	f.n4 = tt_alias("n4", f.n0, 0, 0x3000);
+	tt_add(f.n0, 0x800, f.n1);
+	tt_add(f.n0, 0x4000, f.n3);
+	return f;
+}
+
+/*
+ * The same fan-out below ancestors that clip it away: the top of the tree
+ * shows nothing of it, but address spaces rooted at the container (and at
+ * one of its aliases) show it whole, some 735 million steps.  The cycle
+ * check walked from the top only and let the third alias through; the
+ * commit's render then grew its trace past 8 GiB.  (Found by fuzz-api:
+ * tests/fuzz/corpus/api/api-render-memory-blowup.)  Refused, and nothing
+ * changes: not the tree, not a view.
+ */
+START_TEST(alias_fan_out_below_clipping_ancestor_refused)
+{
+	struct memspace_region *n6 = tt_ram("n6", 0x800);
+	struct memspace_region *n2 = tt_romdev("n2", 0x1000);
+	struct fan_out f = fan_out_new();
+	struct memspace_region *n0 = f.n0;
+	struct memspace_addrspace *as[3];
+	struct memspace_flatview *held[3];
+	g_autofree char *before = NULL;
+	g_autofree char *after = NULL;
+
+	tt_add_prio(n6, 0x2000, n2, 2);
+	tt_add(n2, 0x1800, n0);
+	ck_assert_int_eq(memspace_region_set_enabled(n0, false), 0);
+	as[0] = tt_as("on-n0", n0);
+	as[1] = tt_as("on-n3", f.n3);
+	as[2] = tt_as("on-n6", n6);
+	for (int i = 0; i < 3; i++) {
+		held[i] = tt_hold_view(as[i]);
+	}
+	before = show_all();
+	ck_assert_int_eq(
+		memspace_region_add_subregion_overlap(n0, 0x100, f.n4, 2),
+		-ELOOP);
+	ck_assert_ptr_null(memspace_region_get_parent(f.n4));
+	after = show_all();
+	ck_assert_str_eq(after, before);
+	for (int i = 0; i < 3; i++) {
+		tt_assert_same_view(as[i], held[i]);
+	}
+	/* Enabled, the container's views render as a first render does. */
+	ck_assert_int_eq(memspace_region_set_enabled(n0, true), 0);
+	g_free(after);
+	after = test_format_view(as[0]);
+	{
+		struct memspace_addrspace *fresh = tt_as("fresh", n0);
+		g_autofree char *first = test_format_view(fresh);
+
+		ck_assert_str_eq(after, first);
+	}
+}
+END_TEST
+
+/*
+ * A fan-out no address space shows is allowed; then every change that
+ * would bring it into a view is refused, though none of them closes a
+ * cycle or touches a region on one: moving or mapping its container into
+ * the root's window, growing the root over it, rooting an address space
+ * at it.
+ */
+START_TEST(alias_fan_out_brought_into_view_refused)
+{
+	struct memspace_region *top = tt_container("top", 0x10000);
+	struct memspace_region *win = tt_container("win", 0x10000);
+	struct fan_out f = fan_out_new();
+	struct memspace_region *n0 = f.n0;
+	struct memspace_region *ram = tt_ram("ram", 0x1000);
+	struct memspace_addrspace *as = tt_as("top", top);
+	struct memspace_flatview *held;
+	g_autofree char *before = NULL;
+	g_autofree char *after = NULL;
+
+	tt_add(top, 0, ram);
+	tt_add(top, 0x20000, win);
+	tt_add(win, 0, n0);
+	tt_add_prio(n0, 0x100, f.n4, 2);
+	held = tt_hold_view(as);
+	before = show_all();
+	ck_assert_int_eq(memspace_region_set_address(win, 0), -ELOOP);
+	ck_assert_uint_eq(memspace_region_get_address(win), 0x20000);
+	ck_assert_int_eq(memspace_region_set_size(top, 0x30000), -ELOOP);
+	ck_assert_uint_eq(memspace_region_get_size(top), 0x10000);
+	ck_assert_ptr_null(memspace_addrspace_create(tt_ms, "n0", n0));
+	ck_assert_int_eq(errno, ELOOP);
+	after = show_all();
+	ck_assert_str_eq(after, before);
+	tt_assert_same_view(as, held);
+	/* Mapped again, into the window: refused; out of it: fine. */
+	ck_assert_int_eq(memspace_region_del_subregion(top, win), 0);
+	ck_assert_int_eq(memspace_region_add_subregion(top, 0, win),
+			 -ELOOP);
+	ck_assert_ptr_null(memspace_region_get_parent(win));
+	tt_add(top, 0x20000, win);
+	g_free(after);
+	after = show_all();
+	ck_assert_str_eq(after, before);
+	/* Without the third alias, the fan-out renders. */
+	ck_assert_int_eq(memspace_region_del_subregion(n0, f.n4), 0);
+	ck_assert_int_eq(memspace_region_set_address(win, 0), 0);
+	ck_assert_ptr_nonnull(tt_as("n0", n0));
+	ck_assert_ptr_eq(tt_section(as, 0).mr, ram);
+}
+END_TEST
+
 static Suite *
 qemu_edges_suite(void)
 {
@@ -437,6 +573,8 @@ qemu_edges_suite(void)
 	tcase_add_test(tc, alias_of_ancestor_of_size_0_renders_nothing);
 	tcase_add_test(tc, refused_add_keeps_root_address_and_priority);
 	tcase_add_test(tc, alias_fan_out_through_self_aliases_refused);
+	tcase_add_test(tc, alias_fan_out_below_clipping_ancestor_refused);
+	tcase_add_test(tc, alias_fan_out_brought_into_view_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("edges:show");
