@@ -96,7 +96,6 @@ struct memspace_region {
 	uint64_t visit_mark;
 	/* Passes of the cycle check's walk now inside this region. */
 	uint32_t on_walk;
-	bool cycle_seed;	/* in ms->cycle_seeds */
 	/* Reclaim epoch the region is queued on after dying (0: none). */
 	uint64_t zombie_seq;
 
@@ -104,6 +103,7 @@ struct memspace_region {
 	struct region_ioeventfds *ioeventfds;	/* RCU-published, or NULL */
 	GArray *coalesced;	/* struct coalesced_part, or NULL */
 	uint16_t log_count[3];	/* nested set_log() per dirty-log client */
+	bool cycle_seed;	/* in ms->cycle_seeds (in the padding here) */
 	uint64_t *dirty_bitmap[3];	/* per client, published once */
 	GList ram_link;		/* in ms->ram_regions (host memory only) */
 };
