@@ -104,6 +104,17 @@ search_step(struct search *s)
 	return false;
 }
 
+/* A forward search on @fs and a backward one on @bs, with fresh marks. */
+static void
+search_pair_init(struct memspace *ms, struct search *fwd, GPtrArray *fs,
+		 struct search *bwd, GPtrArray *bs)
+{
+	uint64_t e = (ms->visit_epoch += 2);
+
+	*fwd = (struct search){ fs, e - 1, e, true };
+	*bwd = (struct search){ bs, e, e - 1, false };
+}
+
 /* Advance both sides in turn until they meet or either runs out. */
 static bool
 search_meet(struct search *fwd, struct search *bwd, bool met)
@@ -124,13 +135,12 @@ static bool
 graph_meets(struct memspace_region *from, struct memspace_region *to,
 	    bool from_succ, bool to_pred)
 {
-	struct memspace *ms = from->ms;
 	g_autoptr(GPtrArray) fs = g_ptr_array_new();
 	g_autoptr(GPtrArray) bs = g_ptr_array_new();
-	uint64_t e = (ms->visit_epoch += 2);
-	struct search fwd = { fs, e - 1, e, true };
-	struct search bwd = { bs, e, e - 1, false };
+	struct search fwd, bwd;
 	bool met = false;
+
+	search_pair_init(from->ms, &fwd, fs, &bwd, bs);
 
 	/* Seeds: @from (or its successors) forward, @to (or its
 	 * predecessors) backward. */
@@ -163,17 +173,16 @@ has_cycle_seeds(const struct memspace *ms)
 static bool
 reaches_cycle(struct memspace_region *from)
 {
-	struct memspace *ms = from->ms;
 	g_autoptr(GPtrArray) fs = g_ptr_array_new();
 	g_autoptr(GPtrArray) bs = g_ptr_array_new();
-	uint64_t e = (ms->visit_epoch += 2);
-	struct search fwd = { fs, e - 1, e, true };
-	struct search bwd = { bs, e, e - 1, false };
+	struct search fwd, bwd;
 	bool met = false;
 
+	search_pair_init(from->ms, &fwd, fs, &bwd, bs);
+
 	search_visit(&fwd, from);
-	for (guint i = 0; i < ms->cycle_seeds->len; i++) {
-		met |= search_visit(&bwd, ms->cycle_seeds->pdata[i]);
+	for (guint i = 0; i < from->ms->cycle_seeds->len; i++) {
+		met |= search_visit(&bwd, from->ms->cycle_seeds->pdata[i]);
 	}
 	return search_meet(&fwd, &bwd, met);
 }
